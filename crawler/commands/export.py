@@ -1,0 +1,43 @@
+"""`scrapy export`: the archive's documents as JSON Lines, one document per line."""
+import sys
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from crawler.regions import RegionError
+from storage.db import Archive
+from storage.export import iter_documents, write_jsonl
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self):
+        return "[-o FILE] [--region REGION] [--year YEAR]"
+
+    def short_desc(self):
+        return "Export archived documents with their captures as JSON Lines"
+
+    def add_options(self, parser):
+        super().add_options(parser)
+        parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+        parser.add_argument("--region", help="only this region and the regions under it")
+        parser.add_argument("--year", type=int, help="only reports planning this year")
+
+    def run(self, args, opts):
+        archive = Archive.open(self.settings.get("ARCHIVE_DB"))
+        try:
+            codes = {r.code for r in archive.regions.resolve(opts.region)} if opts.region else None
+        except RegionError as exc:
+            raise UsageError(str(exc), print_help=False) from None
+        stream = open(opts.output, "w", encoding="utf-8") if opts.output else sys.stdout
+        try:
+            with archive.session() as session:
+                count = write_jsonl(iter_documents(session, archive.regions, codes, opts.year), stream)
+        finally:
+            if opts.output:
+                stream.close()
+            archive.close()
+        if opts.output:
+            print(f"{count} documents written to {opts.output}", file=sys.stderr)

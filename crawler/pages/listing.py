@@ -1,0 +1,105 @@
+"""The navigation page object: on a home page, a column or a listing page, which links lead to the
+政府工作报告 column, which are the reports themselves, and which are the next listing pages."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from urllib.parse import urljoin, urlsplit
+
+from crawler import reportmeta
+from crawler.pages.base import HtmlPage
+
+# Link texts and URL slugs of the columns a report lives under, strongest first.
+COLUMN_TEXTS = ("政府工作报告", "工作报告", "政府信息公开", "信息公开", "政务公开", "法定主动公开内容", "规划计划",
+                "政府文件", "公开目录", "重要文件", "政策文件")
+COLUMN_SLUGS = ("zfgzbg", "gzbg", "govreport", "xxgk", "zwgk", "zfxxgk", "gkml", "openness", "public")
+NEXT_TEXTS = ("下一页", "下页", "后一页", "next", ">", "›", "»", ">>")
+_CREATE_PAGE = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([^'\"]+)['\"]\s*,\s*['\"]([^'\"]+)['\"]")
+_INDEX_N = re.compile(r"(?:^|/)(index|default)_(\d+)\.(s?html?)$")
+_SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#")
+_DOCUMENT_EXT = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|zip|rar|jpe?g|png|gif|mp4|wps|ofd)$", re.I)
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str
+
+
+class ListingPage(HtmlPage):
+    @cached_property
+    def links(self) -> list[Link]:
+        found, seen = [], set()
+        for anchor in self.selector.xpath("//a[@href]"):
+            href = anchor.attrib["href"].strip()
+            if not href or href.lower().startswith(_SKIP_SCHEMES):
+                continue
+            url = urljoin(self.url, href).split("#")[0]
+            if urlsplit(url).scheme not in ("http", "https") or _DOCUMENT_EXT.search(urlsplit(url).path):
+                continue
+            text = " ".join(" ".join(anchor.xpath(".//text()").getall()).split())
+            text = text or (anchor.attrib.get("title") or "").strip()
+            title = (anchor.attrib.get("title") or "").strip()
+            # A truncated link text (政府工作报告…) has the full title in its title attribute.
+            if title and len(title) > len(text):
+                text = title
+            if (url, text) not in seen:
+                seen.add((url, text))
+                found.append(Link(url, text))
+        return found
+
+    @cached_property
+    def report_links(self) -> list[Link]:
+        """Links whose text names a government work report itself (not the column named after them)."""
+        return [link for link in self.links if reportmeta.is_report_title(link.text) and not _is_column(link)]
+
+    @cached_property
+    def column_links(self) -> list[Link]:
+        """Links that may lead to the report column, best first: by link text, then by URL slug."""
+        ranked = []
+        for link in self.links:
+            if link in self.report_links:
+                continue
+            rank = _column_rank(link)
+            if rank is not None:
+                ranked.append((rank, link))
+        return [link for _rank, link in sorted(ranked, key=lambda pair: pair[0])]
+
+    @cached_property
+    def next_pages(self) -> list[str]:
+        """Further pages of this listing: next-page links, and TRS createPageHTML(total, current, …)."""
+        urls = [link.url for link in self.links if link.text.strip().lower() in NEXT_TEXTS]
+        match = _CREATE_PAGE.search(self.decoded.text)
+        if match:
+            total, _current, stem, ext = int(match.group(1)), int(match.group(2)), match.group(3), match.group(4)
+            base = self.url.rsplit("/", 1)[0] + "/"
+            urls += [urljoin(base, f"{stem}_{n}.{ext}") for n in range(1, total)]
+        # Numbered pages linked directly (index_1.html, index_2.html …) when the page shows a pager.
+        urls += [link.url for link in self.links if _INDEX_N.search(urlsplit(link.url).path)
+                 and link.text.strip().isdigit()]
+        return list(dict.fromkeys(url for url in urls if url != self.url))
+
+
+_COLUMN_TEXT = re.compile(r"^(?:历年|[\u4e00-\u9fa5]{0,8}?)政府工作报告(?:专栏|专题|汇编|库)?$")
+_COLUMN_PATH = re.compile(r"(?:/|/(?:index|default|list|more)[\w-]*\.(?:s?html?|jsp|php|aspx?))$", re.I)
+
+
+def _is_column(link: Link) -> bool:
+    """A link to the report column rather than to one report: a bare column name (政府工作报告,
+    历年政府工作报告) pointing at a directory or an index page."""
+    bare = _COLUMN_TEXT.match(link.text.replace(" ", "")) and not re.search(r"\d{4}", link.text)
+    return bool(bare and _COLUMN_PATH.search(urlsplit(link.url).path or "/"))
+
+
+def _column_rank(link: Link) -> int | None:
+    text = link.text.replace(" ", "")
+    if len(text) <= 12:
+        for rank, column in enumerate(COLUMN_TEXTS):
+            if column in text:
+                return rank
+    path = urlsplit(link.url).path.lower()
+    for rank, slug in enumerate(COLUMN_SLUGS):
+        if re.search(rf"(?:^|[/_\-.]){slug}(?:$|[/_\-.])", path):
+            return len(COLUMN_TEXTS) + rank
+    return None

@@ -1,0 +1,147 @@
+"""The report page object: one method per field, on a saved or fetched article page."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cached_property
+
+from crawler import reportmeta
+from crawler.pages.base import HtmlPage
+from crawler.pages.content import find_body, select_all
+
+# Government meta tags (国务院办公厅《政府网站发展指引》), matched case-insensitively.
+GOV_META = ("SiteName", "SiteDomain", "SiteIDCode", "ColumnName", "ColumnType", "ArticleTitle", "PubDate",
+            "ContentSource", "Keywords", "Description", "Url")
+PLACEHOLDER_SITE_CODES = {"0000000000", "1234567890", "xxxxxxxxxx", "XXXXXXXXXX"}
+_FOOTER_SITE_CODE = re.compile(r"网站标识码\s*[:：]?\s*([0-9A-Za-z]{10})")
+_WIDGET_SITE_CODE = re.compile(r"""site_?code\s*[=:]\s*["']?([0-9A-Za-z]{10})""", re.I)
+_TITLE_CSS = (".article-title", ".article_title", ".detail-title", ".news_title", ".xxgk_title", ".title",
+              "#title", ".tit", "h1", "h2")
+# Site-name suffixes in <title>: 铜陵市政府工作报告_铜陵市人民政府, … | 中国政府网
+_TITLE_SUFFIX = re.compile(r"\s*(?:[_|｜]| - |－).*$")
+
+
+class ReportPage(HtmlPage):
+    """An article page that may hold a government work report.
+
+    `body_selector` overrides the CMS containers (the registry's per-site selector)."""
+
+    def __init__(self, *args, body_selector: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.body_selector = body_selector
+
+    @cached_property
+    def meta(self) -> dict[str, str]:
+        """The government meta tags present, under their canonical names."""
+        by_lower = {name.lower(): name for name in GOV_META}
+        found = {}
+        for node in self.selector.xpath("//meta[@name]"):
+            # lxml's HTML parser lower-cases attribute names, so NAME= and name= arrive alike.
+            canonical = by_lower.get(node.attrib.get("name", "").strip().lower())
+            content = node.attrib.get("content", "").strip()
+            if canonical and content and canonical not in found:
+                found[canonical] = content
+        return found
+
+    @cached_property
+    def site_code(self) -> tuple[str | None, str | None]:
+        """(网站标识码, where it was found: meta | footer | widget); placeholders count as absent."""
+        candidates = [("meta", self.meta.get("SiteIDCode"))]
+        text = self.decoded.text
+        match = _FOOTER_SITE_CODE.search(re.sub(r"<[^>]+>", "", text))
+        candidates.append(("footer", match.group(1) if match else None))
+        match = _WIDGET_SITE_CODE.search(text)
+        candidates.append(("widget", match.group(1) if match else None))
+        for source, code in candidates:
+            if code and code not in PLACEHOLDER_SITE_CODES:
+                return code, source
+        return None, None
+
+    @cached_property
+    def _body(self) -> tuple[list[str], str | None]:
+        return find_body(self.selector, self.body_selector)
+
+    @property
+    def body_source(self) -> str | None:
+        """Which container held the body (a CSS selector), or 'density' for the generic fallback."""
+        return self._body[1]
+
+    @cached_property
+    def title(self) -> str:
+        candidates = [self.meta.get("ArticleTitle", "")]
+        for css in _TITLE_CSS:
+            text = " ".join(" ".join(select_all(self.selector, css)[:1].xpath(".//text()").getall()).split())
+            if text:
+                candidates.append(text)
+                break
+        candidates.append(_TITLE_SUFFIX.sub("", self.page_title))
+        reports = [c for c in candidates if c and reportmeta.is_report_title(c)]
+        chosen = reports[0] if reports else next((c for c in candidates if c), "")
+        return chosen.strip()
+
+    @cached_property
+    def paragraphs(self) -> list[str]:
+        paragraphs = list(self._body[0])
+        # A body that repeats the title as its first line: the title is a field of its own.
+        while paragraphs and _same(paragraphs[0], self.title):
+            paragraphs.pop(0)
+        return paragraphs
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+    @cached_property
+    def delivery_line(self) -> str | None:
+        return reportmeta.delivery_line(self.paragraphs) or (
+            self.title if reportmeta.is_delivery_line(self.title) else None)
+
+    @cached_property
+    def speaker(self) -> str | None:
+        return reportmeta.speaker(self.paragraphs)
+
+    @cached_property
+    def delivered_on(self) -> dt.date | None:
+        """From the delivery line, else a full date in the title; never the publication date."""
+        if self.delivery_line:
+            return reportmeta.find_date(self.delivery_line)
+        return reportmeta.find_date(self.title)
+
+    @cached_property
+    def published_on(self) -> dt.date | None:
+        return reportmeta.parse_pubdate(self.meta.get("PubDate"))
+
+    @cached_property
+    def year(self) -> int | None:
+        """The year the report plans for (see reportmeta.report_year)."""
+        return reportmeta.report_year(reportmeta.planned_year(self.text), self.delivered_on,
+                                      reportmeta.title_year(self.title))
+
+    @property
+    def is_report(self) -> bool:
+        return reportmeta.is_report_title(self.title)
+
+    def to_dict(self) -> dict:
+        site_code, site_code_source = self.site_code
+        return {
+            "url": self.url,
+            "title": self.title,
+            "is_report": self.is_report,
+            "year": self.year,
+            "delivered_on": self.delivered_on.isoformat() if self.delivered_on else None,
+            "speaker": self.speaker,
+            "delivery_line": self.delivery_line,
+            "published_on": self.published_on.isoformat() if self.published_on else None,
+            "meta": self.meta,
+            "site_code": site_code,
+            "site_code_source": site_code_source,
+            "encoding": self.decoded.encoding,
+            "declared_encoding": self.decoded.declared,
+            "body_source": self.body_source,
+            "paragraphs": self.paragraphs,
+        }
+
+
+def _same(line: str, title: str) -> bool:
+    squash = lambda s: re.sub(r"[\s\u3000《》“”\"]", "", s)  # noqa: E731
+    return bool(title) and squash(line) == squash(title)

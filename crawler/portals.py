@@ -1,0 +1,202 @@
+"""The portal registry: official government portals and aggregator mirrors, read from a TOML file.
+
+The file is named by the setting PORTALS_FILE (default: crawler/data/portals.toml). A malformed file
+fails with the file, the entry and what is wrong, before any request is made.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from crawler.regions import RegionRegistry, default_registry
+
+DEFAULT_PORTALS_FILE = Path(__file__).parent / "data" / "portals.toml"
+
+_PORTAL_KEYS = {"code", "url", "name", "hosts", "site_id", "start_urls", "confirmed"}
+_MIRROR_KEYS = {"name", "url", "hosts", "start_urls", "selectors"}
+_SELECTOR_KEYS = {"body", "title", "links"}
+
+
+class RegistryError(ValueError):
+    """The portal registry file is malformed."""
+
+
+def host_domain(host: str) -> str:
+    """The domain a host stands for: www.tl.gov.cn → tl.gov.cn."""
+    host = host.lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+def host_matches(host: str, hosts: tuple[str, ...]) -> bool:
+    """True when `host` is one of `hosts` or a subdomain of one of their domains."""
+    host = (host or "").lower().split(":")[0].rstrip(".")
+    for known in hosts:
+        domain = host_domain(known)
+        if host == known or host == domain or host.endswith("." + domain):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Portal:
+    code: str
+    url: str
+    hosts: tuple[str, ...]
+    name: str | None = None
+    site_id: str | None = None
+    start_urls: tuple[str, ...] = ()
+    confirmed: bool = False
+
+    def owns(self, url: str) -> bool:
+        return host_matches(urlsplit(url).hostname or "", self.hosts)
+
+
+@dataclass(frozen=True)
+class Mirror:
+    name: str
+    url: str
+    hosts: tuple[str, ...]
+    start_urls: tuple[str, ...] = ()
+    selectors: dict = field(default_factory=dict)
+
+    def owns(self, url: str) -> bool:
+        return host_matches(urlsplit(url).hostname or "", self.hosts)
+
+
+@dataclass(frozen=True)
+class PortalRegistry:
+    path: Path
+    portals: tuple[Portal, ...]
+    mirrors: tuple[Mirror, ...]
+
+    def for_codes(self, codes: set[str]) -> list[Portal]:
+        return [p for p in self.portals if p.code in codes]
+
+    def portal_for_url(self, url: str) -> Portal | None:
+        """The portal whose hosts serve `url`; the most specific host wins."""
+        owners = [p for p in self.portals if p.owns(url)]
+        host = (urlsplit(url).hostname or "").lower()
+        owners.sort(key=lambda p: (host not in p.hosts, -max(len(h) for h in p.hosts)))
+        return owners[0] if owners else None
+
+    def mirror_for_url(self, url: str) -> Mirror | None:
+        return next((m for m in self.mirrors if m.owns(url)), None)
+
+
+def load_registry(path: str | Path | None = None, regions: RegionRegistry | None = None) -> PortalRegistry:
+    path = Path(path) if path else DEFAULT_PORTALS_FILE
+    regions = regions or default_registry()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: no such file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"{path}: not valid TOML: {exc}") from None
+    unknown = set(data) - {"portal", "mirror"}
+    if unknown:
+        raise RegistryError(f"{path}: unknown top-level keys {sorted(unknown)}; expected [[portal]] and [[mirror]]")
+    portals = tuple(_portal(path, i, entry, regions) for i, entry in enumerate(_tables(path, data, "portal"), 1))
+    mirrors = tuple(_mirror(path, i, entry) for i, entry in enumerate(_tables(path, data, "mirror"), 1))
+    seen: dict[str, int] = {}
+    for i, portal in enumerate(portals, 1):
+        if portal.url in seen:
+            raise RegistryError(f"{path}: [[portal]] #{i} (code {portal.code}): url {portal.url} "
+                                f"is already the url of [[portal]] #{seen[portal.url]}")
+        seen[portal.url] = i
+    return PortalRegistry(path, portals, mirrors)
+
+
+def _tables(path: Path, data: dict, key: str) -> list[dict]:
+    entries = data.get(key, [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise RegistryError(f"{path}: '{key}' must be an array of tables, written [[{key}]]")
+    return entries
+
+
+def _fail(path: Path, kind: str, index: int, entry: dict, message: str):
+    label = entry.get("code") or entry.get("name")
+    where = f"[[{kind}]] #{index}" + (f" ({label})" if label else "")
+    raise RegistryError(f"{path}: {where}: {message}")
+
+
+def _check_url(path, kind, index, entry, key, value) -> str:
+    if not isinstance(value, str):
+        _fail(path, kind, index, entry, f"{key} must be a string URL, got {value!r}")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        _fail(path, kind, index, entry, f"{key} {value!r} is not an http(s) URL with a host")
+    return value
+
+
+def _string_list(path, kind, index, entry, key) -> tuple[str, ...]:
+    value = entry.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        _fail(path, kind, index, entry, f"{key} must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _hosts(path, kind, index, entry) -> tuple[str, ...]:
+    hosts = _string_list(path, kind, index, entry, "hosts")
+    for host in hosts:
+        if not re.fullmatch(r"[a-z0-9.-]+(:\d+)?", host.lower()):
+            _fail(path, kind, index, entry, f"hosts: {host!r} is not a host name")
+    own = urlsplit(entry["url"]).hostname
+    return tuple(dict.fromkeys([own, *(h.lower() for h in hosts)]))
+
+
+def _portal(path: Path, index: int, entry: dict, regions: RegionRegistry) -> Portal:
+    kind = "portal"
+    unknown = set(entry) - _PORTAL_KEYS
+    if unknown:
+        _fail(path, kind, index, entry, f"unknown keys {sorted(unknown)}; allowed: {sorted(_PORTAL_KEYS)}")
+    for key in ("code", "url"):
+        if key not in entry:
+            _fail(path, kind, index, entry, f"missing required key '{key}'")
+    code = entry["code"]
+    if isinstance(code, int):
+        code = str(code)
+    if not isinstance(code, str) or not re.fullmatch(r"\d{6}", code):
+        _fail(path, kind, index, entry, f"code must be a six-digit division code, got {entry['code']!r}")
+    region = regions.get(code)
+    if region is None:
+        _fail(path, kind, index, entry, f"code {code} is not a known division code")
+    name = entry.get("name")
+    if name is not None and name != region.name:
+        _fail(path, kind, index, entry, f"name {name!r} does not match code {code}, which is {region.name}")
+    url = _check_url(path, kind, index, entry, "url", entry["url"])
+    start_urls = _string_list(path, kind, index, entry, "start_urls")
+    for start in start_urls:
+        _check_url(path, kind, index, entry, "start_urls", start)
+    site_id = entry.get("site_id")
+    if site_id is not None and not (isinstance(site_id, str) and re.fullmatch(r"[0-9A-Za-z]{10}", site_id)):
+        _fail(path, kind, index, entry, f"site_id must be the ten-character 网站标识码, got {site_id!r}")
+    confirmed = entry.get("confirmed", False)
+    if not isinstance(confirmed, bool):
+        _fail(path, kind, index, entry, f"confirmed must be true or false, got {confirmed!r}")
+    return Portal(code=code, url=url, hosts=_hosts(path, kind, index, entry), name=region.name,
+                  site_id=site_id, start_urls=start_urls, confirmed=confirmed)
+
+
+def _mirror(path: Path, index: int, entry: dict) -> Mirror:
+    kind = "mirror"
+    unknown = set(entry) - _MIRROR_KEYS
+    if unknown:
+        _fail(path, kind, index, entry, f"unknown keys {sorted(unknown)}; allowed: {sorted(_MIRROR_KEYS)}")
+    for key in ("name", "url"):
+        if key not in entry:
+            _fail(path, kind, index, entry, f"missing required key '{key}'")
+    if not isinstance(entry["name"], str) or not entry["name"].strip():
+        _fail(path, kind, index, entry, "name must be a non-empty string")
+    url = _check_url(path, kind, index, entry, "url", entry["url"])
+    start_urls = _string_list(path, kind, index, entry, "start_urls")
+    for start in start_urls:
+        _check_url(path, kind, index, entry, "start_urls", start)
+    selectors = entry.get("selectors", {})
+    if not isinstance(selectors, dict) or set(selectors) - _SELECTOR_KEYS or \
+            not all(isinstance(v, str) for v in selectors.values()):
+        _fail(path, kind, index, entry, f"selectors must be a table of CSS strings with keys {sorted(_SELECTOR_KEYS)}")
+    return Mirror(name=entry["name"], url=url, hosts=_hosts(path, kind, index, entry),
+                  start_urls=start_urls, selectors=dict(selectors))

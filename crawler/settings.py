@@ -1,0 +1,58 @@
+"""Settings of the govreports crawler. Every project setting is documented in the README (Settings).
+
+ARCHIVE_DB and PORTALS_FILE may also come from the environment, so a scheduled job or a reviewer can
+point the crawler elsewhere with `ARCHIVE_DB=… PORTALS_FILE=… scrapy crawl portals -a region=…`."""
+import os
+
+from crawler import __version__
+
+BOT_NAME = "govreports"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# --- the archive ---
+ARCHIVE_DB = os.environ.get("ARCHIVE_DB", "sqlite:///archive.sqlite")  # SQLAlchemy URL (or an SQLite path)
+PORTALS_FILE = os.environ.get("PORTALS_FILE", "")  # empty: the shipped crawler/data/portals.toml
+
+# --- navigation of the `portals` spider ---
+DISCOVERY_DEPTH = 3  # link hops from a home page to the report column (start_urls skip discovery)
+DISCOVERY_LINKS_PER_PAGE = 6  # column links followed from one page, best ranked first
+DISCOVERY_MAX_PAGES = 200  # navigation pages per portal, discovery and listings together
+LISTING_MAX_PAGES = 60  # pages of one listing followed through its pager
+
+# --- politeness: government servers are public infrastructure, not ours ---
+PROJECT_URL = "https://github.com/govreports/govreports"
+USER_AGENT = f"govreports/{__version__} (+{PROJECT_URL}; archive of government work reports)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
+COOKIES_ENABLED = False  # challenge cookies are never replayed
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubled for each further one
+RETRY_BACKOFF_MAX = 60.0
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # After decompression (590) and redirects (600): sees the page as the spider will.
+    "crawler.middlewares.ChallengeMiddleware": 580,
+    # Before HttpCompressionMiddleware (590) decodes gzip/deflate/br: the bytes as served.
+    "crawler.middlewares.RawBodyMiddleware": 595,
+}
+ITEM_PIPELINES = {
+    "pipelines.capture.CapturePipeline": 100,  # bytes first: stored before anything is derived
+    "pipelines.extract.ExtractPipeline": 200,
+    "pipelines.normalize.NormalizePipeline": 300,
+    "pipelines.archive.DocumentPipeline": 400,
+}
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

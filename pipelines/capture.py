@@ -1,0 +1,47 @@
+"""Stage 1: store the capture, bytes exactly as received, before anything is derived from them."""
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from crawler.portals import load_registry
+from crawler.provenance import classify_site
+from storage.db import archive_for
+from storage.models import Capture, Site
+
+
+class CapturePipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.archive = archive_for(crawler)
+        self.registry = load_registry(crawler.settings.get("PORTALS_FILE") or None, self.archive.regions)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        item.site_kind, site_portal = classify_site(item.final_url, self.registry)
+        host = (urlsplit(item.final_url).hostname or "").lower()
+        with self.archive.session() as session, session.begin():
+            site = session.scalar(select(Site).where(Site.host == host))
+            if site is None:
+                mirror = self.registry.mirror_for_url(item.final_url)
+                site = Site(host=host, kind=item.site_kind, portal_code=site_portal,
+                            name=mirror.name if mirror else None)
+                session.add(site)
+            capture = Capture(
+                site=site, portal_code=item.portal_code, requested_url=item.requested_url,
+                final_url=item.final_url, redirect_urls=item.redirect_urls, fetched_at=item.fetched_at,
+                http_status=item.http_status, headers=item.headers,
+                payload_sha256=hashlib.sha256(item.body).hexdigest(), body=item.body,
+                extraction_status="pending", site_kind=item.site_kind, source=item.source)
+            session.add(capture)
+            session.flush()
+            item.capture_id = capture.id
+        self.stats.inc_value("archive/captures")
+        self.stats.inc_value(f"archive/captures/{item.site_kind}")
+        return item

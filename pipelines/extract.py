@@ -1,0 +1,58 @@
+"""Stage 2: run the report page object on the stored bytes; record what it found or why it failed."""
+from __future__ import annotations
+
+import logging
+
+from crawler.pages.report import ReportPage
+from storage.db import archive_for
+from storage.models import Capture
+
+logger = logging.getLogger(__name__)
+
+
+def extraction_of(item) -> tuple[str, str | None, ReportPage | None]:
+    """(status, error, page): ok | blocked | http_error | not_report | no_text | error."""
+    if item.challenge:
+        return "blocked", f"anti-bot challenge: {item.challenge}", None
+    if item.http_status >= 400:
+        return "http_error", f"HTTP {item.http_status}", None
+    page = ReportPage(item.final_url, _decoded_body(item), item.headers, item.http_status)
+    try:
+        if not page.is_report:
+            return "not_report", f"title {page.title!r} does not name a report", page
+        if not page.paragraphs:
+            return "no_text", "no body text found", page
+        return "ok", None, page
+    except Exception as exc:  # a page no rule foresaw is recorded, never a crashed crawl
+        logger.exception("extraction failed on %s", item.final_url)
+        return "error", f"{type(exc).__name__}: {exc}", None
+
+
+def _decoded_body(item) -> bytes:
+    """The body with its content coding undone (the stored bytes keep it)."""
+    return item.decoded_body if item.decoded_body is not None else item.body
+
+
+class ExtractPipeline:
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+        self.archive = archive_for(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        status, error, page = extraction_of(item)
+        item.extraction_status, item.extraction_error = status, error
+        if page is not None and status in ("ok", "not_report", "no_text"):
+            item.page = page.to_dict()
+        with self.archive.session() as session, session.begin():
+            capture = session.get(Capture, item.capture_id)
+            capture.extraction_status, capture.extraction_error = status, error
+            if item.page:
+                capture.extracted = {k: v for k, v in item.page.items() if k != "paragraphs"}
+        self.stats.inc_value(f"extract/{status}")
+        if status != "ok":
+            logger.info("%s: %s (%s)", item.final_url, status, error)
+        return item

@@ -1,0 +1,53 @@
+"""Stage 3: from what the page object found to a report's fields: clean text, region code, year,
+delivery date, and the digest the archive keys documents on."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import unicodedata
+
+from crawler import reportmeta
+from crawler.regions import RegionRegistry
+from storage.db import archive_for
+
+
+def clean_text(paragraphs: list[str]) -> str:
+    """Paragraphs in Unicode NFC, one per line, without empty lines."""
+    lines = (unicodedata.normalize("NFC", p).strip() for p in paragraphs)
+    return "\n".join(line for line in lines if line)
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalize(item, regions: RegionRegistry) -> None:
+    page = item.page
+    item.title = page["title"]
+    item.text = clean_text(page["paragraphs"])
+    item.text_sha256 = text_sha256(item.text)
+    item.delivered_on = dt.date.fromisoformat(page["delivered_on"]) if page["delivered_on"] else None
+    item.year = page["year"]
+    item.speaker = page["speaker"]
+    scope = regions.get(item.portal_code) if item.portal_code else None
+    region = reportmeta.infer_region(item.title, page["delivery_line"], scope, regions)
+    item.region_code = region.code if region else None
+
+
+class NormalizePipeline:
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+        self.regions = archive_for(crawler).regions
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        if item.extraction_status == "ok":
+            normalize(item, self.regions)
+            if item.region_code is None:
+                self.stats.inc_value("normalize/no_region")
+            if item.year is None:
+                self.stats.inc_value("normalize/no_year")
+        return item

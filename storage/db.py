@@ -1,0 +1,100 @@
+"""Opening the archive: engine, migrations, and the regions table kept in step with the data file."""
+from __future__ import annotations
+
+import weakref
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler.regions import RegionRegistry, default_registry
+from storage.models import Region
+
+DEFAULT_ARCHIVE_DB = "sqlite:///archive.sqlite"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def database_url(value: str | None) -> str:
+    """ARCHIVE_DB is an SQLAlchemy URL; a bare file path is taken as an SQLite file."""
+    if not value:
+        return DEFAULT_ARCHIVE_DB
+    return value if "://" in value else f"sqlite:///{value}"
+
+
+def make_engine(url: str) -> Engine:
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            # WAL lets readers (export, Datasette) work while a crawl writes; the busy timeout lets
+            # two crawls share one archive file instead of failing on a locked database.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+    return engine
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply the Alembic migrations up to `revision` (the only way the schema is created)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def sync_regions(session: Session, registry: RegionRegistry) -> int:
+    """Insert the division rows the table lacks; returns how many were added."""
+    if session.scalar(select(func.count()).select_from(Region)) == len(registry.by_code):
+        return 0
+    present = set(session.scalars(select(Region.code)))
+    missing = [r for code, r in registry.by_code.items() if code not in present]
+    session.add_all(Region(code=r.code, name=r.name, level=r.level, parent_code=r.parent_code, area=r.area)
+                    for r in missing)
+    session.commit()
+    return len(missing)
+
+
+class Archive:
+    """The archive database, migrated and ready: `Archive.open(url)`, then `archive.session()`."""
+
+    def __init__(self, engine: Engine, regions: RegionRegistry):
+        self.engine = engine
+        self.regions = regions
+        self.session = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str | None = None, regions: RegionRegistry | None = None, migrate: bool = True) -> "Archive":
+        engine = make_engine(database_url(url))
+        regions = regions or default_registry()
+        if migrate:
+            upgrade(engine)
+            with Session(engine) as session:
+                sync_regions(session, regions)
+        return cls(engine, regions)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+_CRAWLER_ARCHIVES: "weakref.WeakKeyDictionary" = None  # type: ignore[assignment]
+
+
+def archive_for(crawler) -> Archive:
+    """The one Archive of a crawl, shared by its pipelines and commands; opened (and migrated) on first
+    use from the ARCHIVE_DB setting, closed when the engine stops."""
+    global _CRAWLER_ARCHIVES
+    if _CRAWLER_ARCHIVES is None:
+        _CRAWLER_ARCHIVES = weakref.WeakKeyDictionary()
+    archive = _CRAWLER_ARCHIVES.get(crawler)
+    if archive is None:
+        from scrapy import signals
+
+        archive = Archive.open(crawler.settings.get("ARCHIVE_DB"))
+        _CRAWLER_ARCHIVES[crawler] = archive
+        crawler.signals.connect(archive.close, signal=signals.engine_stopped)
+    return archive

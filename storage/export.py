@@ -1,0 +1,83 @@
+"""Reading the archive: documents with their captures, as the export contract describes them."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from crawler.provenance import MIRROR, OFFICIAL, is_official_for
+from crawler.regions import RegionRegistry
+from storage.models import Capture, Document
+
+# Document status, from the kinds of its captures (README: Export):
+#   official     a capture from the region's official portal (or a parent region's) holds the report
+#   mirror_only  every capture comes from a registered mirror site
+#   unverified   no capture from the official portal, not all from mirrors (other sites, imports)
+STATUSES = ("official", "mirror_only", "unverified")
+
+
+def document_status(document: Document, regions: RegionRegistry) -> tuple[str, Capture | None]:
+    official = [c for c in document.captures
+                if c.site_kind == OFFICIAL and is_official_for(c.portal_code_of_site, document.region_code, regions)]
+    if official:
+        return "official", official[0]
+    if document.captures and all(c.site_kind == MIRROR for c in document.captures):
+        return "mirror_only", None
+    return "unverified", None
+
+
+def capture_record(capture: Capture) -> dict:
+    return {
+        "url": capture.requested_url,
+        "final_url": capture.final_url,
+        "fetched_at": capture.fetched_at.isoformat(timespec="seconds") + "Z",
+        "http_status": capture.http_status,
+        "payload_sha256": capture.payload_sha256,
+        "site_kind": capture.site_kind,
+        "relation": capture.relation,
+        "similarity": capture.similarity,
+    }
+
+
+def document_record(document: Document, regions: RegionRegistry) -> dict:
+    region = regions.get(document.region_code) if document.region_code else None
+    province = regions.province_of(region) if region else None
+    status, official = document_status(document, regions)
+    return {
+        "id": document.id,
+        "title": document.title,
+        "region_code": document.region_code,
+        "region_name": region.name if region else None,
+        "province": province.name if province else None,
+        "area": region.area if region else None,
+        "year": document.year,
+        "delivered_on": document.delivered_on.isoformat() if document.delivered_on else None,
+        "speaker": document.speaker,
+        "text": document.text,
+        "text_sha256": document.text_sha256,
+        "status": status,
+        "official_url": official.final_url if official else None,
+        "captures": [capture_record(c) for c in document.captures],
+    }
+
+
+def iter_documents(session: Session, regions: RegionRegistry, region_codes: set[str] | None = None,
+                   year: int | None = None) -> Iterator[dict]:
+    query = (select(Document).options(selectinload(Document.captures).selectinload(Capture.site))
+             .order_by(Document.region_code, Document.year, Document.id))
+    if region_codes is not None:
+        query = query.where(Document.region_code.in_(region_codes))
+    if year is not None:
+        query = query.where(Document.year == year)
+    for document in session.scalars(query).yield_per(200):
+        yield document_record(document, regions)
+
+
+def write_jsonl(records, stream) -> int:
+    count = 0
+    for record in records:
+        stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
+    return count

@@ -1,0 +1,87 @@
+"""The archive's tables (SQLAlchemy 2.x). The schema is created and changed only by the Alembic
+migrations in storage/migrations; the README documents every table and column."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Region(Base):
+    """An administrative division (crawler/data/regions.csv), kept in step with the data file."""
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))  # province | prefecture | county
+    parent_code: Mapped[str | None] = mapped_column(String(6))
+    area: Mapped[str] = mapped_column(String(8))  # 华北 … 西北
+
+
+class Site(Base):
+    """A host the crawler fetched from, and what it is."""
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # official | mirror | other
+    portal_code: Mapped[str | None] = mapped_column(String(6))  # region whose registry portal this host serves
+    name: Mapped[str | None] = mapped_column(String(255))  # SiteName meta or mirror name, when known
+
+
+class Document(Base):
+    """One report: one region's government work report for one year, however many times it was fetched."""
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    delivered_on: Mapped[dt.date | None] = mapped_column(Date)
+    speaker: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    region: Mapped[Region | None] = relationship()
+    captures: Mapped[list["Capture"]] = relationship(back_populates="document", order_by="Capture.id")
+
+
+class Capture(Base):
+    """One fetch of one page, with the body bytes exactly as received."""
+    __tablename__ = "captures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    portal_code: Mapped[str | None] = mapped_column(String(6))  # the registry portal whose crawl found it
+    requested_url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text, index=True)
+    redirect_urls: Mapped[list] = mapped_column(JSON, default=list)
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC, naive
+    http_status: Mapped[int] = mapped_column(Integer)
+    headers: Mapped[dict] = mapped_column(JSON)  # {name: [values]} as received
+    payload_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    # ok | blocked | not_report | no_text | http_error | error
+    extraction_status: Mapped[str] = mapped_column(String(16))
+    extraction_error: Mapped[str | None] = mapped_column(Text)
+    extracted: Mapped[dict | None] = mapped_column(JSON)  # what the page object returned
+    site_kind: Mapped[str] = mapped_column(String(16))  # official | mirror | other
+    relation: Mapped[str | None] = mapped_column(String(16))  # original | duplicate | near_duplicate | excerpt
+    similarity: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(16), default="crawl")  # crawl | import
+
+    document: Mapped[Document | None] = relationship(back_populates="captures")
+    site: Mapped[Site | None] = relationship()
+
+    @property
+    def portal_code_of_site(self) -> str | None:
+        """The region whose registry portal served the final URL (None off the registry's portals)."""
+        return self.site.portal_code if self.site else None
