@@ -1,0 +1,36 @@
+# The two commands: `make demo` and `make test`. Both create the environment first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+REGION ?= 华东
+
+.PHONY: venv demo test crawl export bench migrate clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+demo: venv
+	$(BIN)/python -m farm.demo
+
+test: venv
+	$(BIN)/python -m pytest -q
+
+# Crawl the real portals (needs the internet); resumable: rerun the same command after an interruption.
+crawl: venv
+	$(BIN)/scrapy crawl portals -a region=$(REGION) -s JOBDIR=crawls/$(REGION)
+
+export: venv
+	$(BIN)/scrapy export -o exports/reports.jsonl
+
+migrate: venv
+	$(BIN)/alembic upgrade head
+
+bench: venv
+	$(BIN)/python bench/crawl_overhead.py
+
+clean:
+	rm -rf demo crawls exports .pytest_cache

@@ -1,0 +1,63 @@
+"""Shared fixtures: the portal farm served locally, and crawls run the way a user runs them
+(`scrapy crawl …` in a subprocess, reaching the farm through http_proxy)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from farm.server import FarmServer
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SCRAPY = [sys.executable, "-m", "scrapy"]
+# Politeness settings stay on; the farm is local, so the delays shrink to nothing.
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "RETRY_BACKOFF_BASE=0"]
+
+
+@pytest.fixture(scope="session")
+def farm():
+    server = FarmServer().start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def scrapy(*args: str, proxy: str | None = None, archive: Path | None = None, portals: Path | None = None,
+           cwd: Path = ROOT) -> Run:
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}
+    if proxy:
+        env["http_proxy"] = proxy
+    if archive:
+        env["ARCHIVE_DB"] = f"sqlite:///{archive}"
+    if portals:
+        env["PORTALS_FILE"] = str(portals)
+    done = subprocess.run([*SCRAPY, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def export(archive: Path, *args: str) -> list[dict]:
+    run = scrapy("export", *args, archive=archive)
+    assert run.returncode == 0, run.stderr
+    return [json.loads(line) for line in run.stdout.splitlines()]
+
+
+@pytest.fixture(scope="session")
+def farm_crawl(farm, tmp_path_factory):
+    """One crawl of the whole farm (华东), shared by the tests that read its archive."""
+    archive = tmp_path_factory.mktemp("crawl") / "archive.sqlite"
+    run = scrapy("crawl", "portals", "-a", "region=华东", *FAST, proxy=farm.proxy_url, archive=archive,
+                 portals=ROOT / "farm" / "portals.toml")
+    assert run.returncode == 0, run.stderr[-3000:]
+    return archive, run

@@ -1,0 +1,48 @@
+"""`scrapy extract` and `scrapy export` as a user runs them."""
+import json
+
+from farm import templates
+from tests.conftest import export, scrapy
+from tests.test_pages import SITE
+
+
+def test_extract_a_saved_page(tmp_path):
+    saved = tmp_path / "report.html"
+    saved.write_bytes(templates.hanweb_article(**SITE).encode("gb18030"))
+    run = scrapy("extract", str(saved), "--url", "http://www.tl.gov.cn/zwgk/t1.html")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["url"] == "http://www.tl.gov.cn/zwgk/t1.html"
+    assert result["is_report"] and result["year"] == 2023 and result["delivered_on"] == "2022-12-30"
+    assert result["body_source"] == "#zoom" and result["encoding"] == "gb18030"
+    assert result["site_code"] == "3407000001"
+
+
+def test_extract_a_live_url_through_the_proxy(farm):
+    run = scrapy("extract", "http://www.nc.gov.cn/", proxy=farm.proxy_url)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["status"] == 412 and result["challenge"] == "js_challenge_412"
+
+
+def test_extract_a_missing_file_is_a_usage_error():
+    run = scrapy("extract", "/nonexistent.html")
+    assert run.returncode == 2 and "no such file" in run.stderr
+
+
+def test_export_fields_are_the_documented_contract(farm_crawl):
+    document = export(farm_crawl[0])[0]
+    assert set(document) >= {"id", "title", "region_code", "region_name", "province", "area", "year", "delivered_on",
+                             "text", "text_sha256", "status", "official_url", "captures"}
+    assert isinstance(document["region_code"], str) and isinstance(document["year"], int)
+    assert set(document["captures"][0]) >= {"url", "final_url", "fetched_at", "http_status", "payload_sha256",
+                                            "site_kind", "relation", "similarity"}
+
+
+def test_export_to_a_file_filtered_by_region_and_year(farm_crawl, tmp_path):
+    out = tmp_path / "out.jsonl"
+    run = scrapy("export", "-o", str(out), "--region", "安徽", "--year", "2023", archive=farm_crawl[0])
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {(d["region_name"], d["year"]) for d in lines} == {("铜陵市", 2023), ("池州市", 2023)}
+    assert "2 documents written" in run.stderr

@@ -1,0 +1,153 @@
+"""The spine end to end: `scrapy crawl portals` over the farm, then `scrapy export`, compared with
+what the farm's pages hold."""
+import hashlib
+import sqlite3
+
+from farm.sites import MIRROR_HOST
+from tests.conftest import FAST, ROOT, export, scrapy
+
+
+def by_url(documents):
+    return {capture["final_url"]: document for document in documents for capture in document["captures"]}
+
+
+def test_every_report_on_the_farm_becomes_one_document(farm, farm_crawl):
+    archive, _run = farm_crawl
+    documents = export(archive)
+    found = by_url(documents)
+    for expected in farm.farm.expected:
+        assert expected.url in found, f"missing {expected.url}"
+    assert len(documents) == len(farm.farm.expected)
+
+
+def test_region_year_and_delivery_date_match_the_page(farm, farm_crawl):
+    found = by_url(export(farm_crawl[0]))
+    for expected in farm.farm.expected:
+        document = found[expected.url]
+        assert document["region_code"] == expected.region_code, expected.url
+        assert document["year"] == expected.year, expected.url
+        assert document["delivered_on"] == (expected.delivered_on.isoformat() if expected.delivered_on else None)
+
+
+def test_a_report_delivered_in_december_plans_the_next_year(farm_crawl):
+    tongling = [d for d in export(farm_crawl[0]) if d["region_code"] == "340700"]
+    december = next(d for d in tongling if d["delivered_on"] == "2022-12-30")
+    assert december["year"] == 2023
+
+
+def test_text_is_the_report_and_nothing_of_the_page_around_it(farm, farm_crawl):
+    found = by_url(export(farm_crawl[0]))
+    for expected in farm.farm.expected:
+        text = found[expected.url]["text"]
+        for paragraph in expected.report.paragraphs:
+            assert paragraph in text
+        for chrome in ("打印本页", "关闭窗口", "分享到", "浏览次数", "网站标识码", "您的位置", "当前位置", "友情链接", "上一篇"):
+            assert chrome not in text, (expected.url, chrome)
+
+
+def test_payload_digest_is_of_the_bytes_the_server_sent(farm, farm_crawl):
+    found = by_url(export(farm_crawl[0]))
+    for expected in farm.farm.expected:
+        host, path = expected.url.split("://")[1].split("/", 1)
+        served = farm.farm.routes[(host, "/" + path)].body
+        capture = next(c for c in found[expected.url]["captures"] if c["final_url"] == expected.url)
+        assert capture["payload_sha256"] == hashlib.sha256(served).hexdigest()
+
+
+def test_raw_body_is_stored_byte_exact(farm, farm_crawl):
+    with sqlite3.connect(farm_crawl[0]) as db:
+        rows = db.execute("select final_url, body, payload_sha256 from captures").fetchall()
+    assert rows
+    for url, body, digest in rows:
+        assert hashlib.sha256(body).hexdigest() == digest
+        host, path = url.split("://")[1].split("/", 1)
+        assert body == farm.farm.routes[(host, "/" + path)].body
+
+
+def test_status_official_only_for_pages_served_by_the_regions_portal(farm, farm_crawl):
+    found = by_url(export(farm_crawl[0]))
+    for expected in farm.farm.expected:
+        document = found[expected.url]
+        assert document["status"] == expected.status, expected.url
+        if expected.status == "official":
+            assert document["official_url"] == expected.url
+        else:
+            assert document["official_url"] is None
+
+
+def test_redirect_off_the_government_domain_is_kept_but_not_official(farm_crawl):
+    documents = export(farm_crawl[0])
+    moved = next(d for d in documents if any("jxnews-archive.com" in c["final_url"] for c in d["captures"]))
+    capture = moved["captures"][0]
+    assert capture["url"].startswith("http://www.jiangxi.gov.cn/")
+    assert capture["site_kind"] == "other"
+    assert moved["status"] == "unverified"
+
+
+def test_notices_interpretations_and_news_are_not_documents(farm, farm_crawl):
+    documents = export(farm_crawl[0])
+    urls = set(by_url(documents))
+    for url in farm.farm.not_documents:
+        assert url not in urls
+    assert not [d for d in documents if "通知" in d["title"] or "图解" in d["title"]]
+
+
+def test_robots_txt_is_obeyed(farm, farm_crawl):
+    requested = {f"http://{host}{path}" for host, path, _ in farm.requests}
+    for url in farm.farm.never_fetched:
+        assert url not in requested
+
+
+def test_requests_name_the_project_and_a_contact_url(farm, farm_crawl):
+    agents = {agent for host, _, agent in farm.requests if host.endswith("gov.cn")}
+    assert agents and all("govreports/" in a and "+https://" in a for a in agents)
+
+
+def test_the_mirror_is_not_crawled_by_the_portals_spider(farm, farm_crawl):
+    assert not [r for r in farm.requests if r[0] == MIRROR_HOST]
+
+
+def test_challenges_and_soft_404s_are_recorded_as_blocked(farm_crawl):
+    with sqlite3.connect(farm_crawl[0]) as db:
+        blocked = db.execute("select final_url, http_status, extraction_error, document_id from captures "
+                             "where extraction_status = 'blocked'").fetchall()
+    urls = {row[0]: row for row in blocked}
+    assert urls["http://www.nc.gov.cn/"][1] == 412
+    assert "js_challenge_412" in urls["http://www.nc.gov.cn/"][2]
+    assert any("t20190110_3519" in url for url in urls)  # 页面不存在 with status 200
+    assert all(row[3] is None for row in blocked)
+
+
+def test_a_recrawl_adds_captures_but_no_documents(farm, farm_crawl, tmp_path):
+    archive = tmp_path / "again.sqlite"
+    for _ in range(2):
+        run = scrapy("crawl", "portals", "-a", "region=池州", *FAST, proxy=farm.proxy_url, archive=archive,
+                     portals=ROOT / "farm" / "portals.toml")
+        assert run.returncode == 0, run.stderr[-2000:]
+    documents = export(archive)
+    assert len(documents) == 5
+    assert all(len(d["captures"]) == 2 for d in documents)
+    assert all([c["relation"] for c in d["captures"]] == ["original", "duplicate"] for d in documents)
+
+
+def test_an_unknown_region_fails_before_any_request(farm, tmp_path):
+    before = len(farm.requests)
+    run = scrapy("crawl", "portals", "-a", "region=火星市", proxy=farm.proxy_url, archive=tmp_path / "a.sqlite",
+                 portals=ROOT / "farm" / "portals.toml")
+    assert run.returncode == 2
+    assert "no region is called '火星市'" in run.stderr
+    assert len(farm.requests) == before
+
+
+def test_an_ambiguous_region_lists_the_candidates(farm, tmp_path):
+    run = scrapy("crawl", "portals", "-a", "region=朝阳区", proxy=farm.proxy_url, archive=tmp_path / "a.sqlite")
+    assert run.returncode == 2
+    assert "110105" in run.stderr and "220104" in run.stderr
+
+
+def test_a_malformed_registry_names_the_file_entry_and_problem(tmp_path):
+    bad = tmp_path / "portals.toml"
+    bad.write_text('[[portal]]\ncode = "340700"\nurl = "ftp://www.tl.gov.cn/"\n', encoding="utf-8")
+    run = scrapy("crawl", "portals", "-a", "region=铜陵", portals=bad, archive=tmp_path / "a.sqlite")
+    assert run.returncode != 0
+    assert f"{bad}: [[portal]] #1 (340700): url 'ftp://www.tl.gov.cn/' is not an http(s) URL" in run.stderr
