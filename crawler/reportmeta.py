@@ -84,14 +84,17 @@ def delivery_line(paragraphs: list[str], look_at: int = 12) -> str | None:
 _SPEAKER = re.compile(
     r"^(?:[\u4e00-\u9fa5]{0,20}?(?:人民政府|政府|省|市|区|县|州|盟|旗))?\s*"
     r"(?:代理?)?(?:省长|市长|区长|县长|州长|盟长|旗长|主席|自治区主席|总理|镇长)\s*[:：]?\s*"
-    r"([\u3400-\u4dbf\u4e00-\u9fff·]{2,6})$")
+    r"([\u3400-\u4dbf\u4e00-\u9fff][\u3400-\u4dbf\u4e00-\u9fff·•]{1,11})$")
 
 
 def speaker(paragraphs: list[str], look_at: int = 12) -> str | None:
     """The speaker's name from a line such as `铜陵市市长　张　三` near the top of the report."""
     for line in paragraphs[:look_at]:
+        # The office and name may follow the delivery line on the same line: …会议上 陕西省省长 赵刚
+        if is_delivery_line(line) and "会议上" in line:
+            line = line.rsplit("会议上", 1)[1]
         compact = re.sub(r"[\s\u3000]+", "", line)
-        if len(compact) > 30:
+        if not compact or len(compact) > 30:
             continue
         match = _SPEAKER.match(compact)
         if match:
@@ -100,15 +103,18 @@ def speaker(paragraphs: list[str], look_at: int = 12) -> str | None:
 
 
 # Sections that plan a year: 2023年主要工作安排, 2023年工作的总体要求, 二〇二三年的主要目标任务 …
-_PLAN = re.compile(r"((?:19|20)\d{2})年(?:的)?(?:政府)?(?:工作)?(?:的)?"
-                   r"(?:主要工作安排|工作安排|重点工作|总体要求|主要目标|预期目标|目标任务|主要任务|工作任务|发展目标|主要预期目标)")
+_PLAN = re.compile(r"((?:19|20)\d{2})年(?:的)?(?:经济社会发展|全[省市区县州盟旗]|政府)?(?:工作)?(?:的)?"
+                   r"(?:主要工作安排|工作安排|重点工作|主要工作|总体要求|主要目标|预期目标|目标任务|主要任务|工作任务|"
+                   r"发展目标|主要预期目标)"
+                   # A section heading: 三、关于2026年工作 / 二、2026年工作
+                   r"|^[一二三四五六七八九十]+、(?:关于)?((?:19|20)\d{2})年(?:政府)?工作$", re.M)
 _REVIEW = re.compile(r"((?:19|20)\d{2})年(?:政府)?工作回顾")
 
 
 def planned_year(text: str) -> int | None:
     """The year a report's plan sections name; a review section of year Y implies Y + 1."""
     text = arabic_dates(text)
-    planned = [int(y) for y in _PLAN.findall(text)]
+    planned = [int(a or b) for a, b in _PLAN.findall(text)]
     if planned:
         return max(set(planned), key=lambda y: (planned.count(y), y))
     reviewed = [int(y) for y in _REVIEW.findall(text)]
@@ -210,3 +216,14 @@ def _name_candidates(raw: str) -> list[str]:
     # A prefix ending in an admin suffix is the most specific name: prefer the last one.
     pieces = re.findall(r"[\u4e00-\u9fa5]+?(?:自治区|自治州|自治县|特别行政区|省|市|地区|盟|县|区|旗)", raw)
     return pieces[::-1] + out
+
+
+# A notice that forwards or assigns a report (印发…的通知) rather than the report itself.
+_NOTICE_BODY = re.compile(r"现将.{0,40}印发给你们|请认真(?:贯彻|组织)?(?:执行|落实)|特此通知|任务分工|责任分工|牵头单位")
+_REPORT_BODY = re.compile(r"各位代表|向大会报告|请予审议|工作回顾|过去一年|过去五年")
+
+
+def body_is_notice(text: str) -> bool:
+    """True when a body titled like a report reads as a notice about one (and not as a speech to a congress)."""
+    head = text[:3000]
+    return bool(_NOTICE_BODY.search(head)) and not _REPORT_BODY.search(head)

@@ -7,6 +7,7 @@ anti-bot challenge, a soft 404, a mirror in the seed's layout).
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 from dataclasses import dataclass, field
 
 from farm import templates
@@ -38,10 +39,15 @@ class Farm:
     never_fetched: list[str] = field(default_factory=list)  # URLs robots.txt forbids
     not_documents: list[str] = field(default_factory=list)  # pages that look like reports but are not
 
-    def page(self, url: str, html: str, charset: str = "utf-8", content_type: str | None = None, status: int = 200):
+    def page(self, url: str, html: str, charset: str = "utf-8", content_type: str | None = None, status: int = 200,
+             gzipped: bool = False):
         host, path = _split(url)
-        ctype = content_type or f"text/html; charset={charset}"
-        self.routes[(host, path)] = Route(status, (("Content-Type", ctype),), html.encode(charset))
+        headers = [("Content-Type", content_type or f"text/html; charset={charset}")]
+        body = html.encode(charset)
+        if gzipped:  # served content-encoded: the archive must keep these bytes, not the inflated page
+            body = gzip.compress(body, mtime=0)
+            headers.append(("Content-Encoding", "gzip"))
+        self.routes[(host, path)] = Route(status, tuple(headers), body)
 
     def raw(self, url: str, status: int, headers: tuple[tuple[str, str], ...], body: bytes):
         self.routes[_split(url)] = Route(status, headers, body)
@@ -149,7 +155,8 @@ def _chizhou(farm: Farm) -> None:
 
 
 def _fujian(farm: Farm) -> None:
-    """UCAP, provincial; home → 政府信息公开 → 政府工作报告; numbered pager; robots.txt forbids /xxgk/gzbg/old/."""
+    """UCAP, provincial; home → 政府信息公开 → 政府工作报告; numbered pager; robots.txt forbids /xxgk/gzbg/old/;
+    one report served gzip-encoded."""
     base = "http://www.fujian.gov.cn"
     site = dict(site_name="福建省人民政府", domain="www.fujian.gov.cn", site_code="3500000040", column="政府工作报告",
                 icp="闽ICP备05009587号", police="闽公网安备 35010202000184号")
@@ -167,7 +174,7 @@ def _fujian(farm: Farm) -> None:
         title = f"{year}年福建省人民政府工作报告"
         farm.page(url, templates.ucap_article(title=title, pubdate=f"{delivered:%Y-%m-%d}", source="福建省人民政府",
                                               paragraphs=[report.delivery_line, report.speaker_line, *report.paragraphs],
-                                              **site))
+                                              **site), gzipped=(year == 2022))
         farm.expected.append(Expected("350000", year, delivered, url, report, "official"))
         items.append((url.removeprefix(base), title, f"{delivered:%Y-%m-%d}"))
     forbidden = f"{base}/xxgk/gzbg/old/t20190115_1.htm"

@@ -151,3 +151,15 @@ def test_a_malformed_registry_names_the_file_entry_and_problem(tmp_path):
     run = scrapy("crawl", "portals", "-a", "region=铜陵", portals=bad, archive=tmp_path / "a.sqlite")
     assert run.returncode != 0
     assert f"{bad}: [[portal]] #1 (340700): url 'ftp://www.tl.gov.cn/' is not an http(s) URL" in run.stderr
+
+
+def test_a_gzip_encoded_page_is_stored_as_served_and_extracted_inflated(farm, farm_crawl):
+    gzipped = [(host, path) for (host, path), route in farm.farm.routes.items()
+               if ("Content-Encoding", "gzip") in route.headers]
+    assert gzipped
+    with sqlite3.connect(farm_crawl[0]) as db:
+        for host, path in gzipped:
+            body, status = db.execute("select body, extraction_status from captures where final_url = ?",
+                                      (f"http://{host}{path}",)).fetchone()
+            assert body == farm.farm.routes[(host, path)].body and body[:2] == b"\x1f\x8b"
+            assert status == "ok"

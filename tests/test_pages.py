@@ -136,3 +136,23 @@ def test_real_government_pages(name, container, site_code, source):
     assert page.site_code == (site_code, source)
     assert page.paragraphs and page.title
     assert not any(word in line for line in page.paragraphs for word in ("打印本页", "关闭窗口", "网站标识码"))
+
+
+@pytest.mark.parametrize("pager", [
+    "<script>createPageHTML('page_div', 3, 0, 'index', 'html', 52);</script>",
+    "<script>var currentPage = 0; var countPage = 3;\ncreatePageHTML(countPage, currentPage, \"index\", \"html\");</script>",
+])
+def test_trs_pager_variants(pager):
+    assert listing([], pager=pager).next_pages == [f"http://www.tl.gov.cn/zwgk/zfgzbg/index_{n}.html" for n in (1, 2)]
+
+
+def test_query_string_pagers_are_followed_by_their_next_link_or_numbers():
+    page = listing([], pager='<a href="?page=2">2</a> <a href="?page=3">3</a> <a href="?page=2">下一页</a>')
+    assert page.next_pages == ["http://www.tl.gov.cn/zwgk/zfgzbg/index.html?page=2",
+                               "http://www.tl.gov.cn/zwgk/zfgzbg/index.html?page=3"]
+
+
+def test_a_notice_titled_like_a_report_is_not_a_report():
+    notice = ["各县区人民政府，市政府各部门：", "现将《2023年政府工作报告》重点工作任务分解印发给你们，请认真贯彻执行。", "特此通知。"]
+    page = page_of(templates.trs_article, title="2023年铜陵市政府工作报告", paragraphs=notice)
+    assert not page.is_report

@@ -139,7 +139,11 @@ def select_all(selector, css: str):
 
 
 def find_body(selector, override: str | None = None) -> tuple[list[str], str | None]:
-    """(paragraphs, how they were found): an override selector, a CMS container, or 'density'."""
+    """(paragraphs, how they were found): an override selector, a CMS container, or 'density'.
+
+    A container holding little text (a short notice, a page whose container is only a wrapper) is kept
+    as the answer only if the density search finds no more text elsewhere."""
+    short: tuple[list[str], str | None] = ([], None)
     candidates = ([override] if override else []) + CONTAINERS
     for css in candidates:
         for node in select_all(selector, css):
@@ -147,15 +151,19 @@ def find_body(selector, override: str | None = None) -> tuple[list[str], str | N
             if not hasattr(root, "iter"):
                 continue
             paragraphs = paragraphs_of(root)
-            if sum(_text_chars(p) for p in paragraphs) >= MIN_CONTAINER_CHARS or css == override:
+            chars = sum(_text_chars(p) for p in paragraphs)
+            if chars >= MIN_CONTAINER_CHARS or (css == override and paragraphs):
                 return paragraphs, css
+            if chars > sum(_text_chars(p) for p in short[0]):
+                short = (paragraphs, css)
     bodies = [node.root for node in selector.xpath("//body")] or [selector.root]
     scored = [_densest_element(body) for body in bodies if hasattr(body, "iter")]
     scored = [node for node in scored if node is not None]
-    if not scored:
-        return [], None
-    densest = max(scored, key=lambda node: _text_chars(node.text_content()))
-    return paragraphs_of(densest), "density"
+    if scored:
+        densest = paragraphs_of(max(scored, key=lambda node: _text_chars(node.text_content())))
+        if sum(_text_chars(p) for p in densest) > sum(_text_chars(p) for p in short[0]):
+            return densest, "density"
+    return short
 
 
 def parse_fragment(text: str):

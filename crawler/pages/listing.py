@@ -15,7 +15,10 @@ COLUMN_TEXTS = ("政府工作报告", "工作报告", "政府信息公开", "信
                 "政府文件", "公开目录", "重要文件", "政策文件")
 COLUMN_SLUGS = ("zfgzbg", "gzbg", "govreport", "xxgk", "zwgk", "zfxxgk", "gkml", "openness", "public")
 NEXT_TEXTS = ("下一页", "下页", "后一页", "next", ">", "›", "»", ">>")
-_CREATE_PAGE = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([^'\"]+)['\"]\s*,\s*['\"]([^'\"]+)['\"]")
+# TRS pagers: createPageHTML(total, current, "index", "html"), or with a container id first and a record
+# count last: createPageHTML('page_div', 8, 1, 'index', 'html', 152); the numbers may be variables.
+_CREATE_PAGE = re.compile(r"createPageHTML\(([^)]*)\)")
+_JS_NUMBER_VAR = re.compile(r"var\s+(\w+)\s*=\s*(\d+)")
 _INDEX_N = re.compile(r"(?:^|/)(index|default)_(\d+)\.(s?html?)$")
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#")
 _DOCUMENT_EXT = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|zip|rar|jpe?g|png|gif|mp4|wps|ofd)$", re.I)
@@ -70,15 +73,28 @@ class ListingPage(HtmlPage):
     def next_pages(self) -> list[str]:
         """Further pages of this listing: next-page links, and TRS createPageHTML(total, current, …)."""
         urls = [link.url for link in self.links if link.text.strip().lower() in NEXT_TEXTS]
-        match = _CREATE_PAGE.search(self.decoded.text)
-        if match:
-            total, _current, stem, ext = int(match.group(1)), int(match.group(2)), match.group(3), match.group(4)
-            base = self.url.rsplit("/", 1)[0] + "/"
-            urls += [urljoin(base, f"{stem}_{n}.{ext}") for n in range(1, total)]
-        # Numbered pages linked directly (index_1.html, index_2.html …) when the page shows a pager.
-        urls += [link.url for link in self.links if _INDEX_N.search(urlsplit(link.url).path)
-                 and link.text.strip().isdigit()]
+        urls += self._trs_pages()
+        # Numbered pager links (1 2 3 …) that stay in this listing's folder.
+        folder = self.url.rsplit("/", 1)[0] + "/"
+        urls += [link.url for link in self.links if re.fullmatch(r"\d{1,3}", link.text.strip())
+                 and (link.url.startswith(folder) or _INDEX_N.search(urlsplit(link.url).path))]
         return list(dict.fromkeys(url for url in urls if url != self.url))
+
+    def _trs_pages(self) -> list[str]:
+        match = _CREATE_PAGE.search(self.decoded.text)
+        if not match:
+            return []
+        variables = dict(_JS_NUMBER_VAR.findall(self.decoded.text))
+        args = [a.strip().strip("'\"") for a in match.group(1).split(",")]
+        numbers = [int(variables.get(a, a)) for a in args if variables.get(a, a).isdigit()]
+        words = [a for a in args if re.fullmatch(r"[A-Za-z_]+", a) and a not in variables]
+        ext = next((w for w in words if w.lower() in ("html", "htm", "shtml", "jsp", "php")), None)
+        stem = next((w for w in words if w != ext and w.lower() in ("index", "default", "list")), "index")
+        if not numbers or not ext:
+            return []
+        total = numbers[0]
+        base = self.url.rsplit("/", 1)[0] + "/"
+        return [urljoin(base, f"{stem}_{n}.{ext}") for n in range(1, min(total, 1000))]
 
 
 _COLUMN_TEXT = re.compile(r"^(?:历年|[\u4e00-\u9fa5]{0,8}?)政府工作报告(?:专栏|专题|汇编|库)?$")

@@ -119,7 +119,8 @@ class ReportPage(HtmlPage):
 
     @property
     def is_report(self) -> bool:
-        return reportmeta.is_report_title(self.title)
+        """The title names a report and the body is not a notice forwarding one."""
+        return reportmeta.is_report_title(self.title) and not reportmeta.body_is_notice(self.text)
 
     def to_dict(self) -> dict:
         site_code, site_code_source = self.site_code

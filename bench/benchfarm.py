@@ -1,0 +1,54 @@
+"""A larger farm for benchmarks: PORTALS TRS portals under the real hosts of East China prefectures,
+each with REPORTS reports behind a paginated column."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from crawler.portals import load_registry
+from crawler.regions import default_registry
+from farm import templates
+from farm.sites import ROBOTS_ALLOW_ALL, Farm
+from farm.texts import make_report
+
+PER_LISTING_PAGE = 20
+
+
+def build_bench_farm(portals: int, reports: int) -> tuple[Farm, str]:
+    """(farm, portal registry TOML text)."""
+    regions = default_registry()
+    chosen = [p for p in load_registry().portals if regions.get(p.code).level == "prefecture"][:portals]
+    farm, toml = Farm(), []
+    for portal in chosen:
+        host = portal.hosts[0]
+        name = regions.get(portal.code).name
+        base = f"http://{host}"
+        site = dict(site_name=f"{name}人民政府", domain=host, site_code=portal.code + "0001", column="政府工作报告",
+                    icp="ICP备00000000号", police="公网安备 00000000000000号")
+        farm.page(f"{base}/robots.txt", ROBOTS_ALLOW_ALL, content_type="text/plain")
+        farm.page(f"{base}/", templates.home(site_name=site["site_name"], links=[("/zwgk/", "政务公开")]))
+        farm.page(f"{base}/zwgk/", templates.home(site_name=site["site_name"], links=[("/zwgk/zfgzbg/", "政府工作报告")]))
+        items = []
+        for n in range(reports):
+            year = 2024 - n
+            delivered = dt.date(year, 1, 10)
+            report = make_report(name, year, delivered, "某某某", seed=n)
+            url = f"{base}/zwgk/zfgzbg/{year}01/t{year}0110_{n}.html"
+            farm.page(url, templates.trs_article(title=f"{year}年{name}政府工作报告", pubdate=f"{delivered}",
+                                                 source="市政府办公室",
+                                                 paragraphs=[report.delivery_line, *report.paragraphs], **site))
+            items.append((url.removeprefix(base), f"{year}年{name}政府工作报告", f"{delivered}"))
+        pages = [items[i:i + PER_LISTING_PAGE] for i in range(0, len(items), PER_LISTING_PAGE)] or [[]]
+        for index, chunk in enumerate(pages):
+            path = "/zwgk/zfgzbg/" if index == 0 else f"/zwgk/zfgzbg/index_{index}.html"
+            farm.page(base + path, templates.listing(
+                site_name=site["site_name"], title="政府工作报告", items=chunk,
+                pager=f'<script>createPageHTML({len(pages)}, {index}, "index", "html");</script>'))
+        toml.append(f'[[portal]]\ncode = "{portal.code}"\nurl = "{base}/"\n')
+    return farm, "\n".join(toml)
+
+
+def write_registry(text: str, folder: Path) -> Path:
+    path = folder / "portals.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

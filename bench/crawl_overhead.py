@@ -1,0 +1,63 @@
+"""Full pipeline vs. a bare Scrapy spider, on the same farm pages, with the same settings, in one run.
+
+    .venv/bin/python bench/crawl_overhead.py [--portals 20] [--reports 25]
+
+Prints pages/s of each and the ratio. Both run as `scrapy` subprocesses through the farm proxy with
+the project's settings (politeness delays set to 0, since the farm is local)."""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.benchfarm import build_bench_farm, write_registry  # noqa: E402
+from farm.server import FarmServer  # noqa: E402
+
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "RETRY_BACKOFF_BASE=0", "-L", "WARNING",
+        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
+
+
+def timed(command: list[str], env: dict) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=env, check=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--portals", type=int, default=20)
+    parser.add_argument("--reports", type=int, default=25)
+    args = parser.parse_args()
+    farm, registry_text = build_bench_farm(args.portals, args.reports)
+    server = FarmServer(farm).start()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        env = {**os.environ, "http_proxy": server.proxy_url, "ARCHIVE_DB": f"sqlite:///{tmp / 'bench.sqlite'}",
+               "PORTALS_FILE": str(write_registry(registry_text, tmp))}
+        full_seconds = timed([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=华东", *FAST], env)
+        pages = [f"http://{host}{path}" for host, path, _ in server.requests if not path.endswith("robots.txt")]
+        (tmp / "urls.txt").write_text("\n".join(pages), encoding="utf-8")
+        server.requests.clear()
+        bare_seconds = timed([sys.executable, "-m", "scrapy", "runspider", str(ROOT / "bench" / "bare_spider.py"),
+                              "-a", f"urls_file={tmp / 'urls.txt'}", *FAST], env)
+        bare_pages = len([r for r in server.requests if not r[1].endswith("robots.txt")])
+        archive_mb = (tmp / "bench.sqlite").stat().st_size / 1e6
+    server.stop()
+    full_rate, bare_rate = len(pages) / full_seconds, bare_pages / bare_seconds
+    print(f"farm: {args.portals} portals x {args.reports} reports; {len(pages)} pages fetched by the full crawl")
+    print(f"full pipeline (discover, store bytes, extract, normalize, archive): {len(pages)} pages in "
+          f"{full_seconds:.2f} s = {full_rate:.1f} pages/s (archive {archive_mb:.1f} MB)")
+    print(f"bare Scrapy spider (fetch + parse the same URLs):                 {bare_pages} pages in "
+          f"{bare_seconds:.2f} s = {bare_rate:.1f} pages/s")
+    print(f"ratio full/bare throughput: {full_rate / bare_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()
