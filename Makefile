@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 REGION ?= 华东
 
-.PHONY: venv demo test crawl export bench migrate clean
+.PHONY: venv demo test crawl export bench eval migrate clean
 
 venv: $(VENV)/.installed
 
@@ -31,6 +31,10 @@ migrate: venv
 
 bench: venv
 	$(BIN)/python bench/crawl_overhead.py
+
+# Evaluation on the real report texts in ../shared/corpora (skipped when absent).
+eval: venv
+	$(BIN)/python bench/eval_metadata.py
 
 clean:
 	rm -rf demo crawls exports .pytest_cache
