@@ -1,50 +1,39 @@
-"""Stage 4: attach the capture to its document, creating the document the first time a report is seen.
-
-A capture whose text is already a document's is a `duplicate` of it; a re-fetch of a page that already
-has a document stays with that document (`near_duplicate` when its text changed); anything else is an
-`original` and makes a new document. The unique text digest keeps two writers from creating twins."""
+"""Stage 4: place the capture with its document (storage.grouping), in one write transaction."""
 from __future__ import annotations
 
-import datetime as dt
-import difflib
+import logging
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from storage.db import archive_for
-from storage.models import Capture, Document
+from storage.grouping import place_capture
+from storage.models import Capture
+
+logger = logging.getLogger(__name__)
+ATTEMPTS = 3
 
 
-def text_similarity(a: str, b: str) -> float:
-    return round(difflib.SequenceMatcher(None, a, b, autojunk=False).quick_ratio(), 4)
-
-
-def attach(session, item) -> tuple[Document, bool]:
-    """Find or create the item's document and link its capture; returns (document, created)."""
-    capture = session.get(Capture, item.capture_id)
-    document = session.scalar(select(Document).where(Document.text_sha256 == item.text_sha256))
-    created = False
-    if document is not None:
-        relation, similarity = "duplicate", 1.0
-    else:
-        earlier = session.scalar(
-            select(Capture).where(Capture.final_url == item.final_url, Capture.document_id.is_not(None),
-                                  Capture.id != capture.id).order_by(Capture.id.desc()).limit(1))
-        if earlier is not None:
-            document = earlier.document
-            relation, similarity = "near_duplicate", text_similarity(document.text, item.text)
-        else:
-            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            document = Document(region_code=item.region_code, title=item.title, year=item.year,
-                                delivered_on=item.delivered_on, speaker=item.speaker, text=item.text,
-                                text_sha256=item.text_sha256, created_at=now, updated_at=now)
-            session.add(document)
-            relation, similarity, created = "original", 1.0, True
-    capture.document = document
-    capture.relation, capture.similarity = relation, similarity
-    session.flush()
-    item.document_id, item.relation, item.similarity = document.id, relation, similarity
-    return document, created
+def record_and_place(archive, item):
+    """Write the item's normalized fields on its capture and place it; returns the Placement or None."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with archive.write_session() as session, session.begin():
+                capture = session.get(Capture, item.capture_id)
+                for name in ("title", "region_code", "year", "delivered_on", "speaker", "text", "text_sha256"):
+                    setattr(capture, name, getattr(item, name))
+                if not item.text:
+                    capture.extraction_status, capture.extraction_error = "no_text", "nothing left after cleaning"
+                    item.extraction_status = "no_text"
+                    return None
+                placement = place_capture(session, capture)
+            item.document_id, item.relation, item.similarity = placement.document_id, placement.relation, \
+                placement.similarity
+            return placement
+        except (IntegrityError, OperationalError) as exc:
+            # Another writer got there first (same text inserted, or the database stayed locked): retry.
+            if attempt == ATTEMPTS:
+                raise
+            logger.info("retrying placement of capture %s: %s", item.capture_id, exc)
 
 
 class DocumentPipeline:
@@ -59,15 +48,14 @@ class DocumentPipeline:
     def process_item(self, item):
         if item.extraction_status != "ok":
             return item
-        for attempt in (1, 2):
-            try:
-                with self.archive.session() as session, session.begin():
-                    _document, created = attach(session, item)
-                break
-            except IntegrityError:
-                # Another writer created the same document between our lookup and insert: look again.
-                if attempt == 2:
-                    raise
-        self.stats.inc_value("archive/documents_new" if created else "archive/documents_seen")
-        self.stats.inc_value(f"archive/captures/{item.relation}")
+        placement = record_and_place(self.archive, item)
+        if placement is None:
+            self.stats.inc_value("extract/no_text")
+            return item
+        self.stats.inc_value("archive/documents_new" if placement.created else "archive/documents_seen")
+        self.stats.inc_value(f"archive/captures/{placement.relation}")
+        if placement.merged:
+            self.stats.inc_value("archive/documents_merged", len(placement.merged))
+        if placement.related:
+            self.stats.inc_value("archive/links_related", len(placement.related))
         return item

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import unicodedata
 
 from crawler import reportmeta
 from crawler.regions import RegionRegistry
+from crawler.textclean import clean_text
 from storage.db import archive_for
-
-
-def clean_text(paragraphs: list[str]) -> str:
-    """Paragraphs in Unicode NFC, one per line, without empty lines."""
-    lines = (unicodedata.normalize("NFC", p).strip() for p in paragraphs)
-    return "\n".join(line for line in lines if line)
 
 
 def text_sha256(text: str) -> str:
@@ -24,7 +18,7 @@ def text_sha256(text: str) -> str:
 def normalize(item, regions: RegionRegistry) -> None:
     page = item.page
     item.title = page["title"]
-    item.text = clean_text(page["paragraphs"])
+    item.text = clean_text(page["paragraphs"], item.title)
     item.text_sha256 = text_sha256(item.text)
     item.delivered_on = dt.date.fromisoformat(page["delivered_on"]) if page["delivered_on"] else None
     item.year = page["year"]

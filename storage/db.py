@@ -35,6 +35,15 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            # SQLAlchemy, not the driver, opens transactions (below), so a writer can ask for IMMEDIATE.
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):
+            # BEGIN IMMEDIATE takes the write lock up front: the dedup decision and its insert cannot
+            # interleave with another process's (storage.grouping).
+            mode = connection.get_execution_options().get("sqlite_begin", "")
+            connection.exec_driver_sql(f"BEGIN {mode}".strip())
     return engine
 
 
@@ -66,6 +75,8 @@ class Archive:
         self.engine = engine
         self.regions = regions
         self.session = sessionmaker(engine, expire_on_commit=False)
+        # Sessions that place captures with documents: one writer at a time (BEGIN IMMEDIATE on SQLite).
+        self.write_session = sessionmaker(engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
 
     @classmethod
     def open(cls, url: str | None = None, regions: RegionRegistry | None = None, migrate: bool = True) -> "Archive":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -48,6 +48,11 @@ class Document(Base):
     text_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # The capture whose text and metadata the document shows (official before mirror, complete before excerpt).
+    source_capture_id: Mapped[int | None] = mapped_column(Integer)
+    # Metadata its captures disagree on: {"year": {"2023": [capture ids], "2022": [...]}, …}
+    disagreements: Mapped[dict | None] = mapped_column(JSON)
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # signature under dedup_scheme
 
     region: Mapped[Region | None] = relationship()
     captures: Mapped[list["Capture"]] = relationship(back_populates="document", order_by="Capture.id")
@@ -77,6 +82,14 @@ class Capture(Base):
     relation: Mapped[str | None] = mapped_column(String(16))  # original | duplicate | near_duplicate | excerpt
     similarity: Mapped[float | None] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(16), default="crawl")  # crawl | import
+    # What this capture says, normalized (the document shows its best capture's).
+    title: Mapped[str | None] = mapped_column(Text)
+    region_code: Mapped[str | None] = mapped_column(String(6))
+    year: Mapped[int | None] = mapped_column(Integer)
+    delivered_on: Mapped[dt.date | None] = mapped_column(Date)
+    speaker: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str | None] = mapped_column(Text)
+    text_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
 
     document: Mapped[Document | None] = relationship(back_populates="captures")
     site: Mapped[Site | None] = relationship()
@@ -85,3 +98,48 @@ class Capture(Base):
     def portal_code_of_site(self) -> str | None:
         """The region whose registry portal served the final URL (None off the registry's portals)."""
         return self.site.portal_code if self.site else None
+
+
+class DocumentLink(Base):
+    """Two documents that are related but not the same report (a draft and the final text, heavy reuse)."""
+    __tablename__ = "document_links"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    other_document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # related
+    similarity: Mapped[float] = mapped_column(Float)
+
+
+class DedupScheme(Base):
+    """How the signatures in the index were made (crawler.dedup.Scheme); one row."""
+    __tablename__ = "dedup_scheme"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    parameters: Mapped[dict] = mapped_column(JSON)
+
+
+class DedupBand(Base):
+    """MinHash LSH: one row per band of a document's signature."""
+    __tablename__ = "dedup_bands"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    band: Mapped[int] = mapped_column(Integer)
+    band_hash: Mapped[int] = mapped_column(BigInteger)
+
+
+class DedupFingerprint(Base):
+    """Winnowing: one row per fingerprint of a document's text."""
+    __tablename__ = "dedup_fingerprints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[int] = mapped_column(BigInteger)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+
+
+class DedupStop(Base):
+    """Fingerprints found in too many documents to be evidence (stock phrases)."""
+    __tablename__ = "dedup_stoplist"
+
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    documents: Mapped[int] = mapped_column(Integer)

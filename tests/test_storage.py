@@ -3,8 +3,17 @@ import sqlite3
 
 from sqlalchemy import inspect
 
-from storage.db import Archive, database_url
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+from storage.db import MIGRATIONS, Archive, database_url, make_engine, upgrade
 from storage.models import Base
+
+
+def head_revision() -> str:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def test_opening_an_archive_applies_the_migrations(tmp_path):
@@ -12,7 +21,7 @@ def test_opening_an_archive_applies_the_migrations(tmp_path):
     tables = set(inspect(archive.engine).get_table_names())
     assert {"regions", "sites", "documents", "captures", "alembic_version"} <= tables
     with sqlite3.connect(tmp_path / "a.sqlite") as db:
-        assert db.execute("select version_num from alembic_version").fetchone() == ("0001",)
+        assert db.execute("select version_num from alembic_version").fetchone() == (head_revision(),)
         assert db.execute("select count(*) from regions").fetchone()[0] == len(archive.regions.by_code)
 
 
@@ -48,3 +57,22 @@ def test_no_production_code_creates_tables_behind_alembics_back():
     root = Path(__file__).resolve().parent.parent
     for path in [*root.glob("crawler/**/*.py"), *root.glob("pipelines/*.py"), *root.glob("storage/**/*.py")]:
         assert "create_all" not in path.read_text(encoding="utf-8"), path
+
+
+def test_the_dedup_migration_carries_existing_documents_over(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    upgrade(engine, "0001")
+    text = "各位代表：现在，我代表市人民政府向大会报告工作，请予审议。" * 20
+    with engine.begin() as db:
+        db.exec_driver_sql("insert into documents (id, title, text, text_sha256, created_at, updated_at) "
+                           "values (1, '2023年政府工作报告', ?, 'x', '2023-01-01', '2023-01-01')", (text,))
+        db.exec_driver_sql("insert into captures (id, document_id, requested_url, final_url, redirect_urls, fetched_at, "
+                           "http_status, headers, payload_sha256, body, extraction_status, site_kind, relation, "
+                           "source) values (1, 1, 'u', 'u', '[]', '2023-01-01', 200, '{}', 'p', x'00', 'ok', "
+                           "'official', 'original', 'crawl')")
+    upgrade(engine)
+    with engine.connect() as db:
+        assert db.exec_driver_sql("select text from captures where id = 1").scalar() == text
+        assert db.exec_driver_sql("select source_capture_id from documents where id = 1").scalar() == 1
+        assert db.exec_driver_sql("select count(*) from dedup_bands where document_id = 1").scalar() == 32
+        assert db.exec_driver_sql("select count(*) from dedup_fingerprints where document_id = 1").scalar() > 0

@@ -1,0 +1,156 @@
+"""Text signatures for deduplication, and the exact comparison that decides what two texts are.
+
+Candidates come from two indexes kept in the archive database (storage/dedup_index.py):
+- MinHash LSH bands over character 5-grams of the fingerprint form (datasketch MinHash): finds noisy
+  full copies;
+- winnowing fingerprints of 12-grams: finds excerpts, which whole-document MinHash misses because
+  their Jaccard similarity with the full text is low.
+Every candidate is then verified exactly: 5-gram Jaccard, and coverage of each text by the 13-grams
+(long shared substrings) of the other."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from datasketch import MinHash
+from numpy.lib.stride_tricks import sliding_window_view
+
+from crawler.textclean import fingerprint_form
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """Everything that makes two signatures comparable; stored in the dedup_scheme table."""
+    name: str = "gwr-1"
+    shingle: int = 5  # characters per MinHash shingle
+    num_perm: int = 128
+    seed: int = 20231  # datasketch MinHash seed
+    shingle_hash: str = "poly31-fmix64-low32"  # how a shingle becomes the 32-bit input of MinHash
+    bands: int = 32  # LSH: 32 bands x 4 rows, threshold about (1/32)^(1/4) = 0.42
+    rows: int = 4
+    winnow_k: int = 12  # characters per winnowed k-gram
+    winnow_w: int = 40  # window: any shared substring of k + w - 1 = 51 characters shares a fingerprint
+    cover_k: int = 13  # characters per k-gram in the exact coverage measure
+    stop_documents: int = 25  # a fingerprint in more documents than this is boilerplate, not evidence
+
+
+SCHEME = Scheme()
+_MASK63 = np.uint64(0x7FFFFFFFFFFFFFFF)
+_BASE = np.uint64(1_000_003)
+
+# Thresholds of the exact verification (README: Deduplication).
+SAME_REPORT_COVERAGE = 0.6  # the shorter text's share found in the longer one
+NEAR_DUPLICATE_LENGTH = 0.8  # length ratio above which two same-report texts are copies, not excerpt/whole
+RELATED_COVERAGE = 0.3  # below SAME_REPORT_COVERAGE, above this: related documents (draft/final, reuse)
+MIN_EXCERPT_CHARS = 80  # shorter than this, a text is too small to be attached by containment
+
+
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def kgram_hashes(form: str, k: int) -> np.ndarray:
+    """A 64-bit hash of every k-character window of `form`, in order (uint64; wrap-around arithmetic)."""
+    codes = np.frombuffer(form.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(codes) < k:
+        return np.empty(0, dtype=np.uint64)
+    powers = _BASE ** np.arange(k - 1, -1, -1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return _fmix64((sliding_window_view(codes, k) * powers).sum(axis=1, dtype=np.uint64))
+
+
+def winnow(hashes: np.ndarray, window: int) -> np.ndarray:
+    """The minimum of every window of `window` consecutive hashes (Schleimer et al., 2003), as a sorted
+    array of distinct values; positive int64 so SQL integer columns hold them."""
+    if len(hashes) == 0:
+        return np.empty(0, dtype=np.int64)
+    if len(hashes) <= window:
+        chosen = np.array([hashes.min()], dtype=np.uint64)
+    else:
+        chosen = sliding_window_view(hashes, window).min(axis=1)
+    return np.unique(chosen & _MASK63).astype(np.int64)
+
+
+@dataclass
+class Signature:
+    """The matching view of one text: its fingerprint form and what the indexes store of it."""
+    form: str
+    scheme: Scheme = SCHEME
+
+    @cached_property
+    def shingles(self) -> np.ndarray:
+        return np.unique(kgram_hashes(self.form, self.scheme.shingle))
+
+    @cached_property
+    def cover_grams(self) -> np.ndarray:
+        return np.unique(kgram_hashes(self.form, self.scheme.cover_k))
+
+    @cached_property
+    def minhash(self) -> np.ndarray:
+        minhash = MinHash(num_perm=self.scheme.num_perm, seed=self.scheme.seed, hashfunc=int)
+        if len(self.shingles):
+            minhash.update_batch((self.shingles & np.uint64(0xFFFFFFFF)).tolist())
+        return minhash.hashvalues
+
+    @cached_property
+    def band_hashes(self) -> list[int]:
+        rows, values = self.scheme.rows, self.minhash
+        return [int.from_bytes(hashlib.blake2b(values[b * rows:(b + 1) * rows].tobytes(), digest_size=8).digest(),
+                               "big") & 0x7FFFFFFFFFFFFFFF for b in range(self.scheme.bands)]
+
+    @cached_property
+    def fingerprints(self) -> list[int]:
+        return winnow(kgram_hashes(self.form, self.scheme.winnow_k), self.scheme.winnow_w).tolist()
+
+
+def signature(text: str) -> Signature:
+    return Signature(fingerprint_form(text))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    jaccard: float  # 5-gram Jaccard
+    a_in_b: float  # share of a's 13-grams found in b
+    b_in_a: float
+    a_length: int
+    b_length: int
+
+
+def compare(a: Signature, b: Signature) -> Comparison:
+    def share(x: np.ndarray, y: np.ndarray) -> float:
+        return len(np.intersect1d(x, y, assume_unique=True)) / len(x) if len(x) else 0.0
+    inter = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
+    union = len(a.shingles) + len(b.shingles) - inter
+    return Comparison(jaccard=inter / union if union else 0.0, a_in_b=share(a.cover_grams, b.cover_grams),
+                      b_in_a=share(b.cover_grams, a.cover_grams), a_length=len(a.form), b_length=len(b.form))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What text `a` is to text `b`: near_duplicate, excerpt (a is part of b), whole (b is part of a),
+    related, or None (distinct)."""
+    kind: str | None
+    similarity: float
+
+
+def judge(a: Signature, b: Signature) -> Verdict:
+    if a.form == b.form:
+        return Verdict("duplicate", 1.0)
+    c = compare(a, b)
+    a_shorter = c.a_length <= c.b_length
+    short_cover = c.a_in_b if a_shorter else c.b_in_a
+    long_cover = c.b_in_a if a_shorter else c.a_in_b
+    length_ratio = min(c.a_length, c.b_length) / max(c.a_length, c.b_length, 1)
+    if short_cover >= SAME_REPORT_COVERAGE and min(c.a_length, c.b_length) >= MIN_EXCERPT_CHARS:
+        if length_ratio >= NEAR_DUPLICATE_LENGTH and long_cover >= SAME_REPORT_COVERAGE:
+            return Verdict("near_duplicate", round(c.jaccard, 4))
+        return Verdict("excerpt" if a_shorter else "whole", round(short_cover, 4))
+    if short_cover >= RELATED_COVERAGE and min(c.a_length, c.b_length) >= MIN_EXCERPT_CHARS:
+        return Verdict("related", round(short_cover, 4))
+    return Verdict(None, round(max(short_cover, c.jaccard), 4))

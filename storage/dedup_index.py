@@ -1,0 +1,72 @@
+"""The candidate index in the archive database: which documents may hold the same report as a text.
+
+Works on a SQLAlchemy Connection or Session. Lookups use the composite indexes
+ix_dedup_bands_lookup (band, band_hash, document_id) and ix_dedup_fingerprints_lookup (hash,
+document_id), so their cost grows with the number of matching rows, not with the archive
+(tests/test_dedup.py checks the query plans)."""
+from __future__ import annotations
+
+from sqlalchemy import bindparam, delete, func, insert, select, text, tuple_, update
+
+from crawler.dedup import SCHEME, Signature
+from storage.models import DedupBand, DedupFingerprint, DedupStop, Document
+
+CANDIDATES_PER_INDEX = 20
+
+
+def index_document(connection, document_id: int, sig: Signature) -> None:
+    """(Re)index a document's text: its LSH bands, its winnowed fingerprints, its MinHash."""
+    remove_document(connection, document_id)
+    connection.execute(insert(DedupBand), [{"document_id": document_id, "band": band, "band_hash": value}
+                                           for band, value in enumerate(sig.band_hashes)])
+    if sig.fingerprints:
+        connection.execute(insert(DedupFingerprint), [{"document_id": document_id, "hash": value}
+                                                      for value in sig.fingerprints])
+    connection.execute(update(Document).where(Document.id == document_id).values(minhash=sig.minhash.tobytes()))
+    _update_stoplist(connection, sig.fingerprints)
+
+
+def remove_document(connection, document_id: int) -> None:
+    connection.execute(delete(DedupBand).where(DedupBand.document_id == document_id))
+    connection.execute(delete(DedupFingerprint).where(DedupFingerprint.document_id == document_id))
+
+
+def _update_stoplist(connection, fingerprints: list[int]) -> None:
+    if not fingerprints:
+        return
+    common = connection.execute(
+        select(DedupFingerprint.hash, func.count().label("documents"))
+        .where(DedupFingerprint.hash.in_(bindparam("hashes", expanding=True)))
+        .group_by(DedupFingerprint.hash).having(func.count() > SCHEME.stop_documents),
+        {"hashes": fingerprints}).fetchall()
+    for value, documents in common:
+        connection.execute(delete(DedupStop).where(DedupStop.hash == value))
+        connection.execute(insert(DedupStop).values(hash=value, documents=documents))
+
+
+def band_candidates(connection, sig: Signature) -> list[int]:
+    pairs = list(enumerate(sig.band_hashes))
+    rows = connection.execute(
+        select(DedupBand.document_id, func.count().label("bands"))
+        .where(tuple_(DedupBand.band, DedupBand.band_hash).in_(pairs))
+        .group_by(DedupBand.document_id).order_by(text("bands DESC"), DedupBand.document_id)
+        .limit(CANDIDATES_PER_INDEX)).fetchall()
+    return [row[0] for row in rows]
+
+
+def fingerprint_candidates(connection, sig: Signature) -> list[int]:
+    if not sig.fingerprints:
+        return []
+    stop = select(DedupStop.hash)
+    rows = connection.execute(
+        select(DedupFingerprint.document_id, func.count().label("shared"))
+        .where(DedupFingerprint.hash.in_(bindparam("hashes", expanding=True)), DedupFingerprint.hash.not_in(stop))
+        .group_by(DedupFingerprint.document_id).order_by(text("shared DESC"), DedupFingerprint.document_id)
+        .limit(CANDIDATES_PER_INDEX), {"hashes": sig.fingerprints}).fetchall()
+    # One shared fingerprint is a shared phrase of ~50 characters; ask for at least two.
+    return [row[0] for row in rows if row[1] >= 2]
+
+
+def candidates(connection, sig: Signature) -> list[int]:
+    """Documents that may hold the same report as `sig`, from both indexes, without repeats."""
+    return list(dict.fromkeys(band_candidates(connection, sig) + fingerprint_candidates(connection, sig)))

@@ -1,0 +1,166 @@
+"""One report, one document: placing a capture with its document, whatever order captures arrive in.
+
+`place_capture` runs inside one write transaction (BEGIN IMMEDIATE on SQLite, an advisory lock on
+PostgreSQL), so deciding and inserting cannot interleave with another writer:
+1. a capture whose normalized text another capture already has joins that capture's document;
+2. otherwise the candidate index proposes documents and each is verified exactly (crawler.dedup.judge):
+   the same report (a copy, a near copy, an excerpt of it, or a fuller text it is an excerpt of) joins,
+   related texts are linked, everything else is distinct;
+3. no match: a new document. Several matches (two excerpts that a full text now connects) merge.
+The document then shows its best capture (official before mirror, complete before excerpt), and every
+capture's relation is stated against that text, so the outcome does not depend on arrival order."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, or_, select, text, update
+
+from crawler.dedup import Signature, judge, signature
+from storage.dedup_index import candidates, index_document, remove_document
+from storage.models import Capture, Document, DocumentLink
+
+SAME_REPORT = ("duplicate", "near_duplicate", "excerpt", "whole")
+COMPARED_FIELDS = ("region_code", "year", "delivered_on", "title")
+
+
+@dataclass
+class Placement:
+    document_id: int
+    relation: str
+    similarity: float
+    created: bool = False
+    merged: list[int] = field(default_factory=list)
+    related: dict[int, float] = field(default_factory=dict)
+
+
+def lock_for_placement(session) -> None:
+    """Serialize placements across processes on PostgreSQL (SQLite's BEGIN IMMEDIATE already does)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(20231127)"))
+
+
+def rank(capture: Capture) -> tuple:
+    """Best first: an official page the crawler fetched, then the most complete text."""
+    official = capture.site_kind == "official" and capture.source == "crawl"
+    return (not official, -len(capture.text or ""), capture.text_sha256 or "")
+
+
+def place_capture(session, capture: Capture) -> Placement:
+    """Attach `capture` (its text, text_sha256 and metadata set) to its document."""
+    lock_for_placement(session)
+    sig = signature(capture.text)
+    same: list[int] = []
+    related: dict[int, float] = {}
+    exact = session.scalar(select(Capture.document_id).where(
+        Capture.text_sha256 == capture.text_sha256, Capture.document_id.is_not(None), Capture.id != capture.id)
+        .order_by(Capture.document_id).limit(1))
+    if exact is not None:
+        same.append(exact)
+    else:
+        for document_id in candidates(session, sig):
+            document = session.get(Document, document_id)
+            verdict = judge(sig, signature(document.text))
+            if verdict.kind in SAME_REPORT:
+                same.append(document_id)
+            elif verdict.kind == "related":
+                related[document_id] = verdict.similarity
+    if not same:
+        document = _new_document(session, capture)
+        index_document(session, document.id, sig)
+        placement = Placement(document.id, "original", 1.0, created=True)
+    else:
+        target_id, *others = sorted(same)
+        for other in others:
+            _merge(session, other, into=target_id)
+        capture.document_id = target_id
+        session.flush()
+        document = session.get(Document, target_id)
+        session.refresh(document, ["captures"])
+        _show_best_capture(session, document, new_capture=capture, changed=bool(others))
+        placement = Placement(target_id, capture.relation, capture.similarity, merged=others)
+    for other_id, similarity in related.items():
+        if other_id not in same:
+            _link(session, placement.document_id, other_id, similarity)
+    placement.related = related
+    return placement
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _new_document(session, capture: Capture) -> Document:
+    document = Document(region_code=capture.region_code, title=capture.title or "", year=capture.year,
+                        delivered_on=capture.delivered_on, speaker=capture.speaker, text=capture.text,
+                        text_sha256=capture.text_sha256, created_at=_now(), updated_at=_now())
+    session.add(document)
+    session.flush()
+    capture.document_id, capture.relation, capture.similarity = document.id, "original", 1.0
+    document.source_capture_id = capture.id
+    session.flush()
+    return document
+
+
+def _merge(session, source_id: int, into: int) -> None:
+    """Fold document `source_id` into `into`: its captures move, its index rows and links go."""
+    session.execute(update(Capture).where(Capture.document_id == source_id).values(document_id=into))
+    session.execute(delete(DocumentLink).where(or_(DocumentLink.document_id == source_id,
+                                                   DocumentLink.other_document_id == source_id)))
+    remove_document(session, source_id)
+    session.execute(delete(Document).where(Document.id == source_id))
+    session.flush()
+
+
+def _show_best_capture(session, document: Document, new_capture: Capture, changed: bool) -> None:
+    captures = [c for c in document.captures if c.text is not None]
+    best = min(captures, key=rank)
+    if best.id != document.source_capture_id or best.text_sha256 != document.text_sha256:
+        document.source_capture_id = best.id
+        document.title, document.text, document.text_sha256 = best.title or document.title, best.text, best.text_sha256
+        for name in ("region_code", "year", "delivered_on", "speaker"):
+            setattr(document, name, getattr(best, name))
+        document.updated_at = _now()
+        session.flush()
+        index_document(session, document.id, signature(document.text))
+        changed = True
+    document_sig = signature(document.text)
+    for capture in (captures if changed else [new_capture]):
+        capture.relation, capture.similarity = _relation(capture, document, document_sig)
+    document.disagreements = _disagreements(captures) or None
+    session.flush()
+
+
+def _relation(capture: Capture, document: Document, document_sig: Signature) -> tuple[str, float]:
+    if capture.id == document.source_capture_id:
+        return "original", 1.0
+    if capture.text_sha256 == document.text_sha256:
+        return "duplicate", 1.0
+    verdict = judge(signature(capture.text), document_sig)
+    if verdict.kind == "excerpt":
+        return "excerpt", verdict.similarity
+    # A copy with noise, or a fuller text than the one shown (the official page wins even when shorter).
+    return "near_duplicate", verdict.similarity
+
+
+def _disagreements(captures: list[Capture]) -> dict:
+    found = {}
+    for name in COMPARED_FIELDS:
+        values: dict[str, list[int]] = {}
+        for capture in captures:
+            value = getattr(capture, name)
+            if value is not None and value != "":
+                values.setdefault(str(value), []).append(capture.id)
+        if len(values) > 1:
+            found[name] = values
+    return found
+
+
+def _link(session, a: int, b: int, similarity: float) -> None:
+    low, high = sorted((a, b))
+    existing = session.get(DocumentLink, (low, high))
+    if existing is None:
+        session.add(DocumentLink(document_id=low, other_document_id=high, kind="related", similarity=similarity))
+    else:
+        existing.similarity = max(existing.similarity, similarity)
+    session.flush()
