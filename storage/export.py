@@ -4,23 +4,25 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from crawler.provenance import MIRROR, OFFICIAL, is_official_for
 from crawler.regions import RegionRegistry
-from storage.models import Capture, Document
+from storage.models import Capture, Document, DocumentLink
 
 # Document status, from the kinds of its captures (README: Export):
-#   official     a capture from the region's official portal (or a parent region's) holds the report
+#   official     a capture the crawler fetched from the region's official portal (or a parent region's)
+#                holds the report
 #   mirror_only  every capture comes from a registered mirror site
-#   unverified   no capture from the official portal, not all from mirrors (other sites, imports)
+#   unverified   neither: other sites, redirects off the portal's hosts, imported corpora
 STATUSES = ("official", "mirror_only", "unverified")
 
 
 def document_status(document: Document, regions: RegionRegistry) -> tuple[str, Capture | None]:
     official = [c for c in document.captures
-                if c.site_kind == OFFICIAL and is_official_for(c.portal_code_of_site, document.region_code, regions)]
+                if c.site_kind == OFFICIAL and c.source == "crawl"
+                and is_official_for(c.portal_code_of_site, document.region_code, regions)]
     if official:
         return "official", official[0]
     if document.captures and all(c.site_kind == MIRROR for c in document.captures):
@@ -34,6 +36,7 @@ def capture_record(capture: Capture) -> dict:
         "final_url": capture.final_url,
         "fetched_at": capture.fetched_at.isoformat(timespec="seconds") + "Z",
         "http_status": capture.http_status,
+        "source": capture.source,
         "payload_sha256": capture.payload_sha256,
         "site_kind": capture.site_kind,
         "relation": capture.relation,
@@ -41,7 +44,7 @@ def capture_record(capture: Capture) -> dict:
     }
 
 
-def document_record(document: Document, regions: RegionRegistry) -> dict:
+def document_record(document: Document, regions: RegionRegistry, related: list[dict] | None = None) -> dict:
     region = regions.get(document.region_code) if document.region_code else None
     province = regions.province_of(region) if region else None
     status, official = document_status(document, regions)
@@ -51,7 +54,7 @@ def document_record(document: Document, regions: RegionRegistry) -> dict:
         "region_code": document.region_code,
         "region_name": region.name if region else None,
         "province": province.name if province else None,
-        "area": region.area if region else None,
+        "area": (region.area or None) if region else None,
         "year": document.year,
         "delivered_on": document.delivered_on.isoformat() if document.delivered_on else None,
         "speaker": document.speaker,
@@ -60,6 +63,8 @@ def document_record(document: Document, regions: RegionRegistry) -> dict:
         "status": status,
         "official_url": official.final_url if official else None,
         "captures": [capture_record(c) for c in document.captures],
+        "related": related or [],
+        "disagreements": document.disagreements or {},
     }
 
 
@@ -72,7 +77,14 @@ def iter_documents(session: Session, regions: RegionRegistry, region_codes: set[
     if year is not None:
         query = query.where(Document.year == year)
     for document in session.scalars(query).yield_per(200):
-        yield document_record(document, regions)
+        yield document_record(document, regions, related_of(session, document.id))
+
+
+def related_of(session: Session, document_id: int) -> list[dict]:
+    links = session.scalars(select(DocumentLink).where(or_(DocumentLink.document_id == document_id,
+                                                            DocumentLink.other_document_id == document_id)))
+    return [{"id": link.other_document_id if link.document_id == document_id else link.document_id,
+             "kind": link.kind, "similarity": link.similarity} for link in links]
 
 
 def write_jsonl(records, stream) -> int:

@@ -70,7 +70,7 @@ class Capture(Base):
     final_url: Mapped[str] = mapped_column(Text, index=True)
     redirect_urls: Mapped[list] = mapped_column(JSON, default=list)
     fetched_at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC, naive
-    http_status: Mapped[int] = mapped_column(Integer)
+    http_status: Mapped[int | None] = mapped_column(Integer)  # null for imported captures
     headers: Mapped[dict] = mapped_column(JSON)  # {name: [values]} as received
     payload_sha256: Mapped[str] = mapped_column(String(64), index=True)
     body: Mapped[bytes] = mapped_column(LargeBinary)

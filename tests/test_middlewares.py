@@ -22,7 +22,7 @@ def test_the_challenge_middleware_marks_the_request_and_counts_it():
     crawler = get_crawler(settings_dict={})
     crawler.stats.open_spider()
     middleware = ChallengeMiddleware.from_crawler(crawler)
-    request = Request("http://www.nc.gov.cn/", meta={"portal_code": "360100"})
+    request = Request("http://www.nc.gov.cn/", meta={"stats_key": "portal/360100"})
     response = HtmlResponse(request.url, status=412, body=b"<script>document.cookie='x'</script>", request=request)
     assert middleware.process_response(request, response) is response
     assert request.meta["challenge"] == "js_challenge_412"

@@ -140,11 +140,15 @@ def select_all(selector, css: str):
 
 def find_body(selector, override: str | None = None) -> tuple[list[str], str | None]:
     """(paragraphs, how they were found): an override selector, a CMS container, or 'density'.
+    `override="density"` skips the CMS containers (pages of unknown sites, such as mirrors).
 
     A container holding little text (a short notice, a page whose container is only a wrapper) is kept
     as the answer only if the density search finds no more text elsewhere."""
     short: tuple[list[str], str | None] = ([], None)
-    candidates = ([override] if override else []) + CONTAINERS
+    if override == "density":
+        candidates = []
+    else:
+        candidates = ([override] if override else []) + CONTAINERS
     for css in candidates:
         for node in select_all(selector, css):
             root = node.root

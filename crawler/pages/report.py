@@ -8,6 +8,7 @@ from functools import cached_property
 from crawler import reportmeta
 from crawler.pages.base import HtmlPage
 from crawler.pages.content import find_body, select_all
+from crawler.pages.fields import ReportFields
 
 # Government meta tags (国务院办公厅《政府网站发展指引》), matched case-insensitively.
 GOV_META = ("SiteName", "SiteDomain", "SiteIDCode", "ColumnName", "ColumnType", "ArticleTitle", "PubDate",
@@ -21,7 +22,7 @@ _TITLE_CSS = (".article-title", ".article_title", ".detail-title", ".news_title"
 _TITLE_SUFFIX = re.compile(r"\s*(?:[_|｜]| - |－).*$")
 
 
-class ReportPage(HtmlPage):
+class ReportPage(HtmlPage, ReportFields):
     """An article page that may hold a government work report.
 
     `body_selector` overrides the CMS containers (the registry's per-site selector)."""
@@ -87,51 +88,14 @@ class ReportPage(HtmlPage):
             paragraphs.pop(0)
         return paragraphs
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.paragraphs)
-
-    @cached_property
-    def delivery_line(self) -> str | None:
-        return reportmeta.delivery_line(self.paragraphs) or (
-            self.title if reportmeta.is_delivery_line(self.title) else None)
-
-    @cached_property
-    def speaker(self) -> str | None:
-        return reportmeta.speaker(self.paragraphs)
-
-    @cached_property
-    def delivered_on(self) -> dt.date | None:
-        """From the delivery line, else a full date in the title; never the publication date."""
-        if self.delivery_line:
-            return reportmeta.find_date(self.delivery_line)
-        return reportmeta.find_date(self.title)
-
     @cached_property
     def published_on(self) -> dt.date | None:
         return reportmeta.parse_pubdate(self.meta.get("PubDate"))
 
-    @cached_property
-    def year(self) -> int | None:
-        """The year the report plans for (see reportmeta.report_year)."""
-        return reportmeta.report_year(reportmeta.planned_year(self.text), self.delivered_on,
-                                      reportmeta.title_year(self.title))
-
-    @property
-    def is_report(self) -> bool:
-        """The title names a report and the body is not a notice forwarding one."""
-        return reportmeta.is_report_title(self.title) and not reportmeta.body_is_notice(self.text)
-
     def to_dict(self) -> dict:
         site_code, site_code_source = self.site_code
         return {
-            "url": self.url,
-            "title": self.title,
-            "is_report": self.is_report,
-            "year": self.year,
-            "delivered_on": self.delivered_on.isoformat() if self.delivered_on else None,
-            "speaker": self.speaker,
-            "delivery_line": self.delivery_line,
+            **self.report_fields(),
             "published_on": self.published_on.isoformat() if self.published_on else None,
             "meta": self.meta,
             "site_code": site_code,

@@ -1,4 +1,4 @@
-"""Deduplication: each capture's own normalized text and metadata, the document's source capture and
+"""Deduplication and import: each capture's own normalized text and metadata, the document's source capture and
 disagreements, the candidate index (MinHash LSH bands, winnowing fingerprints, stoplist, scheme),
 and links between related documents.
 
@@ -23,6 +23,8 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("captures") as batch:
+        # Imported captures were not fetched by the archive: no HTTP status.
+        batch.alter_column("http_status", existing_type=sa.Integer, nullable=True)
         batch.add_column(sa.Column("title", sa.Text))
         batch.add_column(sa.Column("region_code", sa.String(6)))
         batch.add_column(sa.Column("year", sa.Integer))
@@ -56,7 +58,7 @@ def upgrade() -> None:
         sa.Column("band_hash", sa.BigInteger, nullable=False),
     )
     op.create_index("ix_dedup_bands_document_id", "dedup_bands", ["document_id"])
-    op.create_index("ix_dedup_bands_lookup", "dedup_bands", ["band", "band_hash", "document_id"])
+    op.create_index("ix_dedup_bands_lookup", "dedup_bands", ["band_hash", "document_id"])
     op.create_table(
         "dedup_fingerprints",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -98,6 +100,7 @@ def downgrade() -> None:
         for column in ("minhash", "disagreements", "source_capture_id"):
             batch.drop_column(column)
     with op.batch_alter_table("captures") as batch:
+        batch.alter_column("http_status", existing_type=sa.Integer, nullable=False)
         batch.drop_index("ix_captures_text_sha256")
         for column in ("text_sha256", "text", "speaker", "delivered_on", "year", "region_code", "title"):
             batch.drop_column(column)

@@ -1,0 +1,43 @@
+"""`scrapy import FILE`: put an existing corpus (JSON Lines) through the archive's pipelines."""
+import sys
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from crawler.importer import import_lines
+from crawler.portals import RegistryError, load_registry
+from storage.db import Archive
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self):
+        return "FILE"
+
+    def short_desc(self):
+        return "Import report texts from a JSON Lines file (url, title, text; optional fetched_at, html, source)"
+
+    def run(self, args, opts):
+        if len(args) != 1:
+            raise UsageError("give one JSON Lines file ('-' for standard input)")
+        archive = Archive.open(self.settings.get("ARCHIVE_DB"))
+        try:
+            registry = load_registry(self.settings.get("PORTALS_FILE") or None, archive.regions)
+        except RegistryError as exc:
+            raise UsageError(str(exc), print_help=False) from None
+        try:
+            stream = sys.stdin if args[0] == "-" else open(args[0], encoding="utf-8-sig")
+        except OSError as exc:
+            raise UsageError(f"{args[0]}: {exc.strerror}", print_help=False) from None
+        with stream:
+            report = import_lines(stream, archive, registry)
+        archive.close()
+        for number, problem in report.bad_lines:
+            print(f"{args[0]}:{number}: skipped: {problem}", file=sys.stderr)
+        counts = report.counts
+        imported = sum(v for k, v in counts.items() if k.startswith("extract/"))
+        print(f"{imported} lines imported, {len(report.bad_lines)} skipped; "
+              f"{counts['documents_new']} new documents, {counts['documents_seen']} captures of known documents; "
+              + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if k.startswith(("extract/", "relation/"))))

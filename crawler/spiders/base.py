@@ -1,0 +1,153 @@
+"""The navigation both spiders share: from a site's home page (or its listing start URLs) through
+column links and pagers to the pages whose link text names a report. Subclasses say which sites."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawler.items import PageCapture
+from crawler.middlewares import CHALLENGE_STATUSES
+from crawler.pages.listing import Link, ListingPage
+
+# Report pages reach the callback whatever their status, to be recorded; redirects are still followed.
+REPORT_ERROR_STATUSES = list(range(400, 600))
+
+
+def capture_of(response, portal_code: str | None = None, link_text: str | None = None,
+               body_selector: str | None = None) -> PageCapture:
+    """The item that keeps one response: its bytes as received and how it was reached."""
+    redirects = list(response.meta.get("redirect_urls", []))
+    # RawBodyMiddleware keeps the bytes before content decoding, when the server compressed them.
+    body = response.meta.get("raw_body", response.body)
+    return PageCapture(
+        requested_url=redirects[0] if redirects else response.url,
+        final_url=response.url,
+        http_status=response.status,
+        headers={k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()},
+        body=body,
+        fetched_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        redirect_urls=redirects,
+        portal_code=portal_code,
+        link_text=link_text,
+        challenge=response.meta.get("challenge"),
+        decoded_body=response.body if body is not response.body else None,
+        body_selector=body_selector,
+    )
+
+
+class ReportSiteSpider(scrapy.Spider):
+    """Subclasses set `self.sites` (objects with `url`, `start_urls`, `owns(url)`) in from_crawler and
+    implement `site_key(site)`; they may override `capture_fields(site)` and `may_hold_report(url, site)`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sites: list = []
+        self.nav_pages: Counter[str] = Counter()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.depth = settings.getint("DISCOVERY_DEPTH", 3)
+        spider.links_per_page = settings.getint("DISCOVERY_LINKS_PER_PAGE", 6)
+        spider.max_nav_pages = settings.getint("DISCOVERY_MAX_PAGES", 200)
+        spider.max_listing_pages = settings.getint("LISTING_MAX_PAGES", 60)
+        return spider
+
+    # --- what subclasses say ---
+    def site_key(self, site) -> str:
+        raise NotImplementedError
+
+    def capture_fields(self, site) -> dict:
+        """Extra PageCapture arguments for report pages of `site`."""
+        return {}
+
+    def may_hold_report(self, url: str, site) -> bool:
+        return site.owns(url)
+
+    def column_links(self, page: ListingPage, site) -> list[Link]:
+        return page.column_links
+
+    # --- navigation ---
+    async def start(self):
+        for site in self.sites:
+            self.logger.info("site %s: %s", self.site_key(site), site.url)
+            if site.start_urls:
+                for url in site.start_urls:
+                    yield self.navigate(url, site, hops=self.depth, listing=True)
+            else:
+                yield self.navigate(site.url, site, hops=0)
+
+    def navigate(self, url: str, site, hops: int, listing: bool = False, listing_page: int = 0,
+                 priority: int = 0) -> scrapy.Request | None:
+        key = self.site_key(site)
+        if self.nav_pages[key] >= self.max_nav_pages:
+            self.crawler.stats.inc_value(f"site/{key}/navigation_budget_spent")
+            return None
+        self.nav_pages[key] += 1
+        return scrapy.Request(url, callback=self.parse_navigation, errback=self.failed, priority=priority,
+                              meta={"site_key": key, "stats_key": f"{self.stats_prefix}/{key}", "hops": hops, "listing": listing, "listing_page": listing_page,
+                                    # Challenge statuses reach the callback, to be recorded as blocked.
+                                    "handle_httpstatus_list": CHALLENGE_STATUSES})
+
+    def site_of(self, response):
+        key = response.meta["site_key"]
+        return next(site for site in self.sites if self.site_key(site) == key)
+
+    def stat(self, site, name: str) -> None:
+        self.crawler.stats.inc_value(f"{self.stats_prefix}/{self.site_key(site)}/{name}")
+
+    stats_prefix = "site"
+
+    def parse_navigation(self, response):
+        site = self.site_of(response)
+        if response.meta.get("challenge"):
+            # A blocked home or listing page is kept as evidence that the site refused us.
+            yield capture_of(response, **self.capture_fields(site))
+            return
+        if response.status >= 400 or not isinstance(response, TextResponse):
+            self.stat(site, f"navigation_http_{response.status}")
+            return
+        self.stat(site, "pages")
+        page = ListingPage.from_response(response)
+        for link in page.report_links:
+            if self.may_hold_report(link.url, site):
+                self.stat(site, "report_links")
+                yield scrapy.Request(link.url, callback=self.parse_report, errback=self.failed, priority=10,
+                                     meta={"site_key": response.meta["site_key"], "link_text": link.text,
+                                           "stats_key": response.meta["stats_key"],
+                                           "handle_httpstatus_list": REPORT_ERROR_STATUSES})
+        hops = response.meta["hops"]
+        listing_page = response.meta.get("listing_page", 0)
+        if (page.report_links or response.meta.get("listing")) and listing_page < self.max_listing_pages:
+            for url in page.next_pages:
+                if site.owns(url):
+                    request = self.navigate(url, site, hops, listing=True, listing_page=listing_page + 1, priority=5)
+                    if request:
+                        yield request
+        if hops < self.depth:
+            followed = 0
+            for link in self.column_links(page, site):
+                if followed >= self.links_per_page:
+                    break
+                if site.owns(link.url):
+                    followed += 1
+                    request = self.navigate(link.url, site, hops + 1, priority=self.depth - hops)
+                    if request:
+                        yield request
+
+    def parse_report(self, response):
+        site = self.site_of(response)
+        yield capture_of(response, link_text=response.meta.get("link_text"), **self.capture_fields(site))
+
+    def failed(self, failure):
+        request = failure.request
+        key = request.meta.get("site_key")
+        self.crawler.stats.inc_value(f"{self.stats_prefix}/{key}/errors")
+        log = self.logger.info if failure.check(HttpError, IgnoreRequest) else self.logger.warning
+        log("%s: %s failed: %s", key, request.url, failure.getErrorMessage())

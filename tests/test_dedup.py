@@ -1,0 +1,195 @@
+"""One report, one document: what the archive does with copies, near copies, excerpts, other years,
+and captures arriving in any order or from two writers at once."""
+import datetime as dt
+import itertools
+import multiprocessing
+import random
+
+import pytest
+from sqlalchemy import text
+
+from crawler.dedup import judge, signature
+from crawler.items import PageCapture
+from crawler.portals import load_registry
+from farm.texts import make_report
+from pipelines.archive import record_and_place
+from pipelines.capture import store_capture
+from pipelines.extract import record_extraction
+from pipelines.normalize import normalize
+from storage.db import Archive
+from storage.dedup_index import band_query, fingerprint_query
+from storage.export import iter_documents
+from tests.conftest import ROOT
+
+REGISTRY = load_registry(ROOT / "farm" / "portals.toml")
+TONGLING = {y: make_report("铜陵市", y, dt.date(y - 1, 12, 30) if y == 2023 else dt.date(y, 1, 8), "孙明远")
+            for y in range(2019, 2025)}
+FULL = TONGLING[2023].text
+NOISY = "导航菜单\n" + FULL.replace("，", ",").replace("。", ". ") + "\n本文仅代表作者观点，不代表本站立场。\n本文地址:/baogao/1.html"
+EXCERPT = "\n".join(TONGLING[2023].paragraphs[6:12])
+EXCERPT_TWO = "\n".join(TONGLING[2023].paragraphs[13:19])
+
+
+def add(archive, url, text, title="(安徽省)铜陵市人民政府工作报告(2022年12月30日)", official=False):
+    """One capture through the same stages as a crawl or an import."""
+    item = PageCapture(requested_url=url, final_url=url, http_status=None, headers={}, body=text.encode(),
+                       fetched_at=dt.datetime(2026, 1, 1), source="import", title=title, text=text)
+    store_capture(archive, REGISTRY, item)
+    if official:  # as if the crawler had fetched it from the portal
+        with archive.session() as session, session.begin():
+            session.execute(text_update, {"id": item.capture_id})
+    assert record_extraction(archive, item) == "ok"
+    normalize(item, archive.regions)
+    return record_and_place(archive, item)
+
+
+text_update = text("update captures set source = 'crawl', site_kind = 'official', http_status = 200 where id = :id")
+
+
+def documents(archive):
+    with archive.session() as session:
+        return list(iter_documents(session, archive.regions))
+
+
+@pytest.fixture
+def archive(tmp_path):
+    archive = Archive.open(str(tmp_path / "a.sqlite"))
+    yield archive
+    archive.close()
+
+
+def test_the_same_text_twice_is_one_document_with_a_duplicate(archive):
+    add(archive, "http://www.tl.gov.cn/a.html", FULL, official=True)
+    add(archive, "http://www.tl.gov.cn/a.html", FULL, official=True)
+    [document] = documents(archive)
+    assert [c["relation"] for c in document["captures"]] == ["original", "duplicate"]
+
+
+def test_a_copy_with_other_punctuation_and_page_noise_is_a_near_duplicate(archive):
+    add(archive, "http://www.tl.gov.cn/a.html", FULL, official=True)
+    add(archive, "http://www.gongzuobaogao.net/1.html", NOISY)
+    [document] = documents(archive)
+    mirror = document["captures"][1]
+    assert mirror["relation"] == "near_duplicate" and mirror["similarity"] > 0.89
+    assert "本文地址" not in document["text"] and "导航菜单" not in document["text"]
+
+
+def test_a_partial_copy_is_an_excerpt(archive):
+    add(archive, "http://www.tl.gov.cn/a.html", FULL, official=True)
+    add(archive, "http://www.gongzuobaogao.net/1.html", EXCERPT)
+    [document] = documents(archive)
+    assert document["captures"][1]["relation"] == "excerpt"
+
+
+def test_reports_of_adjacent_years_stay_distinct(archive):
+    for year, report in TONGLING.items():
+        add(archive, f"http://www.tl.gov.cn/{year}.html", report.text, title=f"{year}年铜陵市政府工作报告", official=True)
+    assert sorted(d["year"] for d in documents(archive)) == list(range(2019, 2025))
+
+
+def test_an_official_page_crawled_after_its_mirror_takes_the_document_over(archive):
+    add(archive, "http://www.gongzuobaogao.net/1.html", NOISY)
+    add(archive, "http://www.tl.gov.cn/a.html", FULL, official=True)
+    [document] = documents(archive)
+    assert document["status"] == "official" and document["text"] == FULL
+    assert [c["relation"] for c in document["captures"]] == ["near_duplicate", "original"]
+
+
+def test_two_excerpts_before_the_full_text_end_as_one_document(archive):
+    add(archive, "http://www.gongzuobaogao.net/1.html", EXCERPT)
+    add(archive, "http://www.gongzuobaogao.net/2.html", EXCERPT_TWO)
+    assert len(documents(archive)) == 2  # nothing connects them yet
+    add(archive, "http://www.tl.gov.cn/a.html", FULL, official=True)
+    [document] = documents(archive)
+    assert sorted(c["relation"] for c in document["captures"]) == ["excerpt", "excerpt", "original"]
+
+
+def grouping(archive):
+    return sorted(sorted((c["url"], c["relation"]) for c in d["captures"]) for d in documents(archive))
+
+
+def test_the_result_does_not_depend_on_arrival_order(tmp_path):
+    captures = [("http://www.tl.gov.cn/a.html", FULL, True), ("http://www.gongzuobaogao.net/1.html", NOISY, False),
+                ("http://www.gongzuobaogao.net/2.html", EXCERPT, False),
+                ("http://www.gongzuobaogao.net/3.html", EXCERPT_TWO, False),
+                ("http://www.tl.gov.cn/2022.html", TONGLING[2022].text, True)]
+    results = set()
+    for n, order in enumerate(itertools.permutations(captures)):
+        if n % 7:  # 18 of the 120 orders keep the test fast
+            continue
+        archive = Archive.open(str(tmp_path / f"{n}.sqlite"))
+        for url, body, official in order:
+            add(archive, url, body, official=official)
+        results.add(repr(grouping(archive)))
+        archive.close()
+    assert len(results) == 1
+
+
+def test_a_reimport_adds_no_document(archive):
+    add(archive, "http://example.org/a", FULL)
+    add(archive, "http://example.org/a", FULL)
+    assert len(documents(archive)) == 1
+
+
+def test_a_draft_and_its_final_text_are_two_linked_documents(archive):
+    paragraphs = list(TONGLING[2023].paragraphs)
+    rng = random.Random(1)
+    rewritten = [p if rng.random() < 0.35 else TONGLING[2024].paragraphs[i % len(TONGLING[2024].paragraphs)]
+                 for i, p in enumerate(paragraphs)]
+    add(archive, "http://www.tl.gov.cn/a.html", FULL, official=True)
+    add(archive, "http://www.tl.gov.cn/draft.html", "\n".join(rewritten), title="2023年铜陵市政府工作报告（初稿）")
+    found = documents(archive)
+    assert len(found) == 2
+    assert found[0]["related"] and found[0]["related"][0]["kind"] == "related"
+
+
+def test_disagreeing_metadata_is_kept_and_the_official_page_wins(archive):
+    add(archive, "http://www.gongzuobaogao.net/1.html", NOISY, title="2022年铜陵市政府工作报告")
+    add(archive, "http://www.tl.gov.cn/a.html", FULL, official=True)
+    [document] = documents(archive)
+    assert document["year"] == 2023
+    assert set(document["disagreements"]["title"]) == {"2022年铜陵市政府工作报告",
+                                                       "(安徽省)铜陵市人民政府工作报告(2022年12月30日)"}
+
+
+def test_verification_separates_copies_from_other_years():
+    official = signature(FULL)
+    assert judge(signature(NOISY), official).kind == "near_duplicate"
+    assert judge(signature(EXCERPT), official).kind == "excerpt"
+    assert judge(official, signature(EXCERPT)).kind == "whole"
+    for year in (2022, 2024):
+        assert judge(signature(TONGLING[year].text), official).kind is None
+
+
+def test_candidate_queries_use_their_indexes(archive):
+    add(archive, "http://www.tl.gov.cn/a.html", FULL, official=True)
+    sig = signature(FULL)
+    with archive.engine.connect() as db:
+        for query, index in ((band_query(sig), "ix_dedup_bands_lookup"),
+                             (fingerprint_query(sig), "ix_dedup_fingerprints_lookup")):
+            sql = str(query.compile(db, compile_kwargs={"literal_binds": True}))
+            plan = " | ".join(row[3] for row in db.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            assert f"USING COVERING INDEX {index}" in plan, plan
+            assert f"SCAN {query.get_final_froms()[0].name}" not in plan, plan
+
+
+def _writer(path, url, body):
+    archive = Archive.open(f"sqlite:///{path}")
+    add(archive, url, body)
+    archive.close()
+
+
+def test_two_processes_writing_the_same_report_make_one_document(tmp_path):
+    path = tmp_path / "shared.sqlite"
+    Archive.open(f"sqlite:///{path}").close()
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_writer, args=(path, f"http://example.org/{n}", FULL if n % 2 else NOISY))
+               for n in range(4)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(60)
+        assert writer.exitcode == 0
+    archive = Archive.open(f"sqlite:///{path}")
+    [document] = documents(archive)
+    assert len(document["captures"]) == 4
