@@ -31,10 +31,12 @@ migrate: venv
 
 bench: venv
 	$(BIN)/python bench/crawl_overhead.py
+	$(BIN)/python bench/dedup_scaling.py
 
 # Evaluation on the real report texts in ../shared/corpora (skipped when absent).
 eval: venv
 	$(BIN)/python bench/eval_metadata.py
+	$(BIN)/python bench/eval_grouping.py
 
 clean:
 	rm -rf demo crawls exports .pytest_cache

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from datasketch import MinHash
@@ -45,6 +45,9 @@ SAME_REPORT_COVERAGE = 0.6  # the shorter text's share found in the longer one
 NEAR_DUPLICATE_LENGTH = 0.8  # length ratio above which two same-report texts are copies, not excerpt/whole
 RELATED_COVERAGE = 0.3  # below SAME_REPORT_COVERAGE, above this: related documents (draft/final, reuse)
 MIN_EXCERPT_CHARS = 80  # shorter than this, a text is too small to be attached by containment
+# A candidate sharing fewer winnowed fingerprints than this share of the smaller text's cannot reach
+# RELATED_COVERAGE; it is not worth an exact comparison.
+MIN_SHARED_FINGERPRINTS = 0.15
 
 
 def _fmix64(h: np.ndarray) -> np.ndarray:
@@ -111,7 +114,10 @@ class Signature:
         return winnow(kgram_hashes(self.form, self.scheme.winnow_k), self.scheme.winnow_w).tolist()
 
 
+@lru_cache(maxsize=64)
 def signature(text: str) -> Signature:
+    """The signature of a text; the most recent are cached, since the same candidate documents come
+    up again and again while a crawl or an import runs (64 reports of 30k characters: about 30 MB)."""
     return Signature(fingerprint_form(text))
 
 

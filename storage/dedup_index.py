@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
 
-from crawler.dedup import SCHEME, Signature
+from crawler.dedup import MIN_SHARED_FINGERPRINTS, SCHEME, Signature
 from storage.models import DedupBand, DedupFingerprint, DedupStop, Document
 
 CANDIDATES_PER_INDEX = 20
@@ -22,7 +22,8 @@ def index_document(connection, document_id: int, sig: Signature) -> None:
     if sig.fingerprints:
         connection.execute(insert(DedupFingerprint), [{"document_id": document_id, "hash": value}
                                                       for value in sig.fingerprints])
-    connection.execute(update(Document).where(Document.id == document_id).values(minhash=sig.minhash.tobytes()))
+    connection.execute(update(Document).where(Document.id == document_id).values(
+        minhash=sig.minhash.tobytes(), fingerprint_count=len(sig.fingerprints)))
     _update_stoplist(connection, sig.fingerprints)
 
 
@@ -66,9 +67,16 @@ def band_candidates(connection, sig: Signature) -> list[int]:
 def fingerprint_candidates(connection, sig: Signature) -> list[int]:
     if not sig.fingerprints:
         return []
-    rows = connection.execute(fingerprint_query(sig)).fetchall()
-    # One shared fingerprint is a shared phrase of ~50 characters; ask for at least two.
-    return [row[0] for row in rows if row[1] >= 2]
+    shared = dict(connection.execute(fingerprint_query(sig)).fetchall())
+    if not shared:
+        return []
+    sizes = dict(connection.execute(select(Document.id, Document.fingerprint_count)
+                                    .where(Document.id.in_(list(shared)))).fetchall())
+    # Enough shared fingerprints, relative to the smaller of the two texts, to be worth verifying;
+    # and never on one shared ~50-character phrase alone.
+    return [document_id for document_id, count in shared.items()
+            if count >= 2 and count >= MIN_SHARED_FINGERPRINTS * min(len(sig.fingerprints),
+                                                                   sizes.get(document_id) or count)]
 
 
 def candidates(connection, sig: Signature) -> list[int]:

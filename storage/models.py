@@ -53,6 +53,7 @@ class Document(Base):
     # Metadata its captures disagree on: {"year": {"2023": [capture ids], "2022": [...]}, …}
     disagreements: Mapped[dict | None] = mapped_column(JSON)
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # signature under dedup_scheme
+    fingerprint_count: Mapped[int | None] = mapped_column(Integer)  # rows in dedup_fingerprints
 
     region: Mapped[Region | None] = relationship()
     captures: Mapped[list["Capture"]] = relationship(back_populates="document", order_by="Capture.id")

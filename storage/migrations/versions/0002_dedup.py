@@ -37,6 +37,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("source_capture_id", sa.Integer))
         batch.add_column(sa.Column("disagreements", sa.JSON))
         batch.add_column(sa.Column("minhash", sa.LargeBinary))
+        batch.add_column(sa.Column("fingerprint_count", sa.Integer))
     op.create_table(
         "document_links",
         sa.Column("document_id", sa.Integer, sa.ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
@@ -97,7 +98,7 @@ def downgrade() -> None:
     for table in ("dedup_stoplist", "dedup_fingerprints", "dedup_bands", "dedup_scheme", "document_links"):
         op.drop_table(table)
     with op.batch_alter_table("documents") as batch:
-        for column in ("minhash", "disagreements", "source_capture_id"):
+        for column in ("fingerprint_count", "minhash", "disagreements", "source_capture_id"):
             batch.drop_column(column)
     with op.batch_alter_table("captures") as batch:
         batch.alter_column("http_status", existing_type=sa.Integer, nullable=False)
