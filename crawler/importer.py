@@ -16,6 +16,7 @@ from pipelines.archive import record_and_place
 from pipelines.capture import store_capture
 from pipelines.extract import record_extraction
 from pipelines.normalize import normalize
+from pipelines.provenance import judge_provenance
 
 
 @dataclass
@@ -58,7 +59,9 @@ def parse_line(raw: str) -> PageCapture:
                        fetched_at=fetched_at, source="import", title=record["title"], text=record["text"])
 
 
-def import_lines(lines, archive, registry) -> ImportReport:
+def import_lines(lines, archive, registry, warcs=None) -> ImportReport:
+    """Import JSON lines; each body is first written to `warcs` (a storage.warc.WarcFiles) as a
+    resource record, so imported bytes are kept like fetched ones."""
     report = ImportReport()
     for number, raw in enumerate(lines, 1):
         report.lines = number
@@ -71,12 +74,18 @@ def import_lines(lines, archive, registry) -> ImportReport:
             continue
         portal = registry.portal_for_url(item.final_url)
         item.portal_code = portal.code if portal else None
+        if warcs is not None:
+            source = item.headers.get("X-Import-Source", [None])[0]
+            item.warc = warcs.write_resource(item.final_url, item.headers["Content-Type"][0], item.body,
+                                             item.fetched_at,
+                                             extra={"WARC-Govreports-Import-Source": source} if source else None)
         store_capture(archive, registry, item)
         status = record_extraction(archive, item)
         report.counts[f"extract/{status}"] += 1
         if status != "ok":
             continue
         normalize(item, archive.regions)
+        judge_provenance(item, registry, archive.regions)
         placement = record_and_place(archive, item)
         if placement is not None:
             report.counts["documents_new" if placement.created else "documents_seen"] += 1

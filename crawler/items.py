@@ -21,10 +21,12 @@ class PageCapture:
     source: str = "crawl"
     decoded_body: bytes | None = None  # the body after content decoding, when `body` is compressed
     body_selector: str | None = None  # a registry override of the body container (mirrors)
+    warc: object | None = None  # storage.warc.WarcLocation of the response record
 
     # Filled by the pipelines.
     capture_id: int | None = None
     site_kind: str | None = None
+    evidence: dict | None = None
     extraction_status: str | None = None
     extraction_error: str | None = None
     page: dict | None = None  # what the page object extracted

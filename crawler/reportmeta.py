@@ -187,6 +187,11 @@ def infer_region(title: str, delivery: str | None, scope: Region | None,
         match = _REGION_IN_DELIVERY.search(arabic_dates(delivery))
         if match:
             names.append(match.group(1))
+    if scope is None:
+        # No portal in view (a mirror, an import): a province named in the title or delivery line is.
+        scope = _province_named(title + (delivery or ""), regions)
+        if scope is not None and not names:
+            return scope
     province = regions.province_of(scope) if scope else None
     for raw in names:
         for name in _name_candidates(raw):
@@ -198,6 +203,13 @@ def infer_region(title: str, delivery: str | None, scope: Region | None,
             if len(found) == 1 and scope is None:
                 return found[0]
     return scope
+
+
+def _province_named(text: str, regions: RegionRegistry) -> Region | None:
+    from crawler.regions import short_name
+    found = {r.code: r for r in regions.by_code.values() if r.level == "province"
+             and (r.name in text or short_name(r.name) in text)}
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _short(region: Region) -> str:

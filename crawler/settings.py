@@ -15,6 +15,11 @@ COMMANDS_MODULE = "crawler.commands"
 ARCHIVE_DB = os.environ.get("ARCHIVE_DB", "sqlite:///archive.sqlite")  # SQLAlchemy URL (or an SQLite path)
 PORTALS_FILE = os.environ.get("PORTALS_FILE", "")  # empty: the shipped crawler/data/portals.toml
 
+# --- WARC files: every response, byte-exact (storage/warc.py) ---
+WARC_ENABLED = True  # off only for benchmarks: with it off, captures keep no bytes
+WARC_DIR = os.environ.get("WARC_DIR", "warcs")
+WARC_MAX_SIZE = 1_000_000_000  # bytes; a new file (with its own warcinfo record) starts past this
+
 # --- navigation of the `portals` spider ---
 DISCOVERY_DEPTH = 3  # link hops from a home page to the report column (start_urls skip discovery)
 DISCOVERY_LINKS_PER_PAGE = 6  # column links followed from one page, best ranked first
@@ -46,11 +51,17 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ChallengeMiddleware": 580,
     # Before HttpCompressionMiddleware (590) decodes gzip/deflate/br: the bytes as served.
     "crawler.middlewares.RawBodyMiddleware": 595,
+    # Before RedirectMiddleware (600), so redirect responses are archived too.
+    "crawler.warcwriter.WarcWriterMiddleware": 650,
+}
+EXTENSIONS = {
+    "crawler.extensions.CrawlRecorder": 500,
 }
 ITEM_PIPELINES = {
     "pipelines.capture.CapturePipeline": 100,  # bytes first: stored before anything is derived
     "pipelines.extract.ExtractPipeline": 200,
     "pipelines.normalize.NormalizePipeline": 300,
+    "pipelines.provenance.ProvenancePipeline": 350,
     "pipelines.archive.DocumentPipeline": 400,
 }
 

@@ -156,7 +156,7 @@ def _chizhou(farm: Farm) -> None:
 
 def _fujian(farm: Farm) -> None:
     """UCAP, provincial; home → 政府信息公开 → 政府工作报告; numbered pager; robots.txt forbids /xxgk/gzbg/old/;
-    one report served gzip-encoded."""
+    one report served gzip-encoded; a city's (福州) report hosted by the provincial portal."""
     base = "http://www.fujian.gov.cn"
     site = dict(site_name="福建省人民政府", domain="www.fujian.gov.cn", site_code="3500000040", column="政府工作报告",
                 icp="闽ICP备05009587号", police="闽公网安备 35010202000184号")
@@ -177,19 +177,28 @@ def _fujian(farm: Farm) -> None:
                                               **site), gzipped=(year == 2022))
         farm.expected.append(Expected("350000", year, delivered, url, report, "official"))
         items.append((url.removeprefix(base), title, f"{delivered:%Y-%m-%d}"))
+    # A provincial portal hosting a city's report: official for 福州市, with the host region recorded.
+    fuzhou = make_report("福州市", 2024, dt.date(2024, 1, 16), "林福海", congress="第十七届人民代表大会第四次会议")
+    fuzhou_url = f"{base}/xxgk/gzbg/202401/t20240120_9350.htm"
+    fuzhou_title = "2024年福州市人民政府工作报告"
+    farm.page(fuzhou_url, templates.ucap_article(title=fuzhou_title, pubdate="2024-01-20", source="福州市人民政府",
+                                                 paragraphs=[fuzhou.delivery_line, fuzhou.speaker_line,
+                                                             *fuzhou.paragraphs], **site))
+    farm.expected.append(Expected("350100", 2024, dt.date(2024, 1, 16), fuzhou_url, fuzhou, "official"))
+    items.insert(1, (fuzhou_url.removeprefix(base), fuzhou_title, "2024-01-20"))
     forbidden = f"{base}/xxgk/gzbg/old/t20190115_1.htm"
     farm.page(forbidden, templates.ucap_article(title="2019年福建省人民政府工作报告", pubdate="2019-01-15",
                                                 source="福建省人民政府", paragraphs=["不应被抓取。"], **site))
     farm.never_fetched.append(forbidden)
     farm.page(f"{base}/xxgk/gzbg/", templates.listing(
-        site_name=site["site_name"], title="政府工作报告", items=items[:2],
+        site_name=site["site_name"], title="政府工作报告", items=items[:3],
         pager='<a href="index.htm">1</a> <a href="index_1.htm">2</a>'))
     farm.page(f"{base}/xxgk/gzbg/index.htm", templates.listing(
-        site_name=site["site_name"], title="政府工作报告", items=items[:2],
+        site_name=site["site_name"], title="政府工作报告", items=items[:3],
         pager='<a href="index.htm">1</a> <a href="index_1.htm">2</a>'))
     farm.page(f"{base}/xxgk/gzbg/index_1.htm", templates.listing(
         site_name=site["site_name"], title="政府工作报告",
-        items=items[2:] + [(forbidden.removeprefix(base), "2019年福建省人民政府工作报告", "2019-01-15")],
+        items=items[3:] + [(forbidden.removeprefix(base), "2019年福建省人民政府工作报告", "2019-01-15")],
         pager='<a href="index.htm">1</a> <a href="index_1.htm">2</a>'))
 
 

@@ -19,7 +19,8 @@ def record_and_place(archive, item):
         try:
             with archive.write_session() as session, session.begin():
                 capture = session.get(Capture, item.capture_id)
-                for name in ("title", "region_code", "year", "delivered_on", "speaker", "text", "text_sha256"):
+                for name in ("title", "region_code", "year", "delivered_on", "speaker", "text", "text_sha256",
+                             "site_kind", "evidence"):
                     setattr(capture, name, getattr(item, name))
                 if not item.text:
                     capture.extraction_status, capture.extraction_error = "no_text", "nothing left after cleaning"

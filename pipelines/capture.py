@@ -7,14 +7,16 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from crawler.portals import load_registry
-from crawler.provenance import classify_site
+from crawler.provenance import classify
 from storage.db import archive_for
 from storage.models import Capture, Site
 
 
 def store_capture(archive, registry, item) -> int:
-    """Insert the item's capture (and its site on first sight); returns the capture id."""
-    item.site_kind, site_portal = classify_site(item.final_url, registry)
+    """Insert the item's capture (and its site on first sight); returns the capture id. The site kind
+    is judged by URL here; the provenance stage judges it again with the page's own claims."""
+    item.site_kind, site_portal, item.evidence = classify(item.final_url, registry, archive.regions,
+                                                          requested_url=item.requested_url)
     host = (urlsplit(item.final_url).hostname or "").lower()
     with archive.write_session() as session, session.begin():
         site = session.scalar(select(Site).where(Site.host == host))
@@ -26,8 +28,11 @@ def store_capture(archive, registry, item) -> int:
             site=site, portal_code=item.portal_code, requested_url=item.requested_url,
             final_url=item.final_url, redirect_urls=item.redirect_urls, fetched_at=item.fetched_at,
             http_status=item.http_status, headers=item.headers,
-            payload_sha256=hashlib.sha256(item.body).hexdigest(), body=item.body,
-            extraction_status="pending", site_kind=item.site_kind, source=item.source)
+            payload_sha256=hashlib.sha256(item.body).hexdigest(), extraction_status="pending",
+            site_kind=item.site_kind, evidence=item.evidence, source=item.source)
+        if item.warc is not None:
+            capture.warc_file, capture.warc_offset = item.warc.file, item.warc.offset
+            capture.warc_length, capture.warc_record_id = item.warc.length, item.warc.record_id
         session.add(capture)
         session.flush()
         item.capture_id = capture.id

@@ -13,6 +13,7 @@ from crawler.regions import RegionRegistry, default_registry
 from storage.models import Region
 
 DEFAULT_ARCHIVE_DB = "sqlite:///archive.sqlite"
+DEFAULT_WARC_DIR = "warcs"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -47,12 +48,14 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply the Alembic migrations up to `revision` (the only way the schema is created)."""
+def upgrade(engine: Engine, revision: str = "head", warc_dir: str | None = None) -> None:
+    """Apply the Alembic migrations up to `revision` (the only way the schema is created). `warc_dir`
+    is where a migration that moves stored bytes into WARC files writes them."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        config.attributes["warc_dir"] = warc_dir
         command.upgrade(config, revision)
 
 
@@ -71,22 +74,24 @@ def sync_regions(session: Session, registry: RegionRegistry) -> int:
 class Archive:
     """The archive database, migrated and ready: `Archive.open(url)`, then `archive.session()`."""
 
-    def __init__(self, engine: Engine, regions: RegionRegistry):
+    def __init__(self, engine: Engine, regions: RegionRegistry, warc_dir: str | None = None):
         self.engine = engine
         self.regions = regions
+        self.warc_dir = warc_dir or DEFAULT_WARC_DIR
         self.session = sessionmaker(engine, expire_on_commit=False)
         # Sessions that place captures with documents: one writer at a time (BEGIN IMMEDIATE on SQLite).
         self.write_session = sessionmaker(engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str | None = None, regions: RegionRegistry | None = None, migrate: bool = True) -> "Archive":
+    def open(cls, url: str | None = None, regions: RegionRegistry | None = None, migrate: bool = True,
+             warc_dir: str | None = None) -> "Archive":
         engine = make_engine(database_url(url))
         regions = regions or default_registry()
         if migrate:
-            upgrade(engine)
+            upgrade(engine, warc_dir=warc_dir or DEFAULT_WARC_DIR)
             with Session(engine) as session:
                 sync_regions(session, regions)
-        return cls(engine, regions)
+        return cls(engine, regions, warc_dir)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -105,7 +110,7 @@ def archive_for(crawler) -> Archive:
     if archive is None:
         from scrapy import signals
 
-        archive = Archive.open(crawler.settings.get("ARCHIVE_DB"))
+        archive = Archive.open(crawler.settings.get("ARCHIVE_DB"), warc_dir=crawler.settings.get("WARC_DIR"))
         _CRAWLER_ARCHIVES[crawler] = archive
         crawler.signals.connect(archive.close, signal=signals.engine_stopped)
     return archive

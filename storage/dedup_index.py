@@ -2,8 +2,9 @@
 
 Works on a SQLAlchemy Connection or Session. Lookups use the composite indexes
 ix_dedup_bands_lookup (band_hash, document_id) and ix_dedup_fingerprints_lookup (hash,
-document_id), so their cost grows with the number of matching rows, not with the archive
-(tests/test_dedup.py checks the query plans)."""
+document_id) (tests/test_dedup.py checks the query plans), and never read the postings of a value
+found in more than SCHEME.stop_documents documents in full, so their cost stays bounded as the
+archive grows (bench/dedup_scaling.py measures it)."""
 from __future__ import annotations
 
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
@@ -12,6 +13,9 @@ from crawler.dedup import MIN_SHARED_FINGERPRINTS, SCHEME, Signature
 from storage.models import DedupBand, DedupFingerprint, DedupStop, Document
 
 CANDIDATES_PER_INDEX = 20
+FEW_FINGERPRINTS = 4  # fewer rare fingerprints than this: look through common ones too
+COMMON_FINGERPRINTS_READ = 16
+POSTINGS_PER_COMMON_FINGERPRINT = 2000
 
 
 def index_document(connection, document_id: int, sig: Signature) -> None:
@@ -33,41 +37,61 @@ def remove_document(connection, document_id: int) -> None:
 
 
 def _update_stoplist(connection, fingerprints: list[int]) -> None:
-    if not fingerprints:
+    """Stop the fingerprints that just passed SCHEME.stop_documents documents. Only not-yet-stopped
+    hashes are counted, and each of those has at most stop_documents + 1 rows: the cost is bounded."""
+    live = _without_stopped(connection, fingerprints)
+    if not live:
         return
     common = connection.execute(
         select(DedupFingerprint.hash, func.count().label("documents"))
-        .where(DedupFingerprint.hash.in_(bindparam("hashes", expanding=True)))
-        .group_by(DedupFingerprint.hash).having(func.count() > SCHEME.stop_documents),
-        {"hashes": fingerprints}).fetchall()
-    for value, documents in common:
-        connection.execute(delete(DedupStop).where(DedupStop.hash == value))
-        connection.execute(insert(DedupStop).values(hash=value, documents=documents))
+        .where(DedupFingerprint.hash.in_(live))
+        .group_by(DedupFingerprint.hash).having(func.count() > SCHEME.stop_documents)).fetchall()
+    if common:
+        connection.execute(insert(DedupStop), [{"hash": value, "documents": documents} for value, documents in common])
 
 
-def band_query(sig: Signature):
+def _without_stopped(connection, hashes: list[int]) -> list[int]:
+    stopped = set(connection.execute(select(DedupStop.hash).where(DedupStop.hash.in_(hashes))).scalars())
+    return [value for value in hashes if value not in stopped]
+
+
+def band_query(sig: Signature, band_hashes: list[int] | None = None):
     return (select(DedupBand.document_id, func.count().label("bands"))
-            .where(DedupBand.band_hash.in_(sig.band_hashes))
+            .where(DedupBand.band_hash.in_(sig.band_hashes if band_hashes is None else band_hashes))
             .group_by(DedupBand.document_id).order_by(text("bands DESC"), DedupBand.document_id)
             .limit(CANDIDATES_PER_INDEX))
 
 
-def fingerprint_query(sig: Signature):
+def fingerprint_query(sig: Signature, fingerprints: list[int] | None = None):
     return (select(DedupFingerprint.document_id, func.count().label("shared"))
-            .where(DedupFingerprint.hash.in_(sig.fingerprints),
-                   DedupFingerprint.hash.not_in(select(DedupStop.hash)))
+            .where(DedupFingerprint.hash.in_(sig.fingerprints if fingerprints is None else fingerprints))
             .group_by(DedupFingerprint.document_id).order_by(text("shared DESC"), DedupFingerprint.document_id)
             .limit(CANDIDATES_PER_INDEX))
 
 
 def band_candidates(connection, sig: Signature) -> list[int]:
-    return [row[0] for row in connection.execute(band_query(sig)).fetchall()]
+    # A band value shared by many documents (boilerplate) is no evidence, and scanning it would grow
+    # with the archive: count each band's documents, stopping at the limit, and keep the rare ones.
+    rare = []
+    for value in sig.band_hashes:
+        count = connection.execute(select(func.count()).select_from(
+            select(DedupBand.id).where(DedupBand.band_hash == value).limit(SCHEME.stop_documents + 1).subquery())
+        ).scalar()
+        if count <= SCHEME.stop_documents:
+            rare.append(value)
+    if not rare:
+        return []
+    return [row[0] for row in connection.execute(band_query(sig, rare)).fetchall()]
 
 
 def fingerprint_candidates(connection, sig: Signature) -> list[int]:
     if not sig.fingerprints:
         return []
-    shared = dict(connection.execute(fingerprint_query(sig)).fetchall())
+    live = _without_stopped(connection, sig.fingerprints)
+    if len(live) >= FEW_FINGERPRINTS:
+        shared = dict(connection.execute(fingerprint_query(sig, live)).fetchall())
+    else:
+        shared = _shared_through_common_fingerprints(connection, sig, live)
     if not shared:
         return []
     sizes = dict(connection.execute(select(Document.id, Document.fingerprint_count)
@@ -79,6 +103,18 @@ def fingerprint_candidates(connection, sig: Signature) -> list[int]:
                                                                    sizes.get(document_id) or count)]
 
 
+def _shared_through_common_fingerprints(connection, sig: Signature, live: list[int]) -> dict[int, int]:
+    """A short text made mostly of common phrases (an excerpt of boilerplate-heavy sections): count the
+    documents sharing its rarest stopped fingerprints too, reading a bounded number of postings each."""
+    stopped = connection.execute(select(DedupStop.hash).where(DedupStop.hash.in_(sig.fingerprints))
+                                 .order_by(DedupStop.documents).limit(COMMON_FINGERPRINTS_READ)).scalars().all()
+    shared: dict[int, int] = {}
+    for value in [*live, *stopped]:
+        postings = connection.execute(select(DedupFingerprint.document_id).where(DedupFingerprint.hash == value)
+                                      .limit(POSTINGS_PER_COMMON_FINGERPRINT)).scalars()
+        for document_id in set(postings):
+            shared[document_id] = shared.get(document_id, 0) + 1
+    return dict(sorted(shared.items(), key=lambda item: (-item[1], item[0]))[:CANDIDATES_PER_INDEX])
 def candidates(connection, sig: Signature) -> list[int]:
     """Documents that may hold the same report as `sig`, from both indexes, without repeats."""
     return list(dict.fromkeys(band_candidates(connection, sig) + fingerprint_candidates(connection, sig)))

@@ -7,31 +7,43 @@ from collections.abc import Iterator
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from crawler.provenance import MIRROR, OFFICIAL, is_official_for
+from crawler.provenance import MIRROR, OFFICIAL
 from crawler.regions import RegionRegistry
-from storage.models import Capture, Document, DocumentLink
+from storage.models import Capture, Document, DocumentLink, Verification
 
-# Document status, from the kinds of its captures (README: Export):
-#   official     a capture the crawler fetched from the region's official portal (or a parent region's)
-#                holds the report
-#   mirror_only  every capture comes from a registered mirror site
-#   unverified   neither: other sites, redirects off the portal's hosts, imported corpora
-STATUSES = ("official", "mirror_only", "unverified")
+# Document status (README: Provenance):
+#   official     a capture the crawler fetched from the region's official portal (or a parent region's
+#                portal, with the page's claims agreeing) holds the report
+#   conflict     an official capture holds it, but a mirror's copy differs beyond noise or excerpting
+#   mirror_only  every capture comes from a registered mirror site (the note names them)
+#   unverified   none of these: other sites, other government sites, redirects off the portal, imports
+STATUSES = ("official", "conflict", "mirror_only", "unverified")
+# A mirror copy whose similarity to the official text is below this disagrees with it: near copies
+# with page noise score >= 0.95, excerpts cut unchanged 1.0.
+CONFLICT_SIMILARITY = 0.9
 
 
-def document_status(document: Document, regions: RegionRegistry) -> tuple[str, Capture | None]:
-    official = [c for c in document.captures
-                if c.site_kind == OFFICIAL and c.source == "crawl"
-                and is_official_for(c.portal_code_of_site, document.region_code, regions)]
+def document_status(document: Document) -> tuple[str, Capture | None, str | None]:
+    """(status, the official capture or None, a note)."""
+    captures = document.captures
+    official = [c for c in captures if c.site_kind == OFFICIAL and c.source == "crawl"]
     if official:
-        return "official", official[0]
-    if document.captures and all(c.site_kind == MIRROR for c in document.captures):
-        return "mirror_only", None
-    return "unverified", None
+        anchor = next((c for c in official if c.id == document.source_capture_id), official[0])
+        differing = [c for c in captures if c.site_kind == MIRROR and (c.similarity or 0) < CONFLICT_SIMILARITY]
+        if differing:
+            return "conflict", anchor, "mirror copies differ from the official text: " + ", ".join(
+                f"capture {c.id} ({c.relation} {c.similarity})" for c in differing)
+        return "official", anchor, None
+    if captures and all(c.site_kind == MIRROR for c in captures):
+        names = sorted({(c.site.name or c.site.host) if c.site else c.final_url for c in captures})
+        return "mirror_only", None, "only on mirrors: " + ", ".join(names)
+    kinds = sorted({c.site_kind for c in captures})
+    return "unverified", None, "captures from: " + ", ".join(kinds)
 
 
 def capture_record(capture: Capture) -> dict:
     return {
+        "id": capture.id,
         "url": capture.requested_url,
         "final_url": capture.final_url,
         "fetched_at": capture.fetched_at.isoformat(timespec="seconds") + "Z",
@@ -39,15 +51,36 @@ def capture_record(capture: Capture) -> dict:
         "source": capture.source,
         "payload_sha256": capture.payload_sha256,
         "site_kind": capture.site_kind,
+        "evidence": capture.evidence or {},
         "relation": capture.relation,
         "similarity": capture.similarity,
+        "official_capture_id": capture.official_capture_id,
+        "warc_file": capture.warc_file,
+        "warc_offset": capture.warc_offset,
+        "warc_record_id": capture.warc_record_id,
     }
 
 
-def document_record(document: Document, regions: RegionRegistry, related: list[dict] | None = None) -> dict:
+def verification_record(verification: Verification) -> dict:
+    return {
+        "checked_at": verification.checked_at.isoformat(timespec="seconds") + "Z",
+        "outcome": verification.outcome,
+        "url": verification.url,
+        "final_url": verification.final_url,
+        "http_status": verification.http_status,
+        "payload_sha256": verification.payload_sha256,
+        "warc_file": verification.warc_file,
+        "warc_offset": verification.warc_offset,
+        "warc_record_id": verification.warc_record_id,
+        "detail": verification.detail,
+    }
+
+
+def document_record(document: Document, regions: RegionRegistry, related: list[dict] | None = None,
+                    verifications: list[Verification] | None = None) -> dict:
     region = regions.get(document.region_code) if document.region_code else None
     province = regions.province_of(region) if region else None
-    status, official = document_status(document, regions)
+    status, official, note = document_status(document)
     return {
         "id": document.id,
         "title": document.title,
@@ -61,10 +94,12 @@ def document_record(document: Document, regions: RegionRegistry, related: list[d
         "text": document.text,
         "text_sha256": document.text_sha256,
         "status": status,
+        "status_note": note,
         "official_url": official.final_url if official else None,
         "captures": [capture_record(c) for c in document.captures],
         "related": related or [],
         "disagreements": document.disagreements or {},
+        "verifications": [verification_record(v) for v in verifications or []],
     }
 
 
@@ -77,7 +112,13 @@ def iter_documents(session: Session, regions: RegionRegistry, region_codes: set[
     if year is not None:
         query = query.where(Document.year == year)
     for document in session.scalars(query).yield_per(200):
-        yield document_record(document, regions, related_of(session, document.id))
+        yield document_record(document, regions, related_of(session, document.id),
+                              verifications_of(session, document.id))
+
+
+def verifications_of(session: Session, document_id: int) -> list[Verification]:
+    return list(session.scalars(select(Verification).where(Verification.document_id == document_id)
+                                .order_by(Verification.checked_at, Verification.id)))
 
 
 def related_of(session: Session, document_id: int) -> list[dict]:

@@ -41,9 +41,11 @@ def lock_for_placement(session) -> None:
 
 
 def rank(capture: Capture) -> tuple:
-    """Best first: an official page the crawler fetched, then the most complete text."""
+    """Best first: an official page the crawler fetched, then the most complete text (measured on the
+    fingerprint form, so page noise and punctuation never make a copy look more complete), then a
+    crawled page before an imported one; the text digest breaks ties, so arrival order never does."""
     official = capture.site_kind == "official" and capture.source == "crawl"
-    return (not official, -len(capture.text or ""), capture.text_sha256 or "")
+    return (not official, -len(signature(capture.text).form), capture.source != "crawl", capture.text_sha256)
 
 
 def place_capture(session, capture: Capture) -> Placement:
@@ -83,7 +85,18 @@ def place_capture(session, capture: Capture) -> Placement:
         if other_id not in same:
             _link(session, placement.document_id, other_id, similarity)
     placement.related = related
+    _link_copies_to_official(session, placement.document_id)
     return placement
+
+
+def _link_copies_to_official(session, document_id: int) -> None:
+    """Every other capture of a document that has an official capture points to it."""
+    captures = session.scalars(select(Capture).where(Capture.document_id == document_id)).all()
+    official = [c for c in captures if c.site_kind == "official" and c.source == "crawl"]
+    anchor = min(official, key=rank).id if official else None
+    for capture in captures:
+        capture.official_capture_id = anchor if capture.id != anchor else None
+    session.flush()
 
 
 def _now() -> dt.datetime:

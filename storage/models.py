@@ -29,7 +29,7 @@ class Site(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     host: Mapped[str] = mapped_column(String(255), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))  # official | mirror | other
+    kind: Mapped[str] = mapped_column(String(16))  # official | other_gov | mirror | other, judged by host
     portal_code: Mapped[str | None] = mapped_column(String(6))  # region whose registry portal this host serves
     name: Mapped[str | None] = mapped_column(String(255))  # SiteName meta or mirror name, when known
 
@@ -74,12 +74,18 @@ class Capture(Base):
     http_status: Mapped[int | None] = mapped_column(Integer)  # null for imported captures
     headers: Mapped[dict] = mapped_column(JSON)  # {name: [values]} as received
     payload_sha256: Mapped[str] = mapped_column(String(64), index=True)
-    body: Mapped[bytes] = mapped_column(LargeBinary)
+    # Where the bytes are: the response record (or, for an import, the resource record) in a WARC file.
+    warc_file: Mapped[str | None] = mapped_column(String(255))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(BigInteger)
+    warc_record_id: Mapped[str | None] = mapped_column(String(64))
     # ok | blocked | not_report | no_text | http_error | error
     extraction_status: Mapped[str] = mapped_column(String(16))
     extraction_error: Mapped[str | None] = mapped_column(Text)
     extracted: Mapped[dict | None] = mapped_column(JSON)  # what the page object returned
-    site_kind: Mapped[str] = mapped_column(String(16))  # official | mirror | other
+    site_kind: Mapped[str] = mapped_column(String(16))  # official | other_gov | mirror | other
+    evidence: Mapped[dict | None] = mapped_column(JSON)  # why site_kind (crawler.provenance.classify)
+    official_capture_id: Mapped[int | None] = mapped_column(Integer)  # a mirror's link to the official capture
     relation: Mapped[str | None] = mapped_column(String(16))  # original | duplicate | near_duplicate | excerpt
     similarity: Mapped[float | None] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(16), default="crawl")  # crawl | import
@@ -144,3 +150,40 @@ class DedupStop(Base):
 
     hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     documents: Mapped[int] = mapped_column(Integer)
+
+
+class Verification(Base):
+    """One re-fetch of a document's official URL (`scrapy verify`), kept as history."""
+    __tablename__ = "verifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    capture_id: Mapped[int] = mapped_column(Integer)  # the official capture verified against
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # unchanged | changed_markup | changed_text | gone | moved | off_site | blocked | error
+    outcome: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    payload_sha256: Mapped[str | None] = mapped_column(String(64))
+    warc_file: Mapped[str | None] = mapped_column(String(255))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_record_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)  # e.g. the diff summary of changed_text
+
+
+class PortalCrawl(Base):
+    """What one crawl of one site yielded, for the audit's gaps (blocked or empty portals)."""
+    __tablename__ = "portal_crawls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    spider: Mapped[str] = mapped_column(String(32))
+    site: Mapped[str] = mapped_column(String(255))  # the portal's code or the mirror's name
+    portal_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    pages: Mapped[int] = mapped_column(Integer)
+    report_links: Mapped[int] = mapped_column(Integer)
+    blocked: Mapped[int] = mapped_column(Integer)
+    errors: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16))  # ok | blocked | empty

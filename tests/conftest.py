@@ -41,6 +41,7 @@ def scrapy(*args: str, proxy: str | None = None, archive: Path | None = None, po
         env["http_proxy"] = proxy
     if archive:
         env["ARCHIVE_DB"] = f"sqlite:///{archive}"
+        env["WARC_DIR"] = str(archive.parent / "warcs")
     if portals:
         env["PORTALS_FILE"] = str(portals)
     done = subprocess.run([*SCRAPY, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)

@@ -83,6 +83,13 @@ def test_a_plan_year_that_contradicts_the_delivery_date_is_not_trusted():
     ("2023年朝阳区政府工作报告", None, "220000", "220104"),  # 朝阳区 of 长春, not of 北京
     ("2023年朝阳区政府工作报告", None, "110000", "110105"),
     ("政府工作报告", None, "341700", "341700"),  # nothing named: the portal's region
+    ("(吉林省)朝阳区人民政府工作报告(2023年1月5日)", None, None, "220104"),  # a mirror: the title's province
+    ("(北京市)朝阳区人民政府工作报告", None, None, "110105"),
+    ("(安徽省)铜陵市人民政府工作报告(2022年12月30日)", None, None, "340700"),
 ])
 def test_the_region_is_resolved_with_the_portal_in_view(title, delivery, scope, code):
-    assert reportmeta.infer_region(title, delivery, regions.get(scope), regions).code == code
+    assert reportmeta.infer_region(title, delivery, regions.get(scope) if scope else None, regions).code == code
+
+
+def test_an_ambiguous_name_without_a_province_in_view_stays_unknown():
+    assert reportmeta.infer_region("2023年朝阳区政府工作报告", None, None, regions) is None

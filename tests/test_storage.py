@@ -6,7 +6,10 @@ from sqlalchemy import inspect
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
+import hashlib
+
 from storage.db import MIGRATIONS, Archive, database_url, make_engine, upgrade
+from storage.warc import read_payload
 from storage.models import Base
 
 
@@ -17,7 +20,7 @@ def head_revision() -> str:
 
 
 def test_opening_an_archive_applies_the_migrations(tmp_path):
-    archive = Archive.open(str(tmp_path / "a.sqlite"))
+    archive = Archive.open(str(tmp_path / "a.sqlite"), warc_dir=str(tmp_path / "warcs"))
     tables = set(inspect(archive.engine).get_table_names())
     assert {"regions", "sites", "documents", "captures", "alembic_version"} <= tables
     with sqlite3.connect(tmp_path / "a.sqlite") as db:
@@ -61,7 +64,7 @@ def test_no_production_code_creates_tables_behind_alembics_back():
 
 def test_the_dedup_migration_carries_existing_documents_over(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
-    upgrade(engine, "0001")
+    upgrade(engine, "0001", warc_dir=str(tmp_path / "warcs"))
     text = "各位代表：现在，我代表市人民政府向大会报告工作，请予审议。" * 20
     with engine.begin() as db:
         db.exec_driver_sql("insert into documents (id, title, text, text_sha256, created_at, updated_at) "
@@ -70,9 +73,29 @@ def test_the_dedup_migration_carries_existing_documents_over(tmp_path):
                            "http_status, headers, payload_sha256, body, extraction_status, site_kind, relation, "
                            "source) values (1, 1, 'u', 'u', '[]', '2023-01-01', 200, '{}', 'p', x'00', 'ok', "
                            "'official', 'original', 'crawl')")
-    upgrade(engine)
+    upgrade(engine, warc_dir=str(tmp_path / "warcs"))
     with engine.connect() as db:
         assert db.exec_driver_sql("select text from captures where id = 1").scalar() == text
         assert db.exec_driver_sql("select source_capture_id from documents where id = 1").scalar() == 1
         assert db.exec_driver_sql("select count(*) from dedup_bands where document_id = 1").scalar() == 32
         assert db.exec_driver_sql("select count(*) from dedup_fingerprints where document_id = 1").scalar() > 0
+
+
+def test_the_provenance_migration_moves_stored_bodies_into_a_warc_file(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    upgrade(engine, "0002")
+    body = "<html><body><p>各位代表：</p></body></html>".encode("gb18030")
+    with engine.begin() as db:
+        db.exec_driver_sql("insert into captures (id, requested_url, final_url, redirect_urls, fetched_at, "
+                           "http_status, headers, payload_sha256, body, extraction_status, site_kind, source) "
+                           "values (1, 'http://www.tl.gov.cn/a.html', 'http://www.tl.gov.cn/a.html', '[]', "
+                           "'2023-01-01 00:00:00', 200, '{\"Content-Type\": [\"text/html\"]}', ?, ?, 'ok', 'official', "
+                           "'crawl')", (hashlib.sha256(body).hexdigest(), body))
+    upgrade(engine, warc_dir=str(tmp_path / "warcs"))
+    with engine.connect() as db:
+        file, offset, record_id = db.exec_driver_sql(
+            "select warc_file, warc_offset, warc_record_id from captures where id = 1").one()
+        columns = [row[1] for row in db.exec_driver_sql("pragma table_info(captures)")]
+    assert "body" not in columns
+    payload, headers = read_payload(tmp_path / "warcs", file, offset)
+    assert payload == body and headers["WARC-Record-ID"] == record_id

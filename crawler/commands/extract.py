@@ -31,7 +31,6 @@ class _FetchOne(scrapy.Spider):
 
 class Command(ScrapyCommand):
     requires_project = True
-    default_settings = {"ITEM_PIPELINES": {}}
 
     def syntax(self):
         return "FILE_OR_URL [--url URL] [--body-selector CSS]"
@@ -48,6 +47,10 @@ class Command(ScrapyCommand):
         super().process_options(args, opts)
         if not opts.loglevel:  # the JSON is the output; the crawl log only when asked for (-L INFO)
             self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+        # A look at one page, not an archiving run: nothing is written to the archive or to WARC files.
+        self.settings.set("ITEM_PIPELINES", {}, priority="cmdline")
+        self.settings.set("WARC_ENABLED", False, priority="cmdline")
+        self.settings.set("CRAWL_RECORDS_ENABLED", False, priority="cmdline")
 
     def run(self, args, opts):
         if len(args) != 1:

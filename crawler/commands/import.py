@@ -6,6 +6,7 @@ from scrapy.exceptions import UsageError
 
 from crawler.importer import import_lines
 from crawler.portals import RegistryError, load_registry
+from crawler.warcwriter import warc_files_for
 from storage.db import Archive
 
 
@@ -22,7 +23,7 @@ class Command(ScrapyCommand):
     def run(self, args, opts):
         if len(args) != 1:
             raise UsageError("give one JSON Lines file ('-' for standard input)")
-        archive = Archive.open(self.settings.get("ARCHIVE_DB"))
+        archive = Archive.open(self.settings.get("ARCHIVE_DB"), warc_dir=self.settings.get("WARC_DIR"))
         try:
             registry = load_registry(self.settings.get("PORTALS_FILE") or None, archive.regions)
         except RegistryError as exc:
@@ -31,9 +32,13 @@ class Command(ScrapyCommand):
             stream = sys.stdin if args[0] == "-" else open(args[0], encoding="utf-8-sig")
         except OSError as exc:
             raise UsageError(f"{args[0]}: {exc.strerror}", print_help=False) from None
-        with stream:
-            report = import_lines(stream, archive, registry)
-        archive.close()
+        warcs = warc_files_for(self.settings, prefix="govreports-import")
+        try:
+            with stream:
+                report = import_lines(stream, archive, registry, warcs)
+        finally:
+            warcs.close()
+            archive.close()
         for number, problem in report.bad_lines:
             print(f"{args[0]}:{number}: skipped: {problem}", file=sys.stderr)
         counts = report.counts

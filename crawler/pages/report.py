@@ -92,6 +92,12 @@ class ReportPage(HtmlPage, ReportFields):
     def published_on(self) -> dt.date | None:
         return reportmeta.parse_pubdate(self.meta.get("PubDate"))
 
+    @cached_property
+    def record_numbers(self) -> dict:
+        """The ICP and 公安备案 numbers in the page's text (its footer)."""
+        from crawler.provenance import record_numbers
+        return record_numbers(" ".join(self.selector.xpath("//body//text()").getall()))
+
     def to_dict(self) -> dict:
         site_code, site_code_source = self.site_code
         return {
@@ -100,6 +106,7 @@ class ReportPage(HtmlPage, ReportFields):
             "meta": self.meta,
             "site_code": site_code,
             "site_code_source": site_code_source,
+            **self.record_numbers,
             "encoding": self.decoded.encoding,
             "declared_encoding": self.decoded.declared,
             "body_source": self.body_source,

@@ -37,6 +37,7 @@ def capture_of(response, portal_code: str | None = None, link_text: str | None =
         challenge=response.meta.get("challenge"),
         decoded_body=response.body if body is not response.body else None,
         body_selector=body_selector,
+        warc=response.meta.get("warc"),
     )
 
 

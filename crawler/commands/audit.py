@@ -1,0 +1,73 @@
+"""`scrapy audit [--region R] [--format table|csv|json] [--fail-on CONDITIONS]`: the archive's state
+per region and year, for archivists and scheduled jobs."""
+import csv
+import json
+import sys
+import unicodedata
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from crawler.regions import RegionError
+from storage.audit import CONDITIONS, SITE_KINDS, as_dicts, audit, failing
+from storage.db import Archive
+
+
+def _pad(text: str, width: int) -> str:
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - shown)
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self):
+        return "[--region REGION] [--format table|csv|json] [--fail-on mirror_only,conflict,…]"
+
+    def short_desc(self):
+        return "Per region and year: status, official URL, captures by kind, verification, and gaps"
+
+    def add_options(self, parser):
+        super().add_options(parser)
+        parser.add_argument("--region", help="only this region and the regions under it")
+        parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+        parser.add_argument("--fail-on", default="", metavar="CONDITIONS",
+                            help=f"exit 1 when any of these is present: {', '.join(CONDITIONS)}")
+
+    def run(self, args, opts):
+        conditions = {c.strip() for c in opts.fail_on.split(",") if c.strip()}
+        unknown = conditions - set(CONDITIONS)
+        if unknown:
+            raise UsageError(f"unknown --fail-on conditions {sorted(unknown)}; known: {', '.join(CONDITIONS)}",
+                             print_help=False)
+        archive = Archive.open(self.settings.get("ARCHIVE_DB"), warc_dir=self.settings.get("WARC_DIR"))
+        try:
+            codes = {r.code for r in archive.regions.resolve(opts.region)} if opts.region else None
+        except RegionError as exc:
+            raise UsageError(str(exc), print_help=False) from None
+        with archive.session() as session:
+            rows = audit(session, archive.regions, codes)
+        archive.close()
+        if opts.format == "json":
+            json.dump(as_dicts(rows), sys.stdout, ensure_ascii=False, indent=1)
+            print()
+        elif opts.format == "csv":
+            writer = csv.writer(sys.stdout)
+            writer.writerow(["region_code", "region_name", "year", "status", "document_id", "official_url",
+                             *SITE_KINDS, "last_verification", "note"])
+            for r in rows:
+                writer.writerow([r.region_code, r.region_name, r.year, r.status, r.document_id, r.official_url,
+                                 *(r.captures.get(k, 0) for k in SITE_KINDS), r.last_verification, r.note])
+        else:
+            print(f"{_pad('region', 10)} {'code':<7} {'year':<5} {'status':<12} {'doc':>4}  "
+                  f"{'off':>3} {'gov':>3} {'mir':>3} {'oth':>3}  {'verified':<14} official URL / note")
+            for r in rows:
+                counts = " ".join(f"{r.captures.get(k, 0):>3}" for k in SITE_KINDS)
+                print(f"{_pad(r.region_name or '-', 10)} {r.region_code or '-':<7} {r.year or '-'!s:<5} "
+                      f"{r.status:<12} {r.document_id or '-'!s:>4}  {counts}  {r.last_verification or '-':<14} "
+                      f"{r.official_url or r.note or ''}")
+        hits = failing(rows, conditions)
+        if hits:
+            print(f"audit: {len(hits)} rows meet --fail-on {','.join(sorted(conditions))}", file=sys.stderr)
+            self.exitcode = 1

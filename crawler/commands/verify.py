@@ -1,0 +1,56 @@
+"""`scrapy verify [--region R] [--older-than DAYS]`: re-fetch official URLs and record what changed."""
+import sys
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+from sqlalchemy import func, select
+
+from crawler.spiders.verify import VerifySpider
+from storage.db import Archive
+from storage.models import Verification
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+
+    def syntax(self):
+        return "[--region REGION] [--older-than DAYS]"
+
+    def short_desc(self):
+        return "Re-fetch each document's official URL and record whether it is unchanged, changed, moved or gone"
+
+    def add_options(self, parser):
+        super().add_options(parser)
+        parser.add_argument("--region", help="only this region and the regions under it")
+        parser.add_argument("--older-than", metavar="DAYS", help="only documents not verified in the last DAYS days")
+
+    def process_options(self, args, opts):
+        super().process_options(args, opts)
+        if not opts.loglevel:
+            self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+
+    def run(self, args, opts):
+        spider_args = {"region": opts.region, "older_than": opts.older_than}
+        try:
+            VerifySpider.check_arguments(self.settings, **spider_args)
+        except ValueError as exc:
+            raise UsageError(str(exc), print_help=False) from None
+        archive = Archive.open(self.settings.get("ARCHIVE_DB"), warc_dir=self.settings.get("WARC_DIR"))
+        with archive.session() as session:
+            before = session.scalar(select(func.max(Verification.id))) or 0
+        self.crawler_process.crawl(VerifySpider, **spider_args)
+        self.crawler_process.start()
+        with archive.session() as session:
+            rows = session.execute(select(Verification.outcome, func.count()).where(Verification.id > before)
+                                   .group_by(Verification.outcome).order_by(Verification.outcome)).all()
+            changed = session.scalars(select(Verification).where(
+                Verification.id > before, Verification.outcome != "unchanged").order_by(Verification.id)).all()
+            for verification in changed:
+                print(f"document {verification.document_id}: {verification.outcome}: {verification.url}"
+                      + (f" ({verification.detail})" if verification.detail else ""))
+        archive.close()
+        total = sum(count for _outcome, count in rows)
+        print(f"{total} documents verified: " + (", ".join(f"{outcome} {count}" for outcome, count in rows) or "none"))
+        if any(outcome in ("error",) for outcome, _ in rows):
+            self.exitcode = 1
+        sys.stdout.flush()

@@ -1,0 +1,57 @@
+"""Extensions: the per-site record of each crawl, which the audit reads for blocked or empty portals."""
+from __future__ import annotations
+
+import datetime as dt
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from storage.db import archive_for
+from storage.models import PortalCrawl
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class CrawlRecorder:
+    """On spider close, writes one `portal_crawls` row per site the spider visited (`portals` and
+    `mirrors` spiders): pages, report links, blocked pages, errors, and an outcome: `blocked` (refused
+    before any page could be read), `empty` (no report link found), or `ok`. Setting: CRAWL_RECORDS_ENABLED."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.started_at = _now()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("CRAWL_RECORDS_ENABLED", True):
+            raise NotConfigured
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self, spider):
+        self.started_at = _now()
+
+    def spider_closed(self, spider, reason):
+        sites = getattr(spider, "sites", None)
+        if not sites:
+            return
+        stats = self.crawler.stats
+        rows = []
+        for site in sites:
+            key = spider.site_key(site)
+            prefix = f"{spider.stats_prefix}/{key}"
+            pages = stats.get_value(f"{prefix}/pages", 0)
+            report_links = stats.get_value(f"{prefix}/report_links", 0)
+            blocked = stats.get_value(f"{prefix}/blocked", 0)
+            outcome = "blocked" if blocked and not pages else "empty" if not report_links else "ok"
+            rows.append(PortalCrawl(
+                spider=spider.name, site=key, portal_code=getattr(site, "code", None), started_at=self.started_at,
+                finished_at=_now(), pages=pages, report_links=report_links, blocked=blocked,
+                errors=stats.get_value(f"{prefix}/errors", 0), outcome=outcome))
+        archive = archive_for(self.crawler)
+        with archive.write_session() as session, session.begin():
+            session.add_all(rows)

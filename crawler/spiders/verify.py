@@ -1,0 +1,98 @@
+"""The `verify` spider behind `scrapy verify`: re-fetches each document's official URL, politely and
+through the same middlewares (robots.txt, throttling, WARC writing, challenge detection)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import scrapy
+from sqlalchemy import func, select
+
+from crawler.portals import load_registry
+from crawler.regions import RegionError
+from crawler.spiders.base import REPORT_ERROR_STATUSES
+from storage.db import archive_for
+from storage.export import document_status
+from storage.models import Capture, Document, Verification
+
+
+class VerifySpider(scrapy.Spider):
+    """Arguments: `region` (optional, as for portals), `older_than` (days; only documents whose last
+    verification is older, or that were never verified)."""
+
+    name = "verify"
+    custom_settings = {"ITEM_PIPELINES": {"pipelines.verify.VerificationPipeline": 100}}
+
+    def __init__(self, region: str | None = None, older_than: str | None = None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region, self.older_than = region, older_than
+
+    @classmethod
+    def check_arguments(cls, settings, **spider_args) -> None:
+        if spider_args.get("older_than"):
+            try:
+                float(spider_args["older_than"])
+            except ValueError:
+                raise ValueError(f"older_than must be a number of days, got {spider_args['older_than']!r}") from None
+        if spider_args.get("region"):
+            from crawler.regions import default_registry
+            try:
+                default_registry().resolve(spider_args["region"])
+            except RegionError as exc:
+                raise ValueError(f"region {spider_args['region']!r}: {exc}") from None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.archive = archive_for(crawler)
+        spider.registry = load_registry(crawler.settings.get("PORTALS_FILE") or None, spider.archive.regions)
+        return spider
+
+    def targets(self) -> list[tuple[int, Capture]]:
+        """(document id, official capture) of every document to verify."""
+        codes = {r.code for r in self.archive.regions.resolve(self.region)} if self.region else None
+        cutoff = (dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=float(self.older_than))
+                  if self.older_than else None)
+        found = []
+        with self.archive.session() as session:
+            query = select(Document).order_by(Document.id)
+            if codes is not None:
+                query = query.where(Document.region_code.in_(codes))
+            for document in session.scalars(query):
+                if cutoff is not None:
+                    last = session.scalar(select(func.max(Verification.checked_at))
+                                          .where(Verification.document_id == document.id))
+                    if last is not None and last > cutoff:
+                        continue
+                _status, official, _note = document_status(document)
+                if official is not None:
+                    found.append((document.id, official))
+        return found
+
+    async def start(self):
+        targets = self.targets()
+        self.logger.info("verifying %d official URLs", len(targets))
+        for document_id, capture in targets:
+            yield scrapy.Request(capture.final_url, callback=self.parse, errback=self.failed, dont_filter=True,
+                                 meta={"document_id": document_id, "capture_id": capture.id,
+                                       "handle_httpstatus_list": REPORT_ERROR_STATUSES})
+
+    def parse(self, response):
+        redirects = response.meta.get("redirect_urls") or []
+        yield {
+            "document_id": response.meta["document_id"], "capture_id": response.meta["capture_id"],
+            "url": redirects[0] if redirects else response.url, "final_url": response.url,
+            "http_status": response.status, "body": response.meta.get("raw_body", response.body),
+            "decoded_body": response.body,
+            "headers": {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()},
+            "challenge": response.meta.get("challenge"), "warc": response.meta.get("warc"),
+        }
+
+    def failed(self, failure):
+        request = failure.request
+        yield {"document_id": request.meta["document_id"], "capture_id": request.meta["capture_id"],
+               "url": request.url, "final_url": None, "http_status": None, "error": failure.getErrorMessage()}
+
+
+def payload_digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()

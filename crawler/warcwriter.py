@@ -1,0 +1,64 @@
+"""The downloader middleware that writes every response into WARC files, as received."""
+from __future__ import annotations
+
+import datetime as dt
+
+from importlib.metadata import version
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from crawler import __version__
+from storage.warc import WarcFiles
+
+# Crawl settings recorded in each file's warcinfo record: how the bytes were obtained.
+RECORDED_SETTINGS = ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS_PER_DOMAIN",
+                     "AUTOTHROTTLE_ENABLED", "AUTOTHROTTLE_TARGET_CONCURRENCY", "RETRY_TIMES", "COOKIES_ENABLED",
+                     "PROJECT_URL")
+
+
+def warc_files_for(settings, prefix: str = "govreports") -> WarcFiles:
+    info = {"software": f"govreports/{__version__} (Scrapy {scrapy.__version__}, warcio {version('warcio')})",
+            "operator": settings.get("PROJECT_URL"),
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "http-header-user-agent": settings.get("USER_AGENT")}
+    info.update({f"govreports-setting-{name}": settings.get(name) for name in RECORDED_SETTINGS})
+    return WarcFiles(settings.get("WARC_DIR") or "warcs", prefix=prefix,
+                     max_bytes=settings.getint("WARC_MAX_SIZE", 1_000_000_000), info=info)
+
+
+class WarcWriterMiddleware:
+    """Writes each response, with the request behind it, into WARC files before anything else touches
+    it: above RedirectMiddleware (600) so redirects are archived too, above HttpCompressionMiddleware
+    (590) so the body is the bytes the server sent. Puts the record's location in
+    request.meta['warc']. Settings: WARC_ENABLED, WARC_DIR, WARC_MAX_SIZE. Stats: warc/records,
+    warc/bytes."""
+
+    def __init__(self, files: WarcFiles, stats):
+        self.files = files
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("WARC_ENABLED", True):
+            raise NotConfigured
+        middleware = cls(warc_files_for(crawler.settings), crawler.stats)
+        crawler.signals.connect(middleware.close, signal=signals.spider_closed)
+        return middleware
+
+    def process_response(self, request, response):
+        headers = [(name.decode("latin-1"), value.decode("latin-1"))
+                   for name, values in response.headers.items() for value in values]
+        request_headers = [(name.decode("latin-1"), value.decode("latin-1"))
+                           for name, values in request.headers.items() for value in values]
+        location = self.files.write_exchange(
+            response.url, response.status, headers, response.body, method=request.method,
+            request_headers=request_headers, fetched_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        request.meta["warc"] = location
+        self.stats.inc_value("warc/records")
+        self.stats.inc_value("warc/bytes", location.length)
+        return response
+
+    def close(self, spider=None):
+        self.files.close()

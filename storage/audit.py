@@ -1,0 +1,94 @@
+"""The archivist's audit: per region and year, the status of the archive's documents, and its gaps."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from crawler.regions import RegionRegistry
+from storage.export import document_status
+from storage.models import Capture, Document, PortalCrawl, Verification
+
+SITE_KINDS = ("official", "other_gov", "mirror", "other")
+# Conditions `--fail-on` accepts.
+CONDITIONS = ("mirror_only", "conflict", "unverified", "missing_year", "blocked", "empty", "changed", "gone")
+
+
+@dataclass
+class AuditRow:
+    region_code: str | None
+    region_name: str | None
+    year: int | None
+    status: str  # a document status, or a gap: missing_year | blocked | empty
+    document_id: int | None = None
+    official_url: str | None = None
+    captures: dict = field(default_factory=dict)  # site kind → count
+    last_verification: str | None = None
+    note: str | None = None
+
+
+def audit(session: Session, regions: RegionRegistry, region_codes: set[str] | None = None,
+          this_year: int | None = None) -> list[AuditRow]:
+    this_year = this_year or dt.date.today().year
+    rows: list[AuditRow] = []
+    query = select(Document).options(selectinload(Document.captures).selectinload(Capture.site))
+    if region_codes is not None:
+        query = query.where(Document.region_code.in_(region_codes))
+    years_by_region: dict[str, set[int]] = {}
+    for document in session.scalars(query):
+        status, official, note = document_status(document)
+        last = session.scalar(select(Verification).where(Verification.document_id == document.id)
+                              .order_by(Verification.checked_at.desc(), Verification.id.desc()).limit(1))
+        region = regions.get(document.region_code) if document.region_code else None
+        rows.append(AuditRow(
+            document.region_code, region.name if region else None, document.year, status, document.id,
+            official.final_url if official else None,
+            dict(Counter(c.site_kind for c in document.captures)), last.outcome if last else None, note))
+        if document.region_code and document.year:
+            years_by_region.setdefault(document.region_code, set()).add(document.year)
+    rows += _gaps(session, regions, region_codes, years_by_region, this_year)
+    return sorted(rows, key=lambda r: (r.region_code or "", r.year or 0, r.status))
+
+
+def _gaps(session, regions, region_codes, years_by_region, this_year) -> list[AuditRow]:
+    gaps = []
+    latest: dict[str, PortalCrawl] = {}
+    for crawl in session.scalars(select(PortalCrawl).where(PortalCrawl.portal_code.is_not(None))
+                                 .order_by(PortalCrawl.finished_at, PortalCrawl.id)):
+        if region_codes is None or crawl.portal_code in region_codes:
+            latest[crawl.portal_code] = crawl
+    for code, crawl in sorted(latest.items()):
+        region = regions.get(code)
+        name = region.name if region else None
+        if crawl.outcome in ("blocked", "empty"):
+            what = "refused the crawler (anti-bot challenge)" if crawl.outcome == "blocked" else "yielded no report"
+            gaps.append(AuditRow(code, name, None, crawl.outcome,
+                                 note=f"portal {what} on {crawl.finished_at:%Y-%m-%d}; {crawl.pages} pages, "
+                                      f"{crawl.report_links} report links, {crawl.blocked} blocked, {crawl.errors} errors"))
+        years = years_by_region.get(code)
+        if years:
+            # Every year from the earliest archived to the current one should have a report.
+            for year in range(min(years), this_year + 1):
+                if year not in years:
+                    gaps.append(AuditRow(code, name, year, "missing_year",
+                                         note=f"no document for {year} although the portal was crawled"))
+    return gaps
+
+
+def failing(rows: list[AuditRow], conditions: set[str]) -> list[AuditRow]:
+    """The rows that meet a `--fail-on` condition."""
+    hits = []
+    for row in rows:
+        if row.status in conditions:
+            hits.append(row)
+        elif row.last_verification in conditions or ("changed" in conditions and
+                                                     (row.last_verification or "").startswith("changed")):
+            hits.append(row)
+    return hits
+
+
+def as_dicts(rows: list[AuditRow]) -> list[dict]:
+    return [asdict(row) for row in rows]

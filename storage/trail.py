@@ -1,0 +1,69 @@
+"""One document's whole trail, as `scrapy show ID` prints it: from the stored bytes to the last
+verification. The bytes are read back from the WARC file and digested again."""
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy.orm import Session
+
+from crawler.regions import RegionRegistry
+from storage.export import document_status, related_of, verifications_of
+from storage.models import Document
+from storage.warc import read_payload
+
+
+def byte_check(warc_dir: str, capture) -> str:
+    if not capture.warc_file:
+        return "no WARC record (bytes not kept)"
+    try:
+        payload, _headers = read_payload(warc_dir, capture.warc_file, capture.warc_offset)
+    except (OSError, StopIteration) as exc:
+        return f"WARC record unreadable: {exc}"
+    digest = hashlib.sha256(payload).hexdigest()
+    if digest == capture.payload_sha256:
+        return f"{len(payload)} bytes read back from the WARC record, SHA-256 matches"
+    return f"MISMATCH: the WARC record holds {len(payload)} bytes with SHA-256 {digest}"
+
+
+def trail(session: Session, regions: RegionRegistry, warc_dir: str, document_id: int) -> list[str] | None:
+    document = session.get(Document, document_id)
+    if document is None:
+        return None
+    region = regions.get(document.region_code) if document.region_code else None
+    status, official, note = document_status(document)
+    lines = [
+        f"document {document.id}: {document.title}",
+        f"  region     {region.name if region else '-'} ({document.region_code or '-'})   year {document.year or '-'}"
+        f"   delivered {document.delivered_on or '-'}   speaker {document.speaker or '-'}",
+        f"  status     {status}" + (f" — {note}" if note else ""),
+        f"  official   {official.final_url if official else '-'}",
+        f"  text       {len(document.text)} characters, sha256 {document.text_sha256}, shown from capture "
+        f"{document.source_capture_id}",
+    ]
+    if document.disagreements:
+        lines.append(f"  disagree   {document.disagreements}")
+    for link in related_of(session, document.id):
+        lines.append(f"  related    document {link['id']} (similarity {link['similarity']})")
+    for capture in document.captures:
+        evidence = capture.evidence or {}
+        lines += [
+            f"  capture {capture.id}: {capture.relation} (similarity {capture.similarity}), {capture.site_kind}, "
+            f"{capture.source}",
+            f"    fetched    {capture.fetched_at:%Y-%m-%d %H:%M:%S}Z  HTTP {capture.http_status or '-'}  "
+            f"{capture.requested_url}" + (f" → {capture.final_url}" if capture.final_url != capture.requested_url else ""),
+            f"    bytes      sha256 {capture.payload_sha256}; WARC {capture.warc_file or '-'} @ {capture.warc_offset} "
+            f"{capture.warc_record_id or ''}",
+            f"    check      {byte_check(warc_dir, capture)}",
+            "    evidence   " + ", ".join(f"{k}={v}" for k, v in evidence.items() if k != "conflicts" and v not in (None, "")),
+        ]
+        if evidence.get("conflicts"):
+            lines.append(f"    conflicts  {'; '.join(evidence['conflicts'])}")
+        if capture.official_capture_id:
+            lines.append(f"    copy of    official capture {capture.official_capture_id}")
+    verifications = verifications_of(session, document.id)
+    for verification in verifications:
+        lines.append(f"  verified   {verification.checked_at:%Y-%m-%d %H:%M:%S}Z  {verification.outcome}"
+                     + (f"  {verification.detail}" if verification.detail else ""))
+    if not verifications:
+        lines.append("  verified   never (scrapy verify)")
+    return lines

@@ -1,0 +1,136 @@
+"""WARC files (ISO 28500, written with warcio): every fetched response, byte-exact as received.
+
+A `WarcFiles` writer appends gzip-per-record WARC files in one directory, each opened with a
+`warcinfo` record and rolled at a size limit. A response is written with its HTTP status line and
+headers and its body as the server sent it (before content decoding), followed by the request that
+asked for it (WARC-Concurrent-To). Imported texts, which were never fetched, are `resource` records.
+Every write returns where the record is, which is what the archive's capture rows point to."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import socket
+from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+# The body arrives de-chunked from Twisted: a Transfer-Encoding header would make readers dechunk it again.
+_HOP_BY_HOP = {"transfer-encoding"}
+
+
+@dataclass(frozen=True)
+class WarcLocation:
+    file: str  # file name inside the WARC directory
+    offset: int  # byte offset of the record's gzip member
+    length: int  # compressed length of the record
+    record_id: str  # <urn:uuid:…>
+
+
+def http_headers_block(status: int, headers: list[tuple[str, str]]) -> StatusAndHeaders:
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = ""
+    kept = [(name, value) for name, value in headers if name.lower() not in _HOP_BY_HOP]
+    return StatusAndHeaders(f"{status} {reason}".strip(), kept, protocol="HTTP/1.1")
+
+
+class WarcFiles:
+    """Appends records to WARC files in `directory`, rolling to a new file past `max_bytes`."""
+
+    def __init__(self, directory: str | Path, prefix: str = "govreports", max_bytes: int = 1_000_000_000,
+                 info: dict | None = None):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.prefix = prefix
+        self.max_bytes = max_bytes
+        self.info = info or {}
+        self._file = None
+        self._name: str | None = None
+        self._writer: WARCWriter | None = None
+        self._serial = 0
+
+    # --- files ---
+    def _open_next(self) -> None:
+        self.close()
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
+        while True:
+            self._serial += 1
+            name = f"{self.prefix}-{stamp}-{self._serial:05d}-{os.getpid()}.warc.gz"
+            if not (self.directory / name).exists():
+                break
+        self._name = name
+        self._file = open(self.directory / name, "ab")
+        self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
+        info = {"software": "govreports", "format": "WARC File Format 1.1",
+                "conformsTo": "https://iso.org/standard/68004.html", "hostname": socket.gethostname(),
+                **self.info}
+        self._writer.write_record(self._writer.create_warcinfo_record(name, info))
+
+    def _ensure_file(self) -> None:
+        if self._file is None or self._file.tell() >= self.max_bytes:
+            self._open_next()
+
+    def _write(self, record) -> WarcLocation:
+        offset = self._file.tell()
+        self._writer.write_record(record)
+        self._file.flush()
+        return WarcLocation(self._name, offset, self._file.tell() - offset,
+                            record.rec_headers.get_header("WARC-Record-ID"))
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            self._file = None
+
+    # --- records ---
+    def write_exchange(self, url: str, status: int, response_headers: list[tuple[str, str]], body: bytes,
+                       method: str = "GET", request_headers: list[tuple[str, str]] | None = None,
+                       fetched_at: dt.datetime | None = None, extra: dict | None = None) -> WarcLocation:
+        """A response record (status, headers, body as received) and the request record behind it."""
+        self._ensure_file()
+        date = datetime_to_iso_date(fetched_at or dt.datetime.now(dt.UTC).replace(tzinfo=None), use_micros=True)
+        warc_headers = {"WARC-Date": date, **(extra or {})}
+        response = self._writer.create_warc_record(
+            url, "response", payload=io.BytesIO(body), length=len(body),
+            http_headers=http_headers_block(status, response_headers), warc_headers_dict=warc_headers)
+        location = self._write(response)
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = list(request_headers or [])
+        if not any(name.lower() == "host" for name, _ in headers):
+            headers.insert(0, ("Host", parts.netloc))
+        request = self._writer.create_warc_record(
+            url, "request", payload=io.BytesIO(b""), length=0,
+            http_headers=StatusAndHeaders(f"{method} {target} HTTP/1.1", headers, is_http_request=True),
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": location.record_id})
+        self._write(request)
+        return location
+
+    def write_resource(self, url: str, content_type: str, body: bytes, date: dt.datetime | None = None,
+                       extra: dict | None = None) -> WarcLocation:
+        """A resource record: content the archive holds without having fetched it (an import)."""
+        self._ensure_file()
+        stamp = datetime_to_iso_date(date or dt.datetime.now(dt.UTC).replace(tzinfo=None), use_micros=True)
+        record = self._writer.create_warc_record(
+            url, "resource", payload=io.BytesIO(body), length=len(body), warc_content_type=content_type,
+            warc_headers_dict={"WARC-Date": stamp, **(extra or {})})
+        return self._write(record)
+
+
+def read_payload(directory: str | Path, file: str, offset: int) -> tuple[bytes, dict]:
+    """The payload bytes of the record at `offset` (as served: not de-chunked, not decompressed) and
+    its WARC headers."""
+    with open(Path(directory) / file, "rb") as stream:
+        stream.seek(offset)
+        record = next(iter(ArchiveIterator(stream)))
+        return record.raw_stream.read(), dict(record.rec_headers.headers)
