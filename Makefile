@@ -31,6 +31,7 @@ migrate: venv
 
 bench: venv
 	$(BIN)/python bench/crawl_overhead.py
+	$(BIN)/python bench/warc_overhead.py
 	$(BIN)/python bench/dedup_scaling.py
 
 # Evaluation on the real report texts in ../shared/corpora (skipped when absent).

@@ -40,19 +40,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         env = {**os.environ, "http_proxy": server.proxy_url, "ARCHIVE_DB": f"sqlite:///{tmp / 'bench.sqlite'}",
+               "WARC_DIR": str(tmp / "warcs"),
                "PORTALS_FILE": str(write_registry(registry_text, tmp))}
         full_seconds = timed([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=华东", *FAST], env)
         pages = [f"http://{host}{path}" for host, path, _ in server.requests if not path.endswith("robots.txt")]
         (tmp / "urls.txt").write_text("\n".join(pages), encoding="utf-8")
         server.requests.clear()
+        # The bare spider runs with the same settings, but nothing of the archive: no WARC, no records.
         bare_seconds = timed([sys.executable, "-m", "scrapy", "runspider", str(ROOT / "bench" / "bare_spider.py"),
-                              "-a", f"urls_file={tmp / 'urls.txt'}", *FAST], env)
+                              "-a", f"urls_file={tmp / 'urls.txt'}", *FAST, "-s", "WARC_ENABLED=False",
+                              "-s", "CRAWL_RECORDS_ENABLED=False"], env)
         bare_pages = len([r for r in server.requests if not r[1].endswith("robots.txt")])
         archive_mb = (tmp / "bench.sqlite").stat().st_size / 1e6
     server.stop()
     full_rate, bare_rate = len(pages) / full_seconds, bare_pages / bare_seconds
     print(f"farm: {args.portals} portals x {args.reports} reports; {len(pages)} pages fetched by the full crawl")
-    print(f"full pipeline (discover, store bytes, extract, normalize, archive): {len(pages)} pages in "
+    print(f"full pipeline (discover, WARC, extract, normalize, dedup, archive): {len(pages)} pages in "
           f"{full_seconds:.2f} s = {full_rate:.1f} pages/s (archive {archive_mb:.1f} MB)")
     print(f"bare Scrapy spider (fetch + parse the same URLs):                 {bare_pages} pages in "
           f"{bare_seconds:.2f} s = {bare_rate:.1f} pages/s")

@@ -13,6 +13,7 @@ from farm.server import FarmServer
 
 ROOT = Path(__file__).resolve().parent.parent
 ARCHIVE = ROOT / "demo" / "archive.sqlite"
+WARCS = ROOT / "demo" / "warcs"
 
 
 def pad(text: str, width: int) -> str:
@@ -23,27 +24,30 @@ def pad(text: str, width: int) -> str:
 
 def main() -> int:
     ARCHIVE.parent.mkdir(exist_ok=True)
-    for stale in ARCHIVE.parent.glob("archive.sqlite*"):
+    for stale in [*ARCHIVE.parent.glob("archive.sqlite*"), *WARCS.glob("*.warc.gz")]:
         stale.unlink()
     server = FarmServer().start()
     env = {**os.environ, "http_proxy": server.proxy_url, "ARCHIVE_DB": f"sqlite:///{ARCHIVE}",
-           "PORTALS_FILE": str(ROOT / "farm" / "portals.toml")}
-    command = [sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=华东",
-               "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-L", "WARNING"]
+           "WARC_DIR": str(WARCS), "PORTALS_FILE": str(ROOT / "farm" / "portals.toml")}
+    fast = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-L", "WARNING"]
     print(f"farm: {len(server.farm.routes)} pages on {len(server.farm.hosts)} hosts, proxy {server.proxy_url}")
-    print("$ scrapy crawl portals -a region=华东", flush=True)
-    crawl = subprocess.run(command, cwd=ROOT, env=env)
+    for spider, args in (("portals", ["-a", "region=华东"]), ("mirrors", [])):
+        print(f"$ scrapy crawl {spider} {' '.join(args)}".rstrip(), flush=True)
+        crawl = subprocess.run([sys.executable, "-m", "scrapy", "crawl", spider, *args, *fast], cwd=ROOT, env=env)
+        if crawl.returncode:
+            server.stop()
+            return crawl.returncode
     server.stop()
-    if crawl.returncode:
-        return crawl.returncode
     exported = subprocess.run([sys.executable, "-m", "scrapy", "export"], cwd=ROOT, env=env,
                               capture_output=True, text=True, check=True)
     documents = [json.loads(line) for line in exported.stdout.splitlines()]
     print(f"\n{len(documents)} documents archived in {ARCHIVE.relative_to(ROOT)}\n")
-    print(f"{pad('region', 8)} {'code':<7} {'year':<5} {'delivered':<11} {'status':<11} {'chars':>6}  title")
+    print(f"{'id':>3} {pad('region', 8)} {'code':<7} {'year':<5} {'delivered':<11} {'status':<11} {'chars':>6}  "
+          f"captures                    title")
     for d in documents:
-        print(f"{pad(d['region_name'], 8)} {d['region_code']:<7} {d['year']!s:<5} {d['delivered_on'] or '-':<11} "
-              f"{d['status']:<11} {len(d['text']):>6}  {d['title'][:40]}")
+        captures = ", ".join(f"{c['site_kind']}:{c['relation']}" for c in d["captures"])
+        print(f"{d['id']:>3} {pad(d['region_name'], 8)} {d['region_code']:<7} {d['year']!s:<5} "
+              f"{d['delivered_on'] or '-':<11} {d['status']:<11} {len(d['text']):>6}  {captures:<27} {d['title'][:30]}")
     with sqlite3.connect(ARCHIVE) as db:
         kept = db.execute("select extraction_status, count(*) from captures group by 1 order by 1").fetchall()
         blocked = db.execute("select final_url, http_status, extraction_error from captures "
@@ -51,7 +55,11 @@ def main() -> int:
     print("\ncaptures kept: " + ", ".join(f"{status} {count}" for status, count in kept))
     for url, status, why in blocked:
         print(f"  blocked: {url} (HTTP {status}, {why})")
-    print(f"\nNext: ARCHIVE_DB={ARCHIVE.relative_to(ROOT)} .venv/bin/scrapy export -o reports.jsonl")
+    warc_files = sorted(WARCS.glob("*.warc.gz"))
+    print(f"WARC files: {len(warc_files)} in {WARCS.relative_to(ROOT)} "
+          f"({sum(p.stat().st_size for p in warc_files) / 1e3:.0f} kB)")
+    print(f"\nNext, with ARCHIVE_DB={ARCHIVE.relative_to(ROOT)} WARC_DIR={WARCS.relative_to(ROOT)}:"
+          "\n  .venv/bin/scrapy export -o reports.jsonl    .venv/bin/scrapy audit    .venv/bin/scrapy show 1")
     return 0
 
 

@@ -70,15 +70,15 @@ def fingerprint_query(sig: Signature, fingerprints: list[int] | None = None):
 
 
 def band_candidates(connection, sig: Signature) -> list[int]:
-    # A band value shared by many documents (boilerplate) is no evidence, and scanning it would grow
-    # with the archive: count each band's documents, stopping at the limit, and keep the rare ones.
-    rare = []
-    for value in sig.band_hashes:
-        count = connection.execute(select(func.count()).select_from(
-            select(DedupBand.id).where(DedupBand.band_hash == value).limit(SCHEME.stop_documents + 1).subquery())
-        ).scalar()
-        if count <= SCHEME.stop_documents:
-            rare.append(value)
+    # A band value shared by many documents (boilerplate) is no evidence, and reading all its rows
+    # would grow with the archive: count each value's documents only up to the limit, in one statement.
+    values = ", ".join(f"({int(value)})" for value in sig.band_hashes)
+    counts = connection.execute(text(
+        f"WITH wanted(band_hash) AS (VALUES {values}) "
+        "SELECT wanted.band_hash, (SELECT count(*) FROM (SELECT 1 FROM dedup_bands "
+        "WHERE dedup_bands.band_hash = wanted.band_hash LIMIT :cap) AS bounded) FROM wanted"),
+        {"cap": SCHEME.stop_documents + 1}).fetchall()
+    rare = [value for value, count in counts if 0 < count <= SCHEME.stop_documents]
     if not rare:
         return []
     return [row[0] for row in connection.execute(band_query(sig, rare)).fetchall()]

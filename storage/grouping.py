@@ -60,9 +60,11 @@ def place_capture(session, capture: Capture) -> Placement:
     if exact is not None:
         same.append(exact)
     else:
-        for document_id in candidates(session, sig):
-            document = session.get(Document, document_id)
-            verdict = judge(sig, signature(document.text))
+        proposed = candidates(session, sig)
+        texts = dict(session.execute(select(Document.id, Document.text).where(Document.id.in_(proposed))).all()) \
+            if proposed else {}
+        for document_id in proposed:
+            verdict = judge(sig, signature(texts[document_id]))
             if verdict.kind in SAME_REPORT:
                 same.append(document_id)
             elif verdict.kind == "related":
@@ -85,7 +87,8 @@ def place_capture(session, capture: Capture) -> Placement:
         if other_id not in same:
             _link(session, placement.document_id, other_id, similarity)
     placement.related = related
-    _link_copies_to_official(session, placement.document_id)
+    if not placement.created:  # a new document has one capture: nothing to link
+        _link_copies_to_official(session, placement.document_id)
     return placement
 
 

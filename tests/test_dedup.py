@@ -193,3 +193,20 @@ def test_two_processes_writing_the_same_report_make_one_document(tmp_path):
     archive = Archive.open(f"sqlite:///{path}")
     [document] = documents(archive)
     assert len(document["captures"]) == 4
+
+
+def test_an_official_text_and_a_mirror_copy_that_differs_beyond_noise_is_a_conflict(archive):
+    paragraphs = list(TONGLING[2023].paragraphs)
+    altered = [p if i % 4 else p.replace("增长", "下降").replace("新", "旧") for i, p in enumerate(paragraphs)]
+    add(archive, "http://www.tl.gov.cn/a.html", FULL, official=True)
+    add(archive, "http://www.gongzuobaogao.net/9.html", "\n".join(altered))
+    [document] = documents(archive)
+    mirror = document["captures"][1]
+    assert mirror["site_kind"] == "mirror" and mirror["similarity"] < 0.9
+    assert document["status"] == "conflict" and "capture" in document["status_note"]
+
+
+def test_a_document_held_only_by_mirrors_names_them(archive):
+    add(archive, "http://www.gongzuobaogao.net/1.html", NOISY)
+    [document] = documents(archive)
+    assert document["status"] == "mirror_only" and document["status_note"] == "only on mirrors: 工作报告网"

@@ -1,0 +1,60 @@
+"""WARC writing on vs. off: the same crawl of the benchmark farm, in one run.
+
+    .venv/bin/python bench/warc_overhead.py [--portals 20] [--reports 25]
+
+Prints pages/s with WARC_ENABLED on and off, their ratio, and the MB of WARC written per 100 pages."""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.benchfarm import build_bench_farm, write_registry  # noqa: E402
+from bench.crawl_overhead import FAST  # noqa: E402
+from farm.server import FarmServer  # noqa: E402
+
+
+def crawl(env: dict, warc: bool) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=华东", *FAST,
+                    "-s", f"WARC_ENABLED={warc}"], cwd=ROOT, env=env, check=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--portals", type=int, default=20)
+    parser.add_argument("--reports", type=int, default=25)
+    args = parser.parse_args()
+    farm, registry_text = build_bench_farm(args.portals, args.reports)
+    server = FarmServer(farm).start()
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        registry = write_registry(registry_text, tmp)
+        for warc in (True, False):
+            label = "on" if warc else "off"
+            env = {**os.environ, "http_proxy": server.proxy_url, "PORTALS_FILE": str(registry),
+                   "ARCHIVE_DB": f"sqlite:///{tmp / f'{label}.sqlite'}", "WARC_DIR": str(tmp / f"warcs-{label}")}
+            server.requests.clear()
+            seconds = crawl(env, warc)
+            pages = len(server.requests)
+            warc_bytes = sum(p.stat().st_size for p in (tmp / f"warcs-{label}").glob("*.warc.gz"))
+            results[label] = (pages, seconds, warc_bytes)
+    server.stop()
+    for label, (pages, seconds, warc_bytes) in results.items():
+        print(f"WARC {label:<3}: {pages} responses in {seconds:.2f} s = {pages / seconds:.1f} pages/s; "
+              f"WARC written {warc_bytes / 1e6:.2f} MB = {warc_bytes / 1e6 / pages * 100:.2f} MB per 100 pages")
+    (on_pages, on_s, _), (off_pages, off_s, _) = results["on"], results["off"]
+    print(f"ratio throughput WARC on/off: {(on_pages / on_s) / (off_pages / off_s):.2f}")
+
+
+if __name__ == "__main__":
+    main()
