@@ -52,3 +52,10 @@ def write_registry(text: str, folder: Path) -> Path:
     path = folder / "portals.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def crawl_env(server, registry: Path, folder: Path, label: str = "bench") -> dict:
+    """The environment of a benchmark crawl: the farm as proxy, its registry, a fresh archive and WARC dir."""
+    import os
+    return {**os.environ, "http_proxy": server.proxy_url, "PORTALS_FILE": str(registry),
+            "ARCHIVE_DB": f"sqlite:///{folder / f'{label}.sqlite'}", "WARC_DIR": str(folder / f"warcs-{label}")}

@@ -7,7 +7,6 @@ the project's settings (politeness delays set to 0, since the farm is local)."""
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -17,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.benchfarm import build_bench_farm, write_registry  # noqa: E402
+from bench.benchfarm import build_bench_farm, crawl_env, write_registry  # noqa: E402
 from farm.server import FarmServer  # noqa: E402
 
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "RETRY_BACKOFF_BASE=0", "-L", "WARNING",
@@ -39,9 +38,7 @@ def main() -> None:
     server = FarmServer(farm).start()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        env = {**os.environ, "http_proxy": server.proxy_url, "ARCHIVE_DB": f"sqlite:///{tmp / 'bench.sqlite'}",
-               "WARC_DIR": str(tmp / "warcs"),
-               "PORTALS_FILE": str(write_registry(registry_text, tmp))}
+        env = crawl_env(server, write_registry(registry_text, tmp), tmp)
         full_seconds = timed([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=华东", *FAST], env)
         pages = [f"http://{host}{path}" for host, path, _ in server.requests if not path.endswith("robots.txt")]
         (tmp / "urls.txt").write_text("\n".join(pages), encoding="utf-8")

@@ -6,7 +6,6 @@ Prints pages/s with WARC_ENABLED on and off, their ratio, and the MB of WARC wri
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -16,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.benchfarm import build_bench_farm, write_registry  # noqa: E402
+from bench.benchfarm import build_bench_farm, crawl_env, write_registry  # noqa: E402
 from bench.crawl_overhead import FAST  # noqa: E402
 from farm.server import FarmServer  # noqa: E402
 
@@ -41,8 +40,7 @@ def main() -> None:
         registry = write_registry(registry_text, tmp)
         for warc in (True, False):
             label = "on" if warc else "off"
-            env = {**os.environ, "http_proxy": server.proxy_url, "PORTALS_FILE": str(registry),
-                   "ARCHIVE_DB": f"sqlite:///{tmp / f'{label}.sqlite'}", "WARC_DIR": str(tmp / f"warcs-{label}")}
+            env = crawl_env(server, registry, tmp, label)
             server.requests.clear()
             seconds = crawl(env, warc)
             pages = len(server.requests)

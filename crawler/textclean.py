@@ -67,7 +67,7 @@ def clean_paragraphs(lines: list[str], title: str | None = None) -> list[str]:
     head_seen: set[str] = set()
     title_key = _squash(title) if title else None
     skip_value = False
-    for index, line in enumerate(cleaned):
+    for line in cleaned:
         if skip_value:
             skip_value = False
             if len(line) <= 30 and "。" not in line:

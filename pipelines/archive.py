@@ -5,7 +5,7 @@ import logging
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from storage.db import archive_for
+from pipelines import ArchiveStage
 from storage.grouping import place_capture
 from storage.models import Capture
 
@@ -37,15 +37,7 @@ def record_and_place(archive, item):
             logger.info("retrying placement of capture %s: %s", item.capture_id, exc)
 
 
-class DocumentPipeline:
-    def __init__(self, crawler):
-        self.stats = crawler.stats
-        self.archive = archive_for(crawler)
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
+class DocumentPipeline(ArchiveStage):
     def process_item(self, item):
         if item.extraction_status != "ok":
             return item

@@ -6,9 +6,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from crawler.portals import load_registry
 from crawler.provenance import classify
-from storage.db import archive_for
+from pipelines import ArchiveStage
 from storage.models import Capture, Site
 
 
@@ -39,16 +38,7 @@ def store_capture(archive, registry, item) -> int:
     return item.capture_id
 
 
-class CapturePipeline:
-    def __init__(self, crawler):
-        self.stats = crawler.stats
-        self.archive = archive_for(crawler)
-        self.registry = load_registry(crawler.settings.get("PORTALS_FILE") or None, self.archive.regions)
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
+class CapturePipeline(ArchiveStage):
     def process_item(self, item):
         store_capture(self.archive, self.registry, item)
         self.stats.inc_value("archive/captures")

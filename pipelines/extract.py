@@ -5,7 +5,7 @@ import logging
 
 from crawler.pages.report import ReportPage
 from crawler.pages.text import TextReport
-from storage.db import archive_for
+from pipelines import ArchiveStage
 from storage.models import Capture
 
 logger = logging.getLogger(__name__)
@@ -48,15 +48,7 @@ def record_extraction(archive, item) -> str:
     return status
 
 
-class ExtractPipeline:
-    def __init__(self, crawler):
-        self.stats = crawler.stats
-        self.archive = archive_for(crawler)
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
+class ExtractPipeline(ArchiveStage):
     def process_item(self, item):
         status = record_extraction(self.archive, item)
         self.stats.inc_value(f"extract/{status}")

@@ -8,7 +8,7 @@ import hashlib
 from crawler import reportmeta
 from crawler.regions import RegionRegistry
 from crawler.textclean import clean_text
-from storage.db import archive_for
+from pipelines import ArchiveStage
 
 
 def text_sha256(text: str) -> str:
@@ -28,15 +28,7 @@ def normalize(item, regions: RegionRegistry) -> None:
     item.region_code = region.code if region else None
 
 
-class NormalizePipeline:
-    def __init__(self, crawler):
-        self.stats = crawler.stats
-        self.regions = archive_for(crawler).regions
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
+class NormalizePipeline(ArchiveStage):
     def process_item(self, item):
         if item.extraction_status == "ok":
             normalize(item, self.regions)

@@ -2,9 +2,8 @@
 are known (crawler.provenance.classify). Written to the capture with the document placement."""
 from __future__ import annotations
 
-from crawler.portals import load_registry
 from crawler.provenance import classify
-from storage.db import archive_for
+from pipelines import ArchiveStage
 
 
 def judge_provenance(item, registry, regions) -> None:
@@ -13,16 +12,7 @@ def judge_provenance(item, registry, regions) -> None:
         page=item.page)
 
 
-class ProvenancePipeline:
-    def __init__(self, crawler):
-        self.stats = crawler.stats
-        self.regions = archive_for(crawler).regions
-        self.registry = load_registry(crawler.settings.get("PORTALS_FILE") or None, self.regions)
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
+class ProvenancePipeline(ArchiveStage):
     def process_item(self, item):
         if item.extraction_status == "ok":
             judge_provenance(item, self.registry, self.regions)

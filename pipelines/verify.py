@@ -4,23 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from crawler.portals import load_registry
 from crawler.provenance import OFFICIAL, classify
 from crawler.verification import verification_outcome
-from storage.db import archive_for
+from pipelines import ArchiveStage
 from storage.models import Capture, Document, Verification
 
 
-class VerificationPipeline:
-    def __init__(self, crawler):
-        self.stats = crawler.stats
-        self.archive = archive_for(crawler)
-        self.registry = load_registry(crawler.settings.get("PORTALS_FILE") or None, self.archive.regions)
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
+class VerificationPipeline(ArchiveStage):
     def process_item(self, item):
         with self.archive.write_session() as session, session.begin():
             capture = session.get(Capture, item["capture_id"])

@@ -101,11 +101,6 @@ class Capture(Base):
     document: Mapped[Document | None] = relationship(back_populates="captures")
     site: Mapped[Site | None] = relationship()
 
-    @property
-    def portal_code_of_site(self) -> str | None:
-        """The region whose registry portal served the final URL (None off the registry's portals)."""
-        return self.site.portal_code if self.site else None
-
 
 class DocumentLink(Base):
     """Two documents that are related but not the same report (a draft and the final text, heavy reuse)."""

@@ -1,16 +1,14 @@
 """The archive database: created by Alembic migrations only, kept in step with the region data."""
+import hashlib
 import sqlite3
-
-from sqlalchemy import inspect
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-
-import hashlib
+from sqlalchemy import inspect
 
 from storage.db import MIGRATIONS, Archive, database_url, make_engine, upgrade
-from storage.warc import read_payload
 from storage.models import Base
+from storage.warc import read_payload
 
 
 def head_revision() -> str:

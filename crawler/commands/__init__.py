@@ -1,0 +1,24 @@
+"""The project's Scrapy commands: crawl (checked arguments), extract, export, import, audit, verify, show.
+Each is a thin shell around one library function; these helpers are what they share."""
+from __future__ import annotations
+
+from scrapy.exceptions import UsageError
+
+from crawler.regions import RegionError
+
+
+def open_archive(settings):
+    """The archive named by ARCHIVE_DB (migrated on open), with its WARC directory (WARC_DIR)."""
+    from storage.db import Archive
+
+    return Archive.open(settings.get("ARCHIVE_DB"), warc_dir=settings.get("WARC_DIR"))
+
+
+def region_codes(archive, region: str | None) -> set[str] | None:
+    """The codes a --region option selects (None: all); a usage error for an unknown or ambiguous one."""
+    if not region:
+        return None
+    try:
+        return {r.code for r in archive.regions.resolve(region)}
+    except RegionError as exc:
+        raise UsageError(str(exc), print_help=False) from None

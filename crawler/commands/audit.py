@@ -8,9 +8,8 @@ import unicodedata
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.regions import RegionError
+from crawler.commands import open_archive, region_codes
 from storage.audit import CONDITIONS, SITE_KINDS, as_dicts, audit, failing
-from storage.db import Archive
 
 
 def _pad(text: str, width: int) -> str:
@@ -41,11 +40,8 @@ class Command(ScrapyCommand):
         if unknown:
             raise UsageError(f"unknown --fail-on conditions {sorted(unknown)}; known: {', '.join(CONDITIONS)}",
                              print_help=False)
-        archive = Archive.open(self.settings.get("ARCHIVE_DB"), warc_dir=self.settings.get("WARC_DIR"))
-        try:
-            codes = {r.code for r in archive.regions.resolve(opts.region)} if opts.region else None
-        except RegionError as exc:
-            raise UsageError(str(exc), print_help=False) from None
+        archive = open_archive(self.settings)
+        codes = region_codes(archive, opts.region)
         with archive.session() as session:
             rows = audit(session, archive.regions, codes)
         archive.close()

@@ -2,10 +2,8 @@
 import sys
 
 from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import UsageError
 
-from crawler.regions import RegionError
-from storage.db import Archive
+from crawler.commands import open_archive, region_codes
 from storage.export import iter_documents, write_jsonl
 
 
@@ -26,11 +24,8 @@ class Command(ScrapyCommand):
         parser.add_argument("--year", type=int, help="only reports planning this year")
 
     def run(self, args, opts):
-        archive = Archive.open(self.settings.get("ARCHIVE_DB"))
-        try:
-            codes = {r.code for r in archive.regions.resolve(opts.region)} if opts.region else None
-        except RegionError as exc:
-            raise UsageError(str(exc), print_help=False) from None
+        archive = open_archive(self.settings)
+        codes = region_codes(archive, opts.region)
         stream = open(opts.output, "w", encoding="utf-8") if opts.output else sys.stdout
         try:
             with archive.session() as session:

@@ -4,10 +4,10 @@ import sys
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.commands import open_archive
 from crawler.importer import import_lines
 from crawler.portals import RegistryError, load_registry
 from crawler.warcwriter import warc_files_for
-from storage.db import Archive
 
 
 class Command(ScrapyCommand):
@@ -23,7 +23,7 @@ class Command(ScrapyCommand):
     def run(self, args, opts):
         if len(args) != 1:
             raise UsageError("give one JSON Lines file ('-' for standard input)")
-        archive = Archive.open(self.settings.get("ARCHIVE_DB"), warc_dir=self.settings.get("WARC_DIR"))
+        archive = open_archive(self.settings)
         try:
             registry = load_registry(self.settings.get("PORTALS_FILE") or None, archive.regions)
         except RegistryError as exc:

@@ -2,7 +2,7 @@
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from storage.db import Archive
+from crawler.commands import open_archive
 from storage.trail import trail
 
 
@@ -19,7 +19,7 @@ class Command(ScrapyCommand):
     def run(self, args, opts):
         if len(args) != 1 or not args[0].isdigit():
             raise UsageError("give one document id (see scrapy export or scrapy audit)")
-        archive = Archive.open(self.settings.get("ARCHIVE_DB"), warc_dir=self.settings.get("WARC_DIR"))
+        archive = open_archive(self.settings)
         with archive.session() as session:
             lines = trail(session, archive.regions, archive.warc_dir, int(args[0]))
         archive.close()

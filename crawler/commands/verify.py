@@ -5,8 +5,8 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from sqlalchemy import func, select
 
+from crawler.commands import open_archive
 from crawler.spiders.verify import VerifySpider
-from storage.db import Archive
 from storage.models import Verification
 
 
@@ -35,7 +35,7 @@ class Command(ScrapyCommand):
             VerifySpider.check_arguments(self.settings, **spider_args)
         except ValueError as exc:
             raise UsageError(str(exc), print_help=False) from None
-        archive = Archive.open(self.settings.get("ARCHIVE_DB"), warc_dir=self.settings.get("WARC_DIR"))
+        archive = open_archive(self.settings)
         with archive.session() as session:
             before = session.scalar(select(func.max(Verification.id))) or 0
         self.crawler_process.crawl(VerifySpider, **spider_args)
