@@ -1,0 +1,1 @@
+"""The archive: SQL models and migrations, WARC files, deduplication index, grouping, export, audit."""

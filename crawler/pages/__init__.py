@@ -1,0 +1,1 @@
+"""Page objects: take a page (URL, bytes, headers) and return fields; no crawler needed."""

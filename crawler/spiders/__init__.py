@@ -1,0 +1,1 @@
+"""Spiders navigate only: portals, mirrors, verify. Extraction happens in page objects."""
