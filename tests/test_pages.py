@@ -107,6 +107,16 @@ def test_trs_create_page_html_pagination():
     assert page.next_pages == [f"http://www.tl.gov.cn/zwgk/zfgzbg/index_{n}.html" for n in (1, 2, 3)]
 
 
+@pytest.mark.parametrize("text", ["下一页", "下页", "[下一页]", "下一页>", "下一页 >>", "后页", "Next", "»"])
+def test_next_page_link_texts(text):
+    assert listing([], pager=f'<a href="list_2.html">{text}</a>').next_pages == [
+        "http://www.tl.gov.cn/zwgk/zfgzbg/list_2.html"]
+
+
+def test_a_last_page_link_alone_is_not_a_next_page_but_a_numbered_one_is():
+    assert listing([], pager='<a href="list_9.html">尾页</a>').next_pages == []
+
+
 def test_next_page_links_and_numbered_pagers():
     assert listing([], pager='<a href="index_2.html">下一页</a>').next_pages == [
         "http://www.tl.gov.cn/zwgk/zfgzbg/index_2.html"]

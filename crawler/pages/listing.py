@@ -14,7 +14,8 @@ from crawler.pages.base import HtmlPage
 COLUMN_TEXTS = ("政府工作报告", "工作报告", "政府信息公开", "信息公开", "政务公开", "法定主动公开内容", "规划计划",
                 "政府文件", "公开目录", "重要文件", "政策文件")
 COLUMN_SLUGS = ("zfgzbg", "gzbg", "govreport", "xxgk", "zwgk", "zfxxgk", "gkml", "openness", "public")
-NEXT_TEXTS = ("下一页", "下页", "后一页", "next", ">", "›", "»", ">>")
+# Next-page links: 下一页, 下页, 后一页, [下一页], 下一页>, next, or a bare arrow.
+_NEXT_LINK = re.compile(r"^[\s\[【<(（]*(?:下一页|下页|后一页|后页|next(?: page)?|>|›|»|>>)[\s\]】>»)）]*$", re.I)
 # TRS pagers: createPageHTML(total, current, "index", "html"), or with a container id first and a record
 # count last: createPageHTML('page_div', 8, 1, 'index', 'html', 152); the numbers may be variables.
 _CREATE_PAGE = re.compile(r"createPageHTML\(([^)]*)\)")
@@ -72,7 +73,7 @@ class ListingPage(HtmlPage):
     @cached_property
     def next_pages(self) -> list[str]:
         """Further pages of this listing: next-page links, and TRS createPageHTML(total, current, …)."""
-        urls = [link.url for link in self.links if link.text.strip().lower() in NEXT_TEXTS]
+        urls = [link.url for link in self.links if _NEXT_LINK.match(link.text)]
         urls += self._trs_pages()
         # Numbered pager links (1 2 3 …) that stay in this listing's folder.
         folder = self.url.rsplit("/", 1)[0] + "/"
