@@ -166,3 +166,27 @@ def test_a_notice_titled_like_a_report_is_not_a_report():
     notice = ["各县区人民政府，市政府各部门：", "现将《2023年政府工作报告》重点工作任务分解印发给你们，请认真贯彻执行。", "特此通知。"]
     page = page_of(templates.trs_article, title="2023年铜陵市政府工作报告", paragraphs=notice)
     assert not page.is_report
+
+
+def unknown_layout(body: str) -> ReportPage:
+    html = (f'<html><head><title>{SITE["title"]}</title></head><body><div class="top"><a href="/">首页</a> '
+            f'<a href="/zwgk/">政务公开</a></div>{body}<div class="ft">网站标识码：3407000001</div></body></html>')
+    return ReportPage("http://www.tl.gov.cn/a.html", html.encode())
+
+
+@pytest.mark.parametrize("body", [
+    "<table><tr><td>" + "<br>".join("\u3000\u3000" + p for p in SITE["paragraphs"]) + "</td></tr></table>",
+    '<div class="txt">' + "".join(f"<div>{p}</div>" for p in SITE["paragraphs"]) + "</div>",
+    '<div id="article"><font size="3">' + "".join(f"<p><font>{p}</font></p>" for p in SITE["paragraphs"]) + "</font></div>",
+])
+def test_layouts_no_selector_knows_are_found_by_density(body):
+    page = unknown_layout(body)
+    assert page.body_source == "density"
+    assert page.paragraphs == [clean_line(p) for p in SITE["paragraphs"]]
+
+
+def test_link_lists_inside_a_generic_container_are_navigation_not_text():
+    sidebar = "<ul>" + "".join(f'<li><a href="/n{i}">关于全市重点工作推进情况的第{i}条新闻报道</a></li>' for i in range(30)) + "</ul>"
+    page = unknown_layout(f'<div id="content"><div class="side">{sidebar}</div><div class="main">'
+                          + "".join(f"<p>{p}</p>" for p in SITE["paragraphs"]) + "</div></div>")
+    assert page.paragraphs == [clean_line(p) for p in SITE["paragraphs"]]

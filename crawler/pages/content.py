@@ -56,14 +56,26 @@ def is_chrome_element(element) -> bool:
     return bool((_words(element.get("class")) | _words(element.get("id"))) & _CHROME_WORDS)
 
 
+def _only_links(node) -> bool:
+    """A block whose text is all link text (a menu item, a related-news list) is navigation."""
+    text = re.sub(r"\s+", "", node.text_content())
+    if not text:
+        return False
+    linked = re.sub(r"\s+", "", "".join(a.text_content() for a in node.iter("a")))
+    return len(linked) >= 0.9 * len(text)
+
+
 def element_lines(element) -> list[str]:
-    """The element's text as lines: block elements and <br> break lines; chrome subtrees are skipped."""
+    """The element's text as lines: block elements and <br> break lines; chrome subtrees and blocks
+    made only of links are skipped."""
     pieces: list[str] = []
 
     def walk(node) -> None:
         if is_chrome_element(node):
             return
         block = node.tag.lower() in _BLOCK_TAGS
+        if block and node is not element and _only_links(node):
+            return
         if block:
             pieces.append("\n")
         if node.text:
