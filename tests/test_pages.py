@@ -190,3 +190,11 @@ def test_link_lists_inside_a_generic_container_are_navigation_not_text():
     page = unknown_layout(f'<div id="content"><div class="side">{sidebar}</div><div class="main">'
                           + "".join(f"<p>{p}</p>" for p in SITE["paragraphs"]) + "</div></div>")
     assert page.paragraphs == [clean_line(p) for p in SITE["paragraphs"]]
+
+
+@pytest.mark.parametrize("toolbar", ["【字体：大 中 小】【打印】【关闭】", "打印本页 | 关闭窗口 | 收藏本页", "[打印此页] [关闭]",
+                                     "发布时间：2023-01-09 来源：市政府办公室 浏览次数：321"])
+def test_toolbar_and_metadata_lines_inside_the_container_are_dropped(toolbar):
+    html = templates.trs_article(**SITE).replace('<div class="TRS_Editor">', f'<div class="TRS_Editor"><p>{toolbar}</p>')
+    page = ReportPage("http://www.tl.gov.cn/a.html", html.encode())
+    assert toolbar not in page.paragraphs and page.paragraphs[0] == clean_line(SITE["paragraphs"][0])
