@@ -18,7 +18,7 @@ from sqlalchemy import delete, or_, select, text, update
 
 from crawler.dedup import Signature, judge, signature
 from storage.dedup_index import candidates, index_document, remove_document
-from storage.models import Capture, Document, DocumentLink
+from storage.models import Capture, Document, DocumentLink, Verification
 
 SAME_REPORT = ("duplicate", "near_duplicate", "excerpt", "whole")
 COMPARED_FIELDS = ("region_code", "year", "delivered_on", "title")
@@ -119,8 +119,10 @@ def _new_document(session, capture: Capture) -> Document:
 
 
 def _merge(session, source_id: int, into: int) -> None:
-    """Fold document `source_id` into `into`: its captures move, its index rows and links go."""
+    """Fold document `source_id` into `into`: its captures and verification history move, its index
+    rows and links go."""
     session.execute(update(Capture).where(Capture.document_id == source_id).values(document_id=into))
+    session.execute(update(Verification).where(Verification.document_id == source_id).values(document_id=into))
     session.execute(delete(DocumentLink).where(or_(DocumentLink.document_id == source_id,
                                                    DocumentLink.other_document_id == source_id)))
     remove_document(session, source_id)
