@@ -23,8 +23,8 @@ def challenge_reason(status: int, body: bytes) -> str | None:
     if status in (403, 412, 521, 429) and len(body) < SOFT_BLOCK_MAX_BYTES:
         return f"http_{status}"
     if status == 200 and len(body) < SOFT_BLOCK_MAX_BYTES:
-        text = body.decode("utf-8", errors="ignore") or body.decode("gb18030", errors="ignore")
-        if _SOFT_BLOCK.search(text) or _SOFT_BLOCK.search(body.decode("gb18030", errors="ignore")):
+        # The page's charset is not known yet: look at it as UTF-8 and as GB18030.
+        if any(_SOFT_BLOCK.search(body.decode(charset, errors="ignore")) for charset in ("utf-8", "gb18030")):
             return "soft_block"
     return None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from crawler.regions import Region, RegionRegistry
+from crawler.regions import Region, RegionRegistry, short_name
 
 _CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
@@ -196,7 +196,7 @@ def infer_region(title: str, delivery: str | None, scope: Region | None,
     for raw in names:
         for name in _name_candidates(raw):
             for within in filter(None, (scope, province)):
-                found = [within] if name in (within.name, _short(within)) else regions.find(name, within=within)
+                found = [within] if name in (within.name, short_name(within.name)) else regions.find(name, within=within)
                 if len(found) == 1:
                     return found[0]
             found = regions.find(name)
@@ -206,15 +206,9 @@ def infer_region(title: str, delivery: str | None, scope: Region | None,
 
 
 def _province_named(text: str, regions: RegionRegistry) -> Region | None:
-    from crawler.regions import short_name
     found = {r.code: r for r in regions.by_code.values() if r.level == "province"
              and (r.name in text or short_name(r.name) in text)}
     return next(iter(found.values())) if len(found) == 1 else None
-
-
-def _short(region: Region) -> str:
-    from crawler.regions import short_name
-    return short_name(region.name)
 
 
 def _name_candidates(raw: str) -> list[str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 from cssselect import HTMLTranslator
-from lxml import html as lxml_html
 
 # CMS body containers, most specific first: TRS WCM, Hanweb (大汉), UCAP (开普云), common templates.
 CONTAINERS = [
@@ -180,7 +179,3 @@ def find_body(selector, override: str | None = None) -> tuple[list[str], str | N
         if sum(_text_chars(p) for p in densest) > sum(_text_chars(p) for p in short[0]):
             return densest, "density"
     return short
-
-
-def parse_fragment(text: str):
-    return lxml_html.fromstring(text)

@@ -3,7 +3,6 @@ through the same middlewares (robots.txt, throttling, WARC writing, challenge de
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import scrapy
 from sqlalchemy import func, select
@@ -92,7 +91,3 @@ class VerifySpider(scrapy.Spider):
         request = failure.request
         yield {"document_id": request.meta["document_id"], "capture_id": request.meta["capture_id"],
                "url": request.url, "final_url": None, "http_status": None, "error": failure.getErrorMessage()}
-
-
-def payload_digest(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
