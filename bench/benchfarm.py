@@ -59,3 +59,21 @@ def crawl_env(server, registry: Path, folder: Path, label: str = "bench") -> dic
     import os
     return {**os.environ, "http_proxy": server.proxy_url, "PORTALS_FILE": str(registry),
             "ARCHIVE_DB": f"sqlite:///{folder / f'{label}.sqlite'}", "WARC_DIR": str(folder / f"warcs-{label}")}
+
+
+def parse_farm_args(description: str):
+    """The options both crawl benchmarks take: --portals and --reports."""
+    import argparse
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--portals", type=int, default=20)
+    parser.add_argument("--reports", type=int, default=25)
+    return parser.parse_args()
+
+
+def timed(command: list[str], env: dict, cwd: Path) -> float:
+    """Seconds one command takes to run to completion."""
+    import subprocess
+    import time
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env, check=True)
+    return time.perf_counter() - started

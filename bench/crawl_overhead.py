@@ -6,47 +6,35 @@ Prints pages/s of each and the ratio. Both run as `scrapy` subprocesses through 
 the project's settings (politeness delays set to 0, since the farm is local)."""
 from __future__ import annotations
 
-import argparse
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.benchfarm import build_bench_farm, crawl_env, write_registry  # noqa: E402
+from bench.benchfarm import build_bench_farm, crawl_env, parse_farm_args, timed, write_registry  # noqa: E402
 from farm.server import FarmServer  # noqa: E402
 
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "RETRY_BACKOFF_BASE=0", "-L", "WARNING",
         "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
 
 
-def timed(command: list[str], env: dict) -> float:
-    started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=env, check=True)
-    return time.perf_counter() - started
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--portals", type=int, default=20)
-    parser.add_argument("--reports", type=int, default=25)
-    args = parser.parse_args()
+    args = parse_farm_args(__doc__)
     farm, registry_text = build_bench_farm(args.portals, args.reports)
     server = FarmServer(farm).start()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         env = crawl_env(server, write_registry(registry_text, tmp), tmp)
-        full_seconds = timed([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=华东", *FAST], env)
+        full_seconds = timed([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=华东", *FAST], env, ROOT)
         pages = [f"http://{host}{path}" for host, path, _ in server.requests if not path.endswith("robots.txt")]
         (tmp / "urls.txt").write_text("\n".join(pages), encoding="utf-8")
         server.requests.clear()
         # The bare spider runs with the same settings, but nothing of the archive: no WARC, no records.
         bare_seconds = timed([sys.executable, "-m", "scrapy", "runspider", str(ROOT / "bench" / "bare_spider.py"),
                               "-a", f"urls_file={tmp / 'urls.txt'}", *FAST, "-s", "WARC_ENABLED=False",
-                              "-s", "CRAWL_RECORDS_ENABLED=False"], env)
+                              "-s", "CRAWL_RECORDS_ENABLED=False"], env, ROOT)
         bare_pages = len([r for r in server.requests if not r[1].endswith("robots.txt")])
         archive_mb = (tmp / "bench.sqlite").stat().st_size / 1e6
     server.stop()

@@ -5,33 +5,25 @@
 Prints pages/s with WARC_ENABLED on and off, their ratio, and the MB of WARC written per 100 pages."""
 from __future__ import annotations
 
-import argparse
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.benchfarm import build_bench_farm, crawl_env, write_registry  # noqa: E402
+from bench.benchfarm import build_bench_farm, crawl_env, parse_farm_args, timed, write_registry  # noqa: E402
 from bench.crawl_overhead import FAST  # noqa: E402
 from farm.server import FarmServer  # noqa: E402
 
 
 def crawl(env: dict, warc: bool) -> float:
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=华东", *FAST,
-                    "-s", f"WARC_ENABLED={warc}"], cwd=ROOT, env=env, check=True)
-    return time.perf_counter() - started
+    return timed([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=华东", *FAST,
+                  "-s", f"WARC_ENABLED={warc}"], env, ROOT)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--portals", type=int, default=20)
-    parser.add_argument("--reports", type=int, default=25)
-    args = parser.parse_args()
+    args = parse_farm_args(__doc__)
     farm, registry_text = build_bench_farm(args.portals, args.reports)
     server = FarmServer(farm).start()
     results = {}
