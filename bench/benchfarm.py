@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from crawler.portals import load_registry
-from crawler.regions import default_registry
+from domain.portals import load_registry
+from domain.regions import default_registry
 from farm import templates
 from farm.sites import ROBOTS_ALLOW_ALL, Farm
 from farm.texts import make_report

@@ -13,8 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler import reportmeta  # noqa: E402
-from crawler.pages.decode import decode_body  # noqa: E402
+from domain import reportmeta  # noqa: E402
+from domain.pages.decode import decode_body  # noqa: E402
 
 CORPORA = ROOT.parent / "shared" / "corpora"
 

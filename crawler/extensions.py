@@ -6,7 +6,7 @@ import datetime as dt
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from storage.db import archive_for
+from crawler.archive import archive_for
 from storage.models import PortalCrawl
 
 

@@ -13,7 +13,9 @@ COMMANDS_MODULE = "crawler.commands"
 
 # --- the archive ---
 ARCHIVE_DB = os.environ.get("ARCHIVE_DB", "sqlite:///archive.sqlite")  # SQLAlchemy URL (or an SQLite path)
-PORTALS_FILE = os.environ.get("PORTALS_FILE", "")  # empty: the shipped crawler/data/portals.toml
+PORTALS_FILE = os.environ.get("PORTALS_FILE", "")  # empty: the shipped domain/data/portals.toml
+# Where derivation and archive writes run: process (a worker process: the second core), thread, inline.
+ARCHIVE_WRITER = "process"
 
 # --- WARC files: every response, byte-exact (storage/warc.py) ---
 WARC_ENABLED = True  # off only for benchmarks: with it off, captures keep no bytes
@@ -57,12 +59,10 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "crawler.extensions.CrawlRecorder": 500,
 }
+# The bytes are in WARC files before an item exists (WarcWriterMiddleware); the one pipeline derives
+# each fetch (extract → normalize → provenance, domain.derive) and writes it (storage.ingest).
 ITEM_PIPELINES = {
-    "pipelines.capture.CapturePipeline": 100,  # bytes first: stored before anything is derived
-    "pipelines.extract.ExtractPipeline": 200,
-    "pipelines.normalize.NormalizePipeline": 300,
-    "pipelines.provenance.ProvenancePipeline": 350,
-    "pipelines.archive.DocumentPipeline": 400,
+    "pipelines.archive.ArchivePipeline": 100,
 }
 
 FEED_EXPORT_ENCODING = "utf-8"

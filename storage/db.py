@@ -1,7 +1,6 @@
 """Opening the archive: engine, migrations, and the regions table kept in step with the data file."""
 from __future__ import annotations
 
-import weakref
 from pathlib import Path
 
 from alembic import command
@@ -9,7 +8,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.regions import RegionRegistry, default_registry
+from domain.regions import RegionRegistry, default_registry
 from storage.models import Region
 
 DEFAULT_ARCHIVE_DB = "sqlite:///archive.sqlite"
@@ -95,22 +94,3 @@ class Archive:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-_CRAWLER_ARCHIVES: "weakref.WeakKeyDictionary" = None  # type: ignore[assignment]
-
-
-def archive_for(crawler) -> Archive:
-    """The one Archive of a crawl, shared by its pipelines and commands; opened (and migrated) on first
-    use from the ARCHIVE_DB setting, closed when the engine stops."""
-    global _CRAWLER_ARCHIVES
-    if _CRAWLER_ARCHIVES is None:
-        _CRAWLER_ARCHIVES = weakref.WeakKeyDictionary()
-    archive = _CRAWLER_ARCHIVES.get(crawler)
-    if archive is None:
-        from scrapy import signals
-
-        archive = Archive.open(crawler.settings.get("ARCHIVE_DB"), warc_dir=crawler.settings.get("WARC_DIR"))
-        _CRAWLER_ARCHIVES[crawler] = archive
-        crawler.signals.connect(archive.close, signal=signals.engine_stopped)
-    return archive

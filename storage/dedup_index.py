@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, insert, select, text, update
 
-from crawler.dedup import MIN_SHARED_FINGERPRINTS, SCHEME, Signature
+from domain.dedup import MIN_SHARED_FINGERPRINTS, SCHEME, Signature
 from storage.models import DedupBand, DedupFingerprint, DedupStop, Document
 
 CANDIDATES_PER_INDEX = 20
@@ -18,9 +18,11 @@ COMMON_FINGERPRINTS_READ = 16
 POSTINGS_PER_COMMON_FINGERPRINT = 2000
 
 
-def index_document(connection, document_id: int, sig: Signature) -> None:
-    """(Re)index a document's text: its LSH bands, its winnowed fingerprints, its MinHash."""
-    remove_document(connection, document_id)
+def index_document(connection, document_id: int, sig: Signature, fresh: bool = False) -> None:
+    """(Re)index a document's text: its LSH bands, its winnowed fingerprints, its MinHash. `fresh`: a
+    new document, with nothing to remove first."""
+    if not fresh:
+        remove_document(connection, document_id)
     connection.execute(insert(DedupBand), [{"document_id": document_id, "band": band, "band_hash": value}
                                            for band, value in enumerate(sig.band_hashes)])
     if sig.fingerprints:

@@ -7,39 +7,8 @@ from collections.abc import Iterator
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from crawler.provenance import MIRROR, OFFICIAL
-from crawler.regions import RegionRegistry
+from domain.regions import RegionRegistry
 from storage.models import Capture, Document, DocumentLink, Verification
-
-# Document status (README: Provenance):
-#   official     a capture the crawler fetched from the region's official portal (or a parent region's
-#                portal, with the page's claims agreeing) holds the report
-#   conflict     an official capture holds it, but a mirror's copy differs beyond noise or excerpting
-#   mirror_only  every capture comes from a registered mirror site (the note names them)
-#   unverified   none of these: other sites, other government sites, redirects off the portal, imports
-STATUSES = ("official", "conflict", "mirror_only", "unverified")
-# A mirror copy whose similarity to the official text is below this disagrees with it: near copies
-# with page noise score >= 0.95, excerpts cut unchanged 1.0.
-CONFLICT_SIMILARITY = 0.9
-
-
-def document_status(document: Document) -> tuple[str, Capture | None, str | None]:
-    """(status, the official capture or None, a note)."""
-    captures = document.captures
-    official = [c for c in captures if c.site_kind == OFFICIAL and c.source == "crawl"]
-    if official:
-        anchor = next((c for c in official if c.id == document.source_capture_id), official[0])
-        differing = [c for c in captures if c.site_kind == MIRROR and (c.similarity or 0) < CONFLICT_SIMILARITY]
-        if differing:
-            return "conflict", anchor, "mirror copies differ from the official text: " + ", ".join(
-                f"capture {c.id} ({c.relation} {c.similarity})" for c in differing)
-        return "official", anchor, None
-    if captures and all(c.site_kind == MIRROR for c in captures):
-        names = sorted({(c.site.name or c.site.host) if c.site else c.final_url for c in captures})
-        return "mirror_only", None, "only on mirrors: " + ", ".join(names)
-    kinds = sorted({c.site_kind for c in captures})
-    return "unverified", None, "captures from: " + ", ".join(kinds)
-
 
 def capture_record(capture: Capture) -> dict:
     return {
@@ -80,7 +49,7 @@ def document_record(document: Document, regions: RegionRegistry, related: list[d
                     verifications: list[Verification] | None = None) -> dict:
     region = regions.get(document.region_code) if document.region_code else None
     province = regions.province_of(region) if region else None
-    status, official, note = document_status(document)
+    status, official, note = document.status()
     return {
         "id": document.id,
         "title": document.title,

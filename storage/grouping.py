@@ -3,12 +3,16 @@
 `place_capture` runs inside one write transaction (BEGIN IMMEDIATE on SQLite, an advisory lock on
 PostgreSQL), so deciding and inserting cannot interleave with another writer:
 1. a capture whose normalized text another capture already has joins that capture's document;
-2. otherwise the candidate index proposes documents and each is verified exactly (crawler.dedup.judge):
+2. otherwise the candidate index proposes documents and each is verified exactly (domain.dedup.judge):
    the same report (a copy, a near copy, an excerpt of it, or a fuller text it is an excerpt of) joins,
    related texts are linked, everything else is distinct;
 3. no match: a new document. Several matches (two excerpts that a full text now connects) merge.
 The document then shows its best capture (official before mirror, complete before excerpt), and every
-capture's relation is stated against that text, so the outcome does not depend on arrival order."""
+capture's relation is stated against that text, so the outcome does not depend on arrival order.
+
+Placement is flat: a capture that joins a document without becoming its best reads and writes a fixed
+number of rows, however many captures the document has (bench/document_captures.py measures it). Only
+a change of the shown text (a better capture, a merge) restates every capture of the document."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +20,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, or_, select, text, update
 
-from crawler.dedup import Signature, judge, signature
+from domain.dedup import Signature, judge, signature
+from domain.provenance import is_official_capture, official_capture
 from storage.dedup_index import candidates, index_document, remove_document
 from storage.models import Capture, Document, DocumentLink, Verification
 
@@ -44,7 +49,7 @@ def rank(capture: Capture) -> tuple:
     """Best first: an official page the crawler fetched, then the most complete text (measured on the
     fingerprint form, so page noise and punctuation never make a copy look more complete), then a
     crawled page before an imported one; the text digest breaks ties, so arrival order never does."""
-    official = capture.site_kind == "official" and capture.source == "crawl"
+    official = is_official_capture(capture.site_kind, capture.source)
     return (not official, -len(signature(capture.text).form), capture.source != "crawl", capture.text_sha256)
 
 
@@ -52,26 +57,10 @@ def place_capture(session, capture: Capture) -> Placement:
     """Attach `capture` (its text, text_sha256 and metadata set) to its document."""
     lock_for_placement(session)
     sig = signature(capture.text)
-    same: list[int] = []
-    related: dict[int, float] = {}
-    exact = session.scalar(select(Capture.document_id).where(
-        Capture.text_sha256 == capture.text_sha256, Capture.document_id.is_not(None), Capture.id != capture.id)
-        .order_by(Capture.document_id).limit(1))
-    if exact is not None:
-        same.append(exact)
-    else:
-        proposed = candidates(session, sig)
-        texts = dict(session.execute(select(Document.id, Document.text).where(Document.id.in_(proposed))).all()) \
-            if proposed else {}
-        for document_id in proposed:
-            verdict = judge(sig, signature(texts[document_id]))
-            if verdict.kind in SAME_REPORT:
-                same.append(document_id)
-            elif verdict.kind == "related":
-                related[document_id] = verdict.similarity
+    same, related = _matches(session, capture, sig)
     if not same:
         document = _new_document(session, capture)
-        index_document(session, document.id, sig)
+        index_document(session, document.id, sig, fresh=True)
         placement = Placement(document.id, "original", 1.0, created=True)
     else:
         target_id, *others = sorted(same)
@@ -80,26 +69,38 @@ def place_capture(session, capture: Capture) -> Placement:
         capture.document_id = target_id
         session.flush()
         document = session.get(Document, target_id)
-        session.refresh(document, ["captures"])
-        _show_best_capture(session, document, new_capture=capture, changed=bool(others))
+        shown = session.get(Capture, document.source_capture_id) if document.source_capture_id else None
+        if others or shown is None or rank(capture) < rank(shown):
+            _restate(session, document)
+        else:
+            _join(session, document, shown, capture)
         placement = Placement(target_id, capture.relation, capture.similarity, merged=others)
     for other_id, similarity in related.items():
         if other_id not in same:
             _link(session, placement.document_id, other_id, similarity)
     placement.related = related
-    if not placement.created:  # a new document has one capture: nothing to link
-        _link_copies_to_official(session, placement.document_id)
     return placement
 
 
-def _link_copies_to_official(session, document_id: int) -> None:
-    """Every other capture of a document that has an official capture points to it."""
-    captures = session.scalars(select(Capture).where(Capture.document_id == document_id)).all()
-    official = [c for c in captures if c.site_kind == "official" and c.source == "crawl"]
-    anchor = min(official, key=rank).id if official else None
-    for capture in captures:
-        capture.official_capture_id = anchor if capture.id != anchor else None
-    session.flush()
+def _matches(session, capture: Capture, sig: Signature) -> tuple[list[int], dict[int, float]]:
+    """(documents holding the same report, related documents with their similarity)."""
+    exact = session.scalar(select(Capture.document_id).where(
+        Capture.text_sha256 == capture.text_sha256, Capture.document_id.is_not(None), Capture.id != capture.id)
+        .order_by(Capture.document_id).limit(1))
+    if exact is not None:
+        return [exact], {}
+    same: list[int] = []
+    related: dict[int, float] = {}
+    proposed = candidates(session, sig)
+    texts = dict(session.execute(select(Document.id, Document.text).where(Document.id.in_(proposed))).all()) \
+        if proposed else {}
+    for document_id in proposed:
+        verdict = judge(sig, signature(texts[document_id]))
+        if verdict.kind in SAME_REPORT:
+            same.append(document_id)
+        elif verdict.kind == "related":
+            related[document_id] = verdict.similarity
+    return same, related
 
 
 def _now() -> dt.datetime:
@@ -130,7 +131,19 @@ def _merge(session, source_id: int, into: int) -> None:
     session.flush()
 
 
-def _show_best_capture(session, document: Document, new_capture: Capture, changed: bool) -> None:
+def _join(session, document: Document, shown: Capture, capture: Capture) -> None:
+    """A capture that is not better than the one shown: its relation to the shown text, its link to the
+    official capture, and what it disagrees on."""
+    capture.relation, capture.similarity = _relation(capture, document, signature(document.text))
+    capture.official_capture_id = shown.id if is_official_capture(shown.site_kind, shown.source) else None
+    document.disagreements = _with_disagreements(session, document, capture) or None
+    session.flush()
+
+
+def _restate(session, document: Document) -> None:
+    """The document shows its best capture; every capture's relation, official link and the
+    disagreements are stated again against that text (a better capture arrived, or documents merged)."""
+    session.refresh(document, ["captures"])
     captures = [c for c in document.captures if c.text is not None]
     best = min(captures, key=rank)
     if best.id != document.source_capture_id or best.text_sha256 != document.text_sha256:
@@ -141,10 +154,11 @@ def _show_best_capture(session, document: Document, new_capture: Capture, change
         document.updated_at = _now()
         session.flush()
         index_document(session, document.id, signature(document.text))
-        changed = True
     document_sig = signature(document.text)
-    for capture in (captures if changed else [new_capture]):
+    anchor = official_capture(captures, document.source_capture_id)
+    for capture in captures:
         capture.relation, capture.similarity = _relation(capture, document, document_sig)
+        capture.official_capture_id = anchor.id if anchor is not None and capture.id != anchor.id else None
     document.disagreements = _disagreements(captures) or None
     session.flush()
 
@@ -161,16 +175,42 @@ def _relation(capture: Capture, document: Document, document_sig: Signature) -> 
     return "near_duplicate", verdict.similarity
 
 
+def _values(pairs) -> dict[str, list[int]]:
+    """{value as text: [capture ids]} of (capture id, value) pairs, absent values left out."""
+    values: dict[str, list[int]] = {}
+    for capture_id, value in pairs:
+        if value is not None and value != "":
+            values.setdefault(str(value), []).append(capture_id)
+    return values
+
+
 def _disagreements(captures: list[Capture]) -> dict:
     found = {}
     for name in COMPARED_FIELDS:
-        values: dict[str, list[int]] = {}
-        for capture in captures:
-            value = getattr(capture, name)
-            if value is not None and value != "":
-                values.setdefault(str(value), []).append(capture.id)
+        values = _values((capture.id, getattr(capture, name)) for capture in captures)
         if len(values) > 1:
             found[name] = values
+    return found
+
+
+def _with_disagreements(session, document: Document, capture: Capture) -> dict:
+    """The document's disagreements with one more capture. A field its captures agreed on is read back
+    from the archive only when this capture is the first to differ on it."""
+    found = dict(document.disagreements or {})
+    for name in COMPARED_FIELDS:
+        value = getattr(capture, name)
+        if value is None or value == "":
+            continue
+        if name in found:
+            found[name] = {**found[name], str(value): [*found[name].get(str(value), []), capture.id]}
+            continue
+        column = getattr(Capture, name)
+        of_document = (Capture.document_id == document.id, column.is_not(None))
+        differing = select(Capture.id).where(*of_document, Capture.id != capture.id, column != value).limit(1)
+        if session.execute(differing).first() is not None:
+            values = _values(session.execute(select(Capture.id, column).where(*of_document).order_by(Capture.id)).all())
+            if len(values) > 1:
+                found[name] = values
     return found
 
 

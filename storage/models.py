@@ -7,13 +7,15 @@ import datetime as dt
 from sqlalchemy import JSON, BigInteger, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from domain.provenance import document_status
+
 
 class Base(DeclarativeBase):
     pass
 
 
 class Region(Base):
-    """An administrative division (crawler/data/regions.csv), kept in step with the data file."""
+    """An administrative division (domain/data/regions.csv), kept in step with the data file."""
     __tablename__ = "regions"
 
     code: Mapped[str] = mapped_column(String(6), primary_key=True)
@@ -29,7 +31,6 @@ class Site(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     host: Mapped[str] = mapped_column(String(255), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))  # official | other_gov | mirror | other, judged by host
     portal_code: Mapped[str | None] = mapped_column(String(6))  # region whose registry portal this host serves
     name: Mapped[str | None] = mapped_column(String(255))  # SiteName meta or mirror name, when known
 
@@ -58,6 +59,10 @@ class Document(Base):
     region: Mapped[Region | None] = relationship()
     captures: Mapped[list["Capture"]] = relationship(back_populates="document", order_by="Capture.id")
 
+    def status(self) -> tuple[str, "Capture | None", str | None]:
+        """(status, official capture, note): domain.provenance.document_status on this document."""
+        return document_status(self.captures, self.source_capture_id)
+
 
 class Capture(Base):
     """One fetch of one page, with the body bytes exactly as received."""
@@ -83,8 +88,10 @@ class Capture(Base):
     extraction_status: Mapped[str] = mapped_column(String(16))
     extraction_error: Mapped[str | None] = mapped_column(Text)
     extracted: Mapped[dict | None] = mapped_column(JSON)  # what the page object returned
-    site_kind: Mapped[str] = mapped_column(String(16))  # official | other_gov | mirror | other
-    evidence: Mapped[dict | None] = mapped_column(JSON)  # why site_kind (crawler.provenance.classify)
+    # official | other_gov | mirror | other: the one judgement of the capture (domain.derive), with the
+    # page's own claims when it holds a report
+    site_kind: Mapped[str] = mapped_column(String(16))
+    evidence: Mapped[dict | None] = mapped_column(JSON)  # why site_kind (domain.provenance.classify)
     official_capture_id: Mapped[int | None] = mapped_column(Integer)  # a mirror's link to the official capture
     relation: Mapped[str | None] = mapped_column(String(16))  # original | duplicate | near_duplicate | excerpt
     similarity: Mapped[float | None] = mapped_column(Float)
@@ -101,6 +108,11 @@ class Capture(Base):
     document: Mapped[Document | None] = relationship(back_populates="captures")
     site: Mapped[Site | None] = relationship()
 
+    @property
+    def site_label(self) -> str:
+        """How the site is named to a reader: the mirror's name, else its host (domain.provenance)."""
+        return (self.site.name or self.site.host) if self.site else self.final_url
+
 
 class DocumentLink(Base):
     """Two documents that are related but not the same report (a draft and the final text, heavy reuse)."""
@@ -113,7 +125,7 @@ class DocumentLink(Base):
 
 
 class DedupScheme(Base):
-    """How the signatures in the index were made (crawler.dedup.Scheme); one row."""
+    """How the signatures in the index were made (domain.dedup.Scheme); one row."""
     __tablename__ = "dedup_scheme"
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -6,8 +6,8 @@ import hashlib
 
 from sqlalchemy.orm import Session
 
-from crawler.regions import RegionRegistry
-from storage.export import document_status, related_of, verifications_of
+from domain.regions import RegionRegistry
+from storage.export import related_of, verifications_of
 from storage.models import Document
 from storage.warc import read_payload
 
@@ -30,7 +30,7 @@ def trail(session: Session, regions: RegionRegistry, warc_dir: str, document_id:
     if document is None:
         return None
     region = regions.get(document.region_code) if document.region_code else None
-    status, official, note = document_status(document)
+    status, official, note = document.status()
     lines = [
         f"document {document.id}: {document.title}",
         f"  region     {region.name if region else '-'} ({document.region_code or '-'})   year {document.year or '-'}"

@@ -11,7 +11,6 @@ import datetime as dt
 import io
 import os
 import socket
-from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,16 +20,10 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
+from domain.fetch import WarcLocation
+
 # The body arrives de-chunked from Twisted: a Transfer-Encoding header would make readers dechunk it again.
 _HOP_BY_HOP = {"transfer-encoding"}
-
-
-@dataclass(frozen=True)
-class WarcLocation:
-    file: str  # file name inside the WARC directory
-    offset: int  # byte offset of the record's gzip member
-    length: int  # compressed length of the record
-    record_id: str  # <urn:uuid:…>
 
 
 def http_headers_block(status: int, headers: list[tuple[str, str]]) -> StatusAndHeaders:

@@ -8,17 +8,14 @@ import random
 import pytest
 from sqlalchemy import text
 
-from crawler.dedup import judge, signature
-from crawler.items import PageCapture
-from crawler.portals import load_registry
+from domain.dedup import judge, signature
+from domain.fetch import CRAWL, IMPORT, Fetch, SuppliedText
+from domain.portals import load_registry
 from farm.texts import make_report
-from pipelines.archive import record_and_place
-from pipelines.capture import store_capture
-from pipelines.extract import record_extraction
-from pipelines.normalize import normalize
 from storage.db import Archive
 from storage.dedup_index import band_query, fingerprint_query
 from storage.export import iter_documents
+from storage.ingest import archive_fetch
 from tests.conftest import ROOT
 
 REGISTRY = load_registry(ROOT / "farm" / "portals.toml")
@@ -31,19 +28,16 @@ EXCERPT_TWO = "\n".join(TONGLING[2023].paragraphs[13:19])
 
 
 def add(archive, url, text, title="(安徽省)铜陵市人民政府工作报告(2022年12月30日)", official=False):
-    """One capture through the same stages as a crawl or an import."""
-    item = PageCapture(requested_url=url, final_url=url, http_status=None, headers={}, body=text.encode(),
-                       fetched_at=dt.datetime(2026, 1, 1), source="import", title=title, text=text)
-    store_capture(archive, REGISTRY, item)
-    if official:  # as if the crawler had fetched it from the portal
-        with archive.session() as session, session.begin():
-            session.execute(text_update, {"id": item.capture_id})
-    assert record_extraction(archive, item) == "ok"
-    normalize(item, archive.regions)
-    return record_and_place(archive, item)
-
-
-text_update = text("update captures set source = 'crawl', site_kind = 'official', http_status = 200 where id = :id")
+    """One capture through the one path of a crawl or an import (derive, then ingest). `official`: as
+    if the crawler had fetched it from the portal, else as an imported text."""
+    fetch = Fetch(requested_url=url, final_url=url, http_status=200 if official else None, headers={},
+                  body=text.encode(), fetched_at=dt.datetime(2026, 1, 1), source=CRAWL if official else IMPORT,
+                  supplied=SuppliedText(title, text))
+    derivation, ingested = archive_fetch(archive, REGISTRY, fetch)
+    assert derivation.extraction.status == "ok"
+    if official:
+        assert derivation.provenance.site_kind == "official"
+    return ingested
 
 
 def documents(archive):

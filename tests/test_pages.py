@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.pages.content import clean_line
-from crawler.pages.decode import decode_body
-from crawler.pages.listing import ListingPage
-from crawler.pages.report import ReportPage
+from domain.pages.content import clean_line
+from domain.pages.decode import decode_body
+from domain.pages.listing import ListingPage
+from domain.pages.report import ReportPage
 from farm import templates
 from farm.texts import make_report
 

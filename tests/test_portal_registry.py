@@ -1,8 +1,8 @@
 """The portal registry: the shipped file, and what a malformed one says."""
 import pytest
 
-from crawler.portals import RegistryError, load_registry
-from crawler.regions import default_registry
+from domain.portals import RegistryError, load_registry
+from domain.regions import default_registry
 
 regions = default_registry()
 

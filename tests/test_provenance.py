@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.portals import load_registry
-from crawler.provenance import classify
-from crawler.regions import default_registry
+from domain.portals import load_registry
+from domain.provenance import classify
+from domain.regions import default_registry
 from farm.server import FarmServer
 from farm.sites import Route, build_farm
 from storage.warc import read_payload

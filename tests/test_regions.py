@@ -1,7 +1,7 @@
 """The region argument: codes, names, short names, areas; and the shipped division data."""
 import pytest
 
-from crawler.regions import AREAS, RegionError, default_registry, short_name
+from domain.regions import AREAS, RegionError, default_registry, short_name
 
 regions = default_registry()
 

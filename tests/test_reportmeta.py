@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
-from crawler import reportmeta
-from crawler.regions import default_registry
+from domain import reportmeta
+from domain.regions import default_registry
 
 regions = default_registry()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scrapy.exceptions import UsageError
 
-from crawler.regions import RegionError
+from domain.regions import RegionError
 
 
 def open_archive(settings):

@@ -9,7 +9,8 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands import open_archive, region_codes
-from storage.audit import CONDITIONS, SITE_KINDS, as_dicts, audit, failing
+from domain.provenance import SITE_KINDS
+from storage.audit import CONDITIONS, as_dicts, audit, failing
 
 
 def _pad(text: str, width: int) -> str:

@@ -10,8 +10,8 @@ import scrapy
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.middlewares import challenge_reason
-from crawler.pages.report import ReportPage
+from domain.challenges import challenge_reason
+from domain.pages.report import ReportPage
 
 
 class _FetchOne(scrapy.Spider):

@@ -5,8 +5,8 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands import open_archive
-from crawler.importer import import_lines
-from crawler.portals import RegistryError, load_registry
+from storage.importer import import_lines
+from domain.portals import RegistryError, load_registry
 from crawler.warcwriter import warc_files_for
 
 

@@ -2,7 +2,6 @@
 column links and pagers to the pages whose link text names a report. Subclasses say which sites."""
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 
 import scrapy
@@ -10,40 +9,39 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.items import PageCapture
-from crawler.middlewares import CHALLENGE_STATUSES
-from crawler.pages.listing import Link, ListingPage
+from domain.challenges import CHALLENGE_STATUSES
+from domain.fetch import Fetch, utc_now
+from domain.pages.listing import Link, ListingPage
 
 # Report pages reach the callback whatever their status, to be recorded; redirects are still followed.
 REPORT_ERROR_STATUSES = list(range(400, 600))
 
 
-def capture_of(response, portal_code: str | None = None, link_text: str | None = None,
-               body_selector: str | None = None) -> PageCapture:
+def fetch_of(response, portal_code: str | None = None, link_text: str | None = None) -> Fetch:
     """The item that keeps one response: its bytes as received and how it was reached."""
-    redirects = list(response.meta.get("redirect_urls", []))
+    redirects = tuple(response.meta.get("redirect_urls", ()))
     # RawBodyMiddleware keeps the bytes before content decoding, when the server compressed them.
     body = response.meta.get("raw_body", response.body)
-    return PageCapture(
+    return Fetch(
         requested_url=redirects[0] if redirects else response.url,
         final_url=response.url,
         http_status=response.status,
         headers={k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()},
         body=body,
-        fetched_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        fetched_at=utc_now(),
         redirect_urls=redirects,
         portal_code=portal_code,
         link_text=link_text,
         challenge=response.meta.get("challenge"),
         decoded_body=response.body if body is not response.body else None,
-        body_selector=body_selector,
         warc=response.meta.get("warc"),
     )
 
 
 class ReportSiteSpider(scrapy.Spider):
     """Subclasses set `self.sites` (objects with `url`, `start_urls`, `owns(url)`) in from_crawler and
-    implement `site_key(site)`; they may override `capture_fields(site)` and `may_hold_report(url, site)`."""
+    implement `site_key(site)`; they may override `capture_fields(site)`, `listing_page(response, site)`,
+    `column_links(page, site)` and `may_hold_report(url, site)`."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,11 +63,14 @@ class ReportSiteSpider(scrapy.Spider):
         raise NotImplementedError
 
     def capture_fields(self, site) -> dict:
-        """Extra PageCapture arguments for report pages of `site`."""
+        """Extra Fetch arguments for pages of `site` (how they were reached)."""
         return {}
 
     def may_hold_report(self, url: str, site) -> bool:
         return site.owns(url)
+
+    def listing_page(self, response, site) -> ListingPage:
+        return ListingPage.from_response(response)
 
     def column_links(self, page: ListingPage, site) -> list[Link]:
         return page.column_links
@@ -109,13 +110,13 @@ class ReportSiteSpider(scrapy.Spider):
         site = self.site_of(response)
         if response.meta.get("challenge"):
             # A blocked home or listing page is kept as evidence that the site refused us.
-            yield capture_of(response, **self.capture_fields(site))
+            yield fetch_of(response, **self.capture_fields(site))
             return
         if response.status >= 400 or not isinstance(response, TextResponse):
             self.stat(site, f"navigation_http_{response.status}")
             return
         self.stat(site, "pages")
-        page = ListingPage.from_response(response)
+        page = self.listing_page(response, site)
         for link in page.report_links:
             if self.may_hold_report(link.url, site):
                 self.stat(site, "report_links")
@@ -144,7 +145,7 @@ class ReportSiteSpider(scrapy.Spider):
 
     def parse_report(self, response):
         site = self.site_of(response)
-        yield capture_of(response, link_text=response.meta.get("link_text"), **self.capture_fields(site))
+        yield fetch_of(response, link_text=response.meta.get("link_text"), **self.capture_fields(site))
 
     def failed(self, failure):
         request = failure.request

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
-from crawler.pages.listing import Link, ListingPage
-from crawler.portals import Mirror, load_registry
-from crawler.regions import AREAS, default_registry
+from domain.pages.listing import Link, ListingPage
+from domain.portals import Mirror, load_registry
+from domain.regions import AREAS, default_registry
 from crawler.spiders.base import ReportSiteSpider
 
 # Section links of aggregators: report categories, areas, provinces.
@@ -28,9 +28,10 @@ def select_mirrors(settings, name: str | None) -> list[Mirror]:
 class MirrorsSpider(ReportSiteSpider):
     """Crawl the [[mirror]] sites of the registry (argument `name` picks one by name or host).
 
-    Listing pages and their pagers are walked like a portal's; report pages are chosen by link text;
-    bodies are found by text density, since no selector list knows an aggregator's layout (a registry
-    `selectors.body` overrides it).
+    Listing pages and their pagers are walked like a portal's; report pages are chosen by link text
+    (inside the registry's `selectors.links` when set); bodies are found by text density, since no
+    selector list knows an aggregator's layout (`selectors.body` and `selectors.title` override it:
+    domain.portals.PortalRegistry.page_selectors).
     """
 
     name = "mirrors"
@@ -54,9 +55,8 @@ class MirrorsSpider(ReportSiteSpider):
     def site_key(self, mirror: Mirror) -> str:
         return mirror.name
 
-    def capture_fields(self, mirror: Mirror) -> dict:
-        # "density" switches off the CMS container list: an aggregator's .content is often its whole page.
-        return {"body_selector": mirror.selectors.get("body") or "density"}
+    def listing_page(self, response, mirror: Mirror) -> ListingPage:
+        return ListingPage.from_response(response, links_selector=mirror.selectors.get("links"))
 
     def column_links(self, page: ListingPage, mirror: Mirror) -> list[Link]:
         sections = [link for link in page.links if link not in page.report_links and len(link.text) <= 12

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from crawler.portals import Portal, load_registry
-from crawler.regions import RegionError, default_registry
+from domain.portals import Portal, load_registry
+from domain.regions import RegionError, default_registry
 from crawler.spiders.base import ReportSiteSpider
 
 

@@ -7,11 +7,9 @@ import datetime as dt
 import scrapy
 from sqlalchemy import func, select
 
-from crawler.portals import load_registry
-from crawler.regions import RegionError
-from crawler.spiders.base import REPORT_ERROR_STATUSES
-from storage.db import archive_for
-from storage.export import document_status
+from crawler.archive import archive_for
+from crawler.spiders.base import REPORT_ERROR_STATUSES, fetch_of
+from domain.regions import RegionError
 from storage.models import Capture, Document, Verification
 
 
@@ -34,7 +32,7 @@ class VerifySpider(scrapy.Spider):
             except ValueError:
                 raise ValueError(f"older_than must be a number of days, got {spider_args['older_than']!r}") from None
         if spider_args.get("region"):
-            from crawler.regions import default_registry
+            from domain.regions import default_registry
             try:
                 default_registry().resolve(spider_args["region"])
             except RegionError as exc:
@@ -44,7 +42,6 @@ class VerifySpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.archive = archive_for(crawler)
-        spider.registry = load_registry(crawler.settings.get("PORTALS_FILE") or None, spider.archive.regions)
         return spider
 
     def targets(self) -> list[tuple[int, Capture]]:
@@ -63,7 +60,7 @@ class VerifySpider(scrapy.Spider):
                                           .where(Verification.document_id == document.id))
                     if last is not None and last > cutoff:
                         continue
-                _status, official, _note = document_status(document)
+                _status, official, _note = document.status()
                 if official is not None:
                     found.append((document.id, official))
         return found
@@ -77,17 +74,10 @@ class VerifySpider(scrapy.Spider):
                                        "handle_httpstatus_list": REPORT_ERROR_STATUSES})
 
     def parse(self, response):
-        redirects = response.meta.get("redirect_urls") or []
-        yield {
-            "document_id": response.meta["document_id"], "capture_id": response.meta["capture_id"],
-            "url": redirects[0] if redirects else response.url, "final_url": response.url,
-            "http_status": response.status, "body": response.meta.get("raw_body", response.body),
-            "decoded_body": response.body,
-            "headers": {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()},
-            "challenge": response.meta.get("challenge"), "warc": response.meta.get("warc"),
-        }
+        yield {"document_id": response.meta["document_id"], "capture_id": response.meta["capture_id"],
+               "fetch": fetch_of(response)}
 
     def failed(self, failure):
         request = failure.request
         yield {"document_id": request.meta["document_id"], "capture_id": request.meta["capture_id"],
-               "url": request.url, "final_url": None, "http_status": None, "error": failure.getErrorMessage()}
+               "url": request.url, "error": failure.getErrorMessage()}

@@ -74,13 +74,13 @@ def upgrade() -> None:
         sa.Column("documents", sa.Integer, nullable=False),
     )
 
-    from crawler.dedup import SCHEME
+    from domain.dedup import SCHEME
     op.bulk_insert(scheme_table, [{"name": SCHEME.name, "parameters": asdict(SCHEME)}])
     _carry_over_existing_rows()
 
 
 def _carry_over_existing_rows() -> None:
-    from crawler.dedup import signature
+    from domain.dedup import signature
     from storage.dedup_index import index_document
 
     bind = op.get_bind()

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
-from crawler import reportmeta
-from crawler.pages.base import HtmlPage
+from domain import reportmeta
+from domain.pages.base import HtmlPage
+from domain.pages.content import select_all
 
 # Link texts and URL slugs of the columns a report lives under, strongest first.
 COLUMN_TEXTS = ("政府工作报告", "工作报告", "政府信息公开", "信息公开", "政务公开", "法定主动公开内容", "规划计划",
@@ -32,10 +33,20 @@ class Link:
 
 
 class ListingPage(HtmlPage):
+    """A home, column or listing page. `links_selector` (a site's registry selector) confines the
+    report links to the elements it selects, for layouts whose other lists also name reports."""
+
+    def __init__(self, *args, links_selector: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.links_selector = links_selector
+
     @cached_property
     def links(self) -> list[Link]:
+        return self._links(self.selector)
+
+    def _links(self, scope) -> list[Link]:
         found, seen = [], set()
-        for anchor in self.selector.xpath("//a[@href]"):
+        for anchor in scope.xpath(".//a[@href]"):
             href = anchor.attrib["href"].strip()
             if not href or href.lower().startswith(_SKIP_SCHEMES):
                 continue
@@ -56,7 +67,10 @@ class ListingPage(HtmlPage):
     @cached_property
     def report_links(self) -> list[Link]:
         """Links whose text names a government work report itself (not the column named after them)."""
-        return [link for link in self.links if reportmeta.is_report_title(link.text) and not _is_column(link)]
+        links = self.links
+        if self.links_selector:
+            links = [link for node in select_all(self.selector, self.links_selector) for link in self._links(node)]
+        return [link for link in links if reportmeta.is_report_title(link.text) and not _is_column(link)]
 
     @cached_property
     def column_links(self) -> list[Link]:

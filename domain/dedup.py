@@ -17,7 +17,7 @@ import numpy as np
 from datasketch import MinHash
 from numpy.lib.stride_tricks import sliding_window_view
 
-from crawler.textclean import fingerprint_form
+from domain.textclean import fingerprint_form
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from functools import cached_property
 
 from parsel import Selector
 
-from crawler.pages.decode import Decoded, decode_body
+from domain.pages.decode import Decoded, decode_body
 
 
 class HtmlPage:
@@ -19,10 +19,10 @@ class HtmlPage:
         self.status = status
 
     @classmethod
-    def from_response(cls, response) -> "HtmlPage":
-        """Build from a Scrapy response."""
+    def from_response(cls, response, **options) -> "HtmlPage":
+        """Build from a response (anything with url, body, headers as bytes, status: Scrapy's)."""
         headers = {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()}
-        return cls(response.url, response.body, headers, response.status)
+        return cls(response.url, response.body, headers, response.status, **options)
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())

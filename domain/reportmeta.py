@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from crawler.regions import Region, RegionRegistry, short_name
+from domain.regions import Region, RegionRegistry, short_name
 
 _CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}

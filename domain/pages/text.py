@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from crawler.pages.content import clean_line
-from crawler.pages.fields import ReportFields
-from crawler.textclean import split_lines
+from domain.pages.fields import ReportFields
+from domain.textclean import clean_paragraphs, split_lines
 
 
 class TextReport(ReportFields):
@@ -16,7 +15,7 @@ class TextReport(ReportFields):
 
     @cached_property
     def paragraphs(self) -> list[str]:
-        return [line for line in (clean_line(line) for line in split_lines(self.raw_text)) if line]
+        return clean_paragraphs(split_lines(self.raw_text), self.title)
 
     def to_dict(self) -> dict:
         return {**self.report_fields(), "body_source": "text", "paragraphs": self.paragraphs}

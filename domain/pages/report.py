@@ -5,10 +5,12 @@ import datetime as dt
 import re
 from functools import cached_property
 
-from crawler import reportmeta
-from crawler.pages.base import HtmlPage
-from crawler.pages.content import find_body, select_all
-from crawler.pages.fields import ReportFields
+from domain import reportmeta
+from domain.pages.base import HtmlPage
+from domain.pages.content import find_body, select_all
+from domain.pages.fields import ReportFields
+from domain.provenance import record_numbers
+from domain.textclean import clean_paragraphs
 
 # Government meta tags (国务院办公厅《政府网站发展指引》), matched case-insensitively.
 GOV_META = ("SiteName", "SiteDomain", "SiteIDCode", "ColumnName", "ColumnType", "ArticleTitle", "PubDate",
@@ -25,11 +27,13 @@ _TITLE_SUFFIX = re.compile(r"\s*(?:[_|｜]| - |－).*$")
 class ReportPage(HtmlPage, ReportFields):
     """An article page that may hold a government work report.
 
-    `body_selector` overrides the CMS containers (the registry's per-site selector)."""
+    `body_selector` overrides the CMS containers and `title_selector` the title candidates (the
+    registry's per-site `selectors`); `body_selector="density"` skips the CMS containers."""
 
-    def __init__(self, *args, body_selector: str | None = None, **kwargs):
+    def __init__(self, *args, body_selector: str | None = None, title_selector: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.body_selector = body_selector
+        self.title_selector = title_selector
 
     @cached_property
     def meta(self) -> dict[str, str]:
@@ -69,9 +73,13 @@ class ReportPage(HtmlPage, ReportFields):
 
     @cached_property
     def title(self) -> str:
+        if self.title_selector:
+            chosen = _text_of(select_all(self.selector, self.title_selector)[:1])
+            if chosen:
+                return chosen
         candidates = [self.meta.get("ArticleTitle", "")]
         for css in _TITLE_CSS:
-            text = " ".join(" ".join(select_all(self.selector, css)[:1].xpath(".//text()").getall()).split())
+            text = _text_of(select_all(self.selector, css)[:1])
             if text:
                 candidates.append(text)
                 break
@@ -82,11 +90,8 @@ class ReportPage(HtmlPage, ReportFields):
 
     @cached_property
     def paragraphs(self) -> list[str]:
-        paragraphs = list(self._body[0])
-        # A body that repeats the title as its first line: the title is a field of its own.
-        while paragraphs and _same(paragraphs[0], self.title):
-            paragraphs.pop(0)
-        return paragraphs
+        """The body's paragraphs as stored: chrome, breadcrumbs, trailers and the repeated title gone."""
+        return clean_paragraphs(self._body[0], self.title)
 
     @cached_property
     def published_on(self) -> dt.date | None:
@@ -95,7 +100,6 @@ class ReportPage(HtmlPage, ReportFields):
     @cached_property
     def record_numbers(self) -> dict:
         """The ICP and 公安备案 numbers in the page's text (its footer)."""
-        from crawler.provenance import record_numbers
         return record_numbers(" ".join(self.selector.xpath("//body//text()").getall()))
 
     def to_dict(self) -> dict:
@@ -114,6 +118,5 @@ class ReportPage(HtmlPage, ReportFields):
         }
 
 
-def _same(line: str, title: str) -> bool:
-    squash = lambda s: re.sub(r"[\s\u3000《》“”\"]", "", s)  # noqa: E731
-    return bool(title) and squash(line) == squash(title)
+def _text_of(nodes) -> str:
+    return " ".join(" ".join(nodes.xpath(".//text()").getall()).split())

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property
 
-from crawler import reportmeta
+from domain import reportmeta
 
 
 class ReportFields:

@@ -1,4 +1,5 @@
-"""`scrapy import`: existing corpora (JSON Lines) through the same stages as a crawl.
+"""`scrapy import`: existing corpora (JSON Lines) through the same derivation and the same write as a
+crawl (domain.derive, storage.ingest), counted under the same stats keys.
 
 Each line: `url`, `title`, `text` (required); `fetched_at` (ISO 8601), `html`, `source` (optional).
 The stored body is the line's `html` when given, else its `text` (UTF-8); the capture is marked
@@ -8,26 +9,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from crawler.items import PageCapture
-from pipelines.archive import record_and_place
-from pipelines.capture import store_capture
-from pipelines.extract import record_extraction
-from pipelines.normalize import normalize
-from pipelines.provenance import judge_provenance
+from domain.fetch import IMPORT, Fetch, SuppliedText, utc_now
+from storage.ingest import archive_fetch
 
 
 @dataclass
 class ImportReport:
     lines: int = 0
     bad_lines: list[tuple[int, str]] = field(default_factory=list)
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter = field(default_factory=Counter)  # the crawl's stats keys (extract/ok, archive/…)
 
 
-def parse_line(raw: str) -> PageCapture:
-    """A PageCapture from one JSON line; ValueError saying what is wrong."""
+def parse_line(raw: str) -> Fetch:
+    """The fetch one JSON line stands for; ValueError saying what is wrong."""
     try:
         record = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -40,7 +37,7 @@ def parse_line(raw: str) -> PageCapture:
     url = record["url"].strip()
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
         raise ValueError(f"url {url!r} is not an http(s) URL")
-    fetched_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    fetched_at = utc_now()
     if record.get("fetched_at") is not None:
         try:
             fetched_at = dt.datetime.fromisoformat(str(record["fetched_at"]).replace("Z", "+00:00"))
@@ -55,8 +52,8 @@ def parse_line(raw: str) -> PageCapture:
     content_type = "text/html; charset=utf-8" if html else "text/plain; charset=utf-8"
     source = record.get("source")
     headers = {"Content-Type": [content_type]} | ({"X-Import-Source": [str(source)]} if source else {})
-    return PageCapture(requested_url=url, final_url=url, http_status=None, headers=headers, body=body,
-                       fetched_at=fetched_at, source="import", title=record["title"], text=record["text"])
+    return Fetch(requested_url=url, final_url=url, http_status=None, headers=headers, body=body,
+                 fetched_at=fetched_at, source=IMPORT, supplied=SuppliedText(record["title"], record["text"]))
 
 
 def import_lines(lines, archive, registry, warcs=None) -> ImportReport:
@@ -68,26 +65,19 @@ def import_lines(lines, archive, registry, warcs=None) -> ImportReport:
         if not raw.strip():
             continue
         try:
-            item = parse_line(raw)
+            fetch = parse_line(raw)
         except ValueError as exc:
             report.bad_lines.append((number, str(exc)))
             continue
-        portal = registry.portal_for_url(item.final_url)
-        item.portal_code = portal.code if portal else None
+        portal = registry.portal_for_url(fetch.final_url)
+        fetch = replace(fetch, portal_code=portal.code if portal else None)
         if warcs is not None:
-            source = item.headers.get("X-Import-Source", [None])[0]
-            item.warc = warcs.write_resource(item.final_url, item.headers["Content-Type"][0], item.body,
-                                             item.fetched_at,
-                                             extra={"WARC-Govreports-Import-Source": source} if source else None)
-        store_capture(archive, registry, item)
-        status = record_extraction(archive, item)
-        report.counts[f"extract/{status}"] += 1
-        if status != "ok":
-            continue
-        normalize(item, archive.regions)
-        judge_provenance(item, registry, archive.regions)
-        placement = record_and_place(archive, item)
-        if placement is not None:
-            report.counts["documents_new" if placement.created else "documents_seen"] += 1
-            report.counts[f"relation/{placement.relation}"] += 1
+            source = fetch.headers.get("X-Import-Source", [None])[0]
+            fetch = replace(fetch, warc=warcs.write_resource(
+                fetch.final_url, fetch.headers["Content-Type"][0], fetch.body, fetch.fetched_at,
+                extra={"WARC-Govreports-Import-Source": source} if source else None))
+        derivation, ingested = archive_fetch(archive, registry, fetch)
+        report.counts.update(derivation.stats_keys)
+        for key, increment in ingested.stats_keys:
+            report.counts[key] += increment
     return report

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import difflib
-import hashlib
 
-from crawler.pages.report import ReportPage
-from crawler.textclean import clean_text
+from domain.derive import Derivation
+from domain.fetch import Fetch
 
 OUTCOMES = ("unchanged", "changed_markup", "changed_text", "gone", "moved", "off_site", "blocked", "error")
 
@@ -25,13 +24,17 @@ def diff_summary(old: str, new: str, limit: int = 160) -> str:
     return f"+{added} -{removed} paragraphs; first change: {first}"
 
 
-def verification_outcome(*, original_payload_sha256: str, original_text_sha256: str | None, original_text: str | None,
-                         requested_url: str, final_url: str, status: int, body: bytes, decoded_body: bytes,
-                         headers: dict, challenge: str | None, still_official) -> tuple[str, str | None]:
-    """(outcome, detail). `still_official(url)` says whether a URL is on the document's official hosts."""
-    if challenge:
-        return "blocked", f"anti-bot challenge: {challenge}"
-    redirected = final_url != requested_url
+def verification_outcome(*, original_payload_sha256: str, original_text_sha256: str | None,
+                         original_text: str | None, fetch: Fetch, derivation: Derivation | None,
+                         still_official) -> tuple[str, str | None]:
+    """(outcome, detail) of re-fetching an official URL: `fetch` is the new response and `derivation`
+    what domain.derive made of it (the same derivation as the crawl's, so a page whose markup changed
+    but whose report did not is told apart). `still_official(url)` says whether a URL is on the
+    document's official hosts."""
+    if fetch.challenge:
+        return "blocked", f"anti-bot challenge: {fetch.challenge}"
+    status, final_url = fetch.http_status, fetch.final_url
+    redirected = final_url != fetch.requested_url
     if redirected and not still_official(final_url):
         # Whatever the other site answers, the official URL no longer serves the report.
         return "off_site", f"redirected off the official hosts to {final_url} (HTTP {status})"
@@ -41,10 +44,10 @@ def verification_outcome(*, original_payload_sha256: str, original_text_sha256: 
         return "error", f"HTTP {status}"
     if redirected:
         return "moved", f"now at {final_url}"
-    if hashlib.sha256(body).hexdigest() == original_payload_sha256:
+    if fetch.payload_sha256 == original_payload_sha256:
         return "unchanged", None
-    page = ReportPage(final_url, decoded_body, headers, status)
-    text = clean_text(page.paragraphs, page.title)
-    if original_text_sha256 and hashlib.sha256(text.encode("utf-8")).hexdigest() == original_text_sha256:
+    report = derivation.report if derivation else None
+    if report is not None and original_text_sha256 and report.text_sha256 == original_text_sha256:
         return "changed_markup", "the bytes differ; the normalized text is the same"
-    return "changed_text", diff_summary(original_text or "", text)
+    new_text = report.text if report is not None else ""
+    return "changed_text", diff_summary(original_text or "", new_text)

@@ -15,10 +15,12 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from crawler.portals import PortalRegistry
-from crawler.regions import RegionRegistry
+from domain.fetch import CRAWL
+from domain.portals import PortalRegistry
+from domain.regions import RegionRegistry
 
 OFFICIAL, OTHER_GOV, MIRROR, OTHER = "official", "other_gov", "mirror", "other"
+SITE_KINDS = (OFFICIAL, OTHER_GOV, MIRROR, OTHER)
 
 # Province abbreviations in ICP (MIIT) and 公安备案 numbers: 皖ICP备05001035号, 皖公网安备 34070202000211号.
 # ICP uses 蜀 for Sichuan, 陇 for Gansu; other sources also write 川, 甘, 贵, 云, 秦.
@@ -124,3 +126,47 @@ def _check_claims(claims: dict, region_code: str | None, regions: RegionRegistry
         if not checks["police_fits"]:
             conflicts.append(f"公安备案 {claims['police']} is not of province {province}0000")
     return {"checks": checks, "conflicts": conflicts}
+
+
+# --- captures and documents ---------------------------------------------------------------------
+# The rules below read captures through their attributes (id, site_kind, source, relation,
+# similarity, site_label), so they run the same on the archive's rows and on plain objects.
+
+# Document status (README: Provenance):
+#   official     a capture the crawler fetched from the region's official portal (or a parent region's
+#                portal, with the page's claims agreeing) holds the report
+#   conflict     an official capture holds it, but a mirror's copy differs beyond noise or excerpting
+#   mirror_only  every capture comes from a registered mirror site (the note names them)
+#   unverified   none of these: other sites, other government sites, redirects off the portal, imports
+STATUSES = ("official", "conflict", "mirror_only", "unverified")
+# A mirror copy whose similarity to the official text is below this disagrees with it: near copies
+# with page noise score >= 0.95, excerpts cut unchanged 1.0.
+CONFLICT_SIMILARITY = 0.9
+
+
+def is_official_capture(site_kind: str | None, source: str | None) -> bool:
+    """A capture counts as official when the crawler fetched it from an official site; an import never
+    does, whatever its URL says."""
+    return site_kind == OFFICIAL and source == CRAWL
+
+
+def official_capture(captures, shown_capture_id: int | None):
+    """The document's official capture, or None. A document shows its best capture and official ones
+    rank first (storage.grouping), so it is the shown capture whenever the document has one; the
+    first official capture otherwise (a document whose shown capture was judged before this rule)."""
+    official = [c for c in captures if is_official_capture(c.site_kind, c.source)]
+    return next((c for c in official if c.id == shown_capture_id), official[0] if official else None)
+
+
+def document_status(captures, shown_capture_id: int | None) -> tuple[str, object | None, str | None]:
+    """(status, the official capture or None, a note saying why)."""
+    anchor = official_capture(captures, shown_capture_id)
+    if anchor is not None:
+        differing = [c for c in captures if c.site_kind == MIRROR and (c.similarity or 0) < CONFLICT_SIMILARITY]
+        if differing:
+            return "conflict", anchor, "mirror copies differ from the official text: " + ", ".join(
+                f"capture {c.id} ({c.relation} {c.similarity})" for c in differing)
+        return "official", anchor, None
+    if captures and all(c.site_kind == MIRROR for c in captures):
+        return "mirror_only", None, "only on mirrors: " + ", ".join(sorted({c.site_label for c in captures}))
+    return "unverified", None, "captures from: " + ", ".join(sorted({c.site_kind for c in captures}))

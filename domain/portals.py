@@ -1,6 +1,6 @@
 """The portal registry: official government portals and aggregator mirrors, read from a TOML file.
 
-The file is named by the setting PORTALS_FILE (default: crawler/data/portals.toml). A malformed file
+The file is named by the setting PORTALS_FILE (default: domain/data/portals.toml). A malformed file
 fails with the file, the entry and what is wrong, before any request is made.
 """
 from __future__ import annotations
@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.regions import RegionRegistry, default_registry
+from domain.regions import RegionRegistry, default_registry
 
 DEFAULT_PORTALS_FILE = Path(__file__).parent / "data" / "portals.toml"
 
@@ -77,13 +78,29 @@ class PortalRegistry:
 
     def portal_for_url(self, url: str) -> Portal | None:
         """The portal whose hosts serve `url`; the most specific host wins."""
-        owners = [p for p in self.portals if p.owns(url)]
         host = (urlsplit(url).hostname or "").lower()
-        owners.sort(key=lambda p: (host not in p.hosts, -max(len(h) for h in p.hosts)))
-        return owners[0] if owners else None
+        cache = self._portal_by_host
+        if host not in cache:
+            owners = [p for p in self.portals if host_matches(host, p.hosts)]
+            owners.sort(key=lambda p: (host not in p.hosts, -max(len(h) for h in p.hosts)))
+            cache[host] = owners[0] if owners else None
+        return cache[host]
+
+    @cached_property
+    def _portal_by_host(self) -> dict[str, Portal | None]:
+        # Every fetch asks this two or three times, and a registry holds thousands of portals.
+        return {}
 
     def mirror_for_url(self, url: str) -> Mirror | None:
         return next((m for m in self.mirrors if m.owns(url)), None)
+
+    def page_selectors(self, url: str) -> dict[str, str]:
+        """The CSS overrides the page objects use on `url`: a mirror's `selectors`, with its body found
+        by text density unless `body` is given (an aggregator's `.content` is often its whole page)."""
+        mirror = self.mirror_for_url(url)
+        if mirror is None:
+            return {}
+        return {"body": "density", **mirror.selectors}
 
 
 def load_registry(path: str | Path | None = None, regions: RegionRegistry | None = None) -> PortalRegistry:

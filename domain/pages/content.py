@@ -9,6 +9,9 @@ import re
 
 from cssselect import HTMLTranslator
 
+from domain.chrome import CHROME_WORDS, is_chrome_line
+from domain.textclean import clean_line
+
 # CMS body containers, most specific first: TRS WCM, Hanweb (大汉), UCAP (开普云), common templates.
 CONTAINERS = [
     ".TRS_Editor", ".TRS_UEDITOR", "#zoom", "#Zoom", "#UCAP-CONTENT", ".ucap-content", "#fontzoom",
@@ -22,23 +25,6 @@ _BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
                "table", "center", "blockquote", "ul", "ol", "dd", "dt", "dl", "pre", "hr", "td", "th"}
 _SKIP_TAGS = {"script", "style", "noscript", "iframe", "form", "button", "select", "input", "textarea",
               "nav", "footer", "object", "embed", "svg", "video", "audio", "map", "head", "title"}
-# class/id words of page chrome; matched as whole words of the attribute (split on space, _ and -).
-_CHROME_WORDS = {
-    "share", "bdshare", "print", "breadcrumb", "crumb", "crumbs", "position", "location", "footer", "foot",
-    "nav", "navbar", "menu", "comment", "comments", "fontsize", "zihao", "related", "xgwz", "xgxx",
-    "pager", "pagination", "toolbar", "tools", "sidebar", "ewm", "qrcode", "copyright", "header", "banner",
-    "fenxiang", "dayin", "guanbi", "wzdh", "dqwz", "bottom", "prev", "next", "prevnext", "hits", "visit",
-    "disclaimer", "shengming", "jiucuo", "download",
-}
-# Lines that are chrome wherever they appear (share/print links, counters, breadcrumbs, metadata bars).
-_CHROME_LINE = re.compile(
-    r"^(?:[【\[]?(?:打印|打印本页|打印此页|打印正文|关闭|关闭窗口|关闭本页|返回顶部|返回首页|返回|收藏|收藏本页|加入收藏|"
-    r"下载|全屏|分享|字号|字体|大|中|小|默认|加大|减小|纠错|我要纠错)[】\]]?[\s|/·]*)+$"
-    r"|^(?:分享到|字号|【字号|【字体|\[字体|字体[:：]|浏览次数|访问量|阅读次数|点击数|点击量|浏览量|阅读量|您的位置|当前位置|您现在的位置|"
-    r"所在位置|扫一扫|上一篇|下一篇|上一条|下一条|责任编辑|编辑[:：]|校对[:：]|审核[:：]|发布时间[:：]|发布日期[:：]|"
-    r"信息来源[:：]|来源[:：]|文章来源[:：]|作者[:：]|附件[:：]|相关链接|相关阅读|相关文章|相关报道|"
-    r"网站标识码|ICP备|主办单位|承办单位|版权所有|技术支持|联系我们|网站地图)"
-    r"|^首页\s*[>»›/]|[>»›]\s*正文$")
 
 
 def _words(value: str | None) -> set[str]:
@@ -52,7 +38,7 @@ def is_chrome_element(element) -> bool:
         return True
     if element.get("style") and re.search(r"display\s*:\s*none", element.get("style"), re.I):
         return True
-    return bool((_words(element.get("class")) | _words(element.get("id"))) & _CHROME_WORDS)
+    return bool((_words(element.get("class")) | _words(element.get("id"))) & CHROME_WORDS)
 
 
 def _only_links(node) -> bool:
@@ -90,19 +76,15 @@ def element_lines(element) -> list[str]:
     return "".join(pieces).split("\n")
 
 
-def clean_line(line: str) -> str:
-    # U+3000 and NBSP indent Chinese paragraphs; zero-width characters hide in copied text.
-    line = re.sub(r"[\u200b\u200c\u200d\u2060\ufeff]", "", line)
-    return re.sub(r"[\s\u3000\xa0]+", " ", line).strip()
-
-
 def paragraphs_of(element) -> list[str]:
-    out = []
-    for line in element_lines(element):
-        line = clean_line(line)
-        if line and not _CHROME_LINE.search(line):
-            out.append(line)
-    return out
+    """The element's non-empty lines, each cleaned (domain.textclean.clean_line); chrome lines stay, for
+    domain.textclean.clean_paragraphs to drop with the breadcrumbs and trailers around them."""
+    return [line for line in map(clean_line, element_lines(element)) if line]
+
+
+def _content_chars(paragraphs: list[str]) -> int:
+    """Characters of text in the lines that are not chrome: how much report a container holds."""
+    return sum(_text_chars(p) for p in paragraphs if not is_chrome_line(p))
 
 
 def _text_chars(text: str) -> int:
@@ -166,16 +148,16 @@ def find_body(selector, override: str | None = None) -> tuple[list[str], str | N
             if not hasattr(root, "iter"):
                 continue
             paragraphs = paragraphs_of(root)
-            chars = sum(_text_chars(p) for p in paragraphs)
-            if chars >= MIN_CONTAINER_CHARS or (css == override and paragraphs):
+            chars = _content_chars(paragraphs)
+            if chars >= MIN_CONTAINER_CHARS or (css == override and chars):
                 return paragraphs, css
-            if chars > sum(_text_chars(p) for p in short[0]):
+            if chars > _content_chars(short[0]):
                 short = (paragraphs, css)
     bodies = [node.root for node in selector.xpath("//body")] or [selector.root]
     scored = [_densest_element(body) for body in bodies if hasattr(body, "iter")]
     scored = [node for node in scored if node is not None]
     if scored:
         densest = paragraphs_of(max(scored, key=lambda node: _text_chars(node.text_content())))
-        if sum(_text_chars(p) for p in densest) > sum(_text_chars(p) for p in short[0]):
+        if _content_chars(densest) > _content_chars(short[0]):
             return densest, "density"
     return short

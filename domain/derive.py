@@ -1,0 +1,126 @@
+"""From a fetch to everything the archive derives from it, in one function and in one order:
+extraction (the page object) → normalization (the report's fields) → provenance (the site kind,
+judged once, with the page's own claims when there is a report).
+
+The crawl's item pipeline, `scrapy import`, `scrapy verify`, the benchmarks and the tests all call
+`derive`; storage.ingest writes a fetch and its derivation into the archive."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from domain import reportmeta
+from domain.fetch import Fetch
+from domain.pages.report import ReportPage
+from domain.pages.text import TextReport
+from domain.portals import PortalRegistry
+from domain.provenance import classify
+from domain.regions import RegionRegistry
+
+logger = logging.getLogger(__name__)
+
+# Extraction statuses (README: The archive, `captures.extraction_status`).
+OK, BLOCKED, HTTP_ERROR, NOT_REPORT, NO_TEXT, ERROR = "ok", "blocked", "http_error", "not_report", "no_text", "error"
+
+
+@dataclass(frozen=True)
+class Extraction:
+    status: str  # ok | blocked | http_error | not_report | no_text | error
+    error: str | None = None  # why, when not ok
+    fields: dict | None = None  # what the page object found, as JSON (without the paragraphs)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report's normalized fields, as one capture states them."""
+    title: str
+    text: str  # clean text, one paragraph per line
+    text_sha256: str
+    region_code: str | None
+    year: int | None
+    delivered_on: dt.date | None
+    speaker: str | None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    site_kind: str  # official | other_gov | mirror | other (domain.provenance)
+    host_portal_code: str | None  # the registry portal whose hosts served the final URL
+    evidence: dict
+
+
+@dataclass(frozen=True)
+class Derivation:
+    extraction: Extraction
+    report: Report | None  # set exactly when extraction.status is ok
+    provenance: Provenance
+
+    @property
+    def stats_keys(self) -> list[str]:
+        """What this derivation counts in the crawl stats (the same keys for crawls and imports)."""
+        keys = [f"extract/{self.extraction.status}"]
+        if self.report is not None:
+            keys.append(f"provenance/{self.provenance.site_kind}")
+            if self.provenance.evidence.get("conflicts"):
+                keys.append("provenance/conflicting_evidence")
+            if self.report.region_code is None:
+                keys.append("normalize/no_region")
+            if self.report.year is None:
+                keys.append("normalize/no_year")
+        return keys
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def page_of(fetch: Fetch, registry: PortalRegistry):
+    """The page object for a fetch: the supplied text of an import, else the report page on the
+    decoded bytes, with the registry's selectors for the site."""
+    if fetch.supplied is not None:
+        return TextReport(fetch.final_url, fetch.supplied.title, fetch.supplied.text)
+    selectors = registry.page_selectors(fetch.final_url)
+    return ReportPage(fetch.final_url, fetch.content, fetch.headers, fetch.http_status or 200,
+                      body_selector=selectors.get("body"), title_selector=selectors.get("title"))
+
+
+def extract(fetch: Fetch, registry: PortalRegistry) -> tuple[Extraction, object | None]:
+    """(extraction, the page object when it could be built)."""
+    if fetch.challenge:
+        return Extraction(BLOCKED, f"anti-bot challenge: {fetch.challenge}"), None
+    if fetch.http_status is not None and fetch.http_status >= 400:
+        return Extraction(HTTP_ERROR, f"HTTP {fetch.http_status}"), None
+    try:
+        page = page_of(fetch, registry)
+        fields = {k: v for k, v in page.to_dict().items() if k != "paragraphs"}
+        if not page.is_report:
+            return Extraction(NOT_REPORT, f"title {page.title!r} does not name a report", fields), page
+        if not page.paragraphs:
+            return Extraction(NO_TEXT, "no body text found", fields), page
+        return Extraction(OK, None, fields), page
+    except Exception as exc:  # a page no rule foresaw is recorded, never a crashed crawl
+        logger.exception("extraction failed on %s", fetch.final_url)
+        return Extraction(ERROR, f"{type(exc).__name__}: {exc}"), None
+
+
+def normalize(page, portal_code: str | None, regions: RegionRegistry) -> Report:
+    """The report's fields from its page object; the region is looked up inside the portal's region."""
+    title = page.title
+    text = "\n".join(page.paragraphs)
+    scope = regions.get(portal_code) if portal_code else None
+    region = reportmeta.infer_region(title, page.delivery_line, scope, regions)
+    return Report(title=title, text=text, text_sha256=text_sha256(text), region_code=region.code if region else None,
+                  year=page.year, delivered_on=page.delivered_on, speaker=page.speaker)
+
+
+def derive(fetch: Fetch, registry: PortalRegistry, regions: RegionRegistry) -> Derivation:
+    extraction, page = extract(fetch, registry)
+    report = normalize(page, fetch.portal_code, regions) if extraction.status == OK else None
+    # Provenance is judged once: with the page's claims and the report's region when there is a
+    # report; on the URL alone otherwise (blocked pages, errors, pages that are not reports).
+    site_kind, host_portal, evidence = classify(
+        fetch.final_url, registry, regions, requested_url=fetch.requested_url,
+        region_code=report.region_code if report else None, page=extraction.fields if report else None)
+    return Derivation(extraction, report, Provenance(site_kind, host_portal, evidence))

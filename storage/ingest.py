@@ -1,0 +1,104 @@
+"""Writing a fetch and its derivation into the archive, in one write transaction: the site on first
+sight, the capture with everything derived from it, and (for a report) its place with its document.
+
+The crawl's item pipeline, `scrapy import`, the benchmarks and the tests all call `ingest`; the bytes
+themselves are already in a WARC file (the fetch says where) before it is called."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from domain.derive import Derivation, derive
+from domain.fetch import Fetch
+from domain.portals import PortalRegistry
+from storage.grouping import place_capture
+from storage.models import Capture, Site
+
+logger = logging.getLogger(__name__)
+ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What the archive made of one fetch."""
+    capture_id: int
+    site_kind: str
+    extraction_status: str
+    document_id: int | None = None
+    relation: str | None = None  # original | duplicate | near_duplicate | excerpt
+    similarity: float | None = None
+    created: bool = False  # a new document
+    merged: int = 0  # documents folded into this one
+    related: int = 0  # related documents linked
+
+    @property
+    def stats_keys(self) -> list[tuple[str, int]]:
+        """(key, increment) of what this write counts in the crawl stats."""
+        keys = [("archive/captures", 1), (f"archive/captures/{self.site_kind}", 1)]
+        if self.document_id is not None:
+            keys += [("archive/documents_new" if self.created else "archive/documents_seen", 1),
+                     (f"archive/captures/{self.relation}", 1)]
+            if self.merged:
+                keys.append(("archive/documents_merged", self.merged))
+            if self.related:
+                keys.append(("archive/links_related", self.related))
+        return keys
+
+
+def ingest(archive, registry: PortalRegistry, fetch: Fetch, derivation: Derivation) -> Ingested:
+    """Write one fetch and its derivation; retried when another writer got there first (the same text
+    inserted at once, or the database stayed locked)."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with archive.write_session() as session, session.begin():
+                return _ingest(session, registry, fetch, derivation)
+        except (IntegrityError, OperationalError) as exc:
+            if attempt == ATTEMPTS:
+                raise
+            logger.info("retrying the write of %s: %s", fetch.final_url, exc)
+    raise AssertionError("unreachable")
+
+
+def _ingest(session, registry: PortalRegistry, fetch: Fetch, derivation: Derivation) -> Ingested:
+    provenance, extraction, report = derivation.provenance, derivation.extraction, derivation.report
+    capture = Capture(
+        site=_site(session, registry, fetch.final_url, provenance.host_portal_code), portal_code=fetch.portal_code,
+        requested_url=fetch.requested_url, final_url=fetch.final_url, redirect_urls=list(fetch.redirect_urls),
+        fetched_at=fetch.fetched_at, http_status=fetch.http_status, headers=fetch.headers,
+        payload_sha256=fetch.payload_sha256, source=fetch.source,
+        extraction_status=extraction.status, extraction_error=extraction.error, extracted=extraction.fields,
+        site_kind=provenance.site_kind, evidence=provenance.evidence)
+    if fetch.warc is not None:
+        capture.warc_file, capture.warc_offset = fetch.warc.file, fetch.warc.offset
+        capture.warc_length, capture.warc_record_id = fetch.warc.length, fetch.warc.record_id
+    if report is not None:
+        capture.title, capture.text, capture.text_sha256 = report.title, report.text, report.text_sha256
+        capture.region_code, capture.year = report.region_code, report.year
+        capture.delivered_on, capture.speaker = report.delivered_on, report.speaker
+    session.add(capture)
+    session.flush()
+    if report is None:
+        return Ingested(capture.id, provenance.site_kind, extraction.status)
+    placement = place_capture(session, capture)
+    return Ingested(capture.id, provenance.site_kind, extraction.status, placement.document_id, placement.relation,
+                    placement.similarity, placement.created, len(placement.merged), len(placement.related))
+
+
+def _site(session, registry: PortalRegistry, url: str, host_portal_code: str | None) -> Site:
+    host = (urlsplit(url).hostname or "").lower()
+    site = session.scalar(select(Site).where(Site.host == host))
+    if site is None:
+        mirror = registry.mirror_for_url(url)
+        site = Site(host=host, portal_code=host_portal_code, name=mirror.name if mirror else None)
+        session.add(site)
+    return site
+
+
+def archive_fetch(archive, registry: PortalRegistry, fetch: Fetch) -> tuple[Derivation, Ingested]:
+    """Derive a fetch and write both: the whole path from bytes to document, in one call."""
+    derivation = derive(fetch, registry, archive.regions)
+    return derivation, ingest(archive, registry, fetch, derivation)
