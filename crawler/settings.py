@@ -16,6 +16,7 @@ ARCHIVE_DB = os.environ.get("ARCHIVE_DB", "sqlite:///archive.sqlite")  # SQLAlch
 PORTALS_FILE = os.environ.get("PORTALS_FILE", "")  # empty: the shipped domain/data/portals.toml
 # Where derivation and archive writes run: process (a worker process: the second core), thread, inline.
 ARCHIVE_WRITER = "process"
+ARCHIVE_BATCH_SIZE = 32  # items written in one transaction at most, when they queue up behind the writer
 
 # --- WARC files: every response, byte-exact (storage/warc.py) ---
 WARC_ENABLED = True  # off only for benchmarks: with it off, captures keep no bytes

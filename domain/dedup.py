@@ -48,6 +48,12 @@ MIN_EXCERPT_CHARS = 80  # shorter than this, a text is too small to be attached 
 # A candidate sharing fewer winnowed fingerprints than this share of the smaller text's cannot reach
 # RELATED_COVERAGE; it is not worth an exact comparison.
 MIN_SHARED_FINGERPRINTS = 0.15
+# A candidate only the LSH bands propose (it shares too few fingerprints to be an excerpt or related)
+# can only be a near duplicate, which needs >= SAME_REPORT_COVERAGE of the 13-grams both ways, hence a
+# 5-gram Jaccard of at least about 0.6 / (2 - 0.6) = 0.43. Below this estimate from the stored
+# MinHash (standard error about 0.04 at 128 permutations) it is not worth an exact comparison. Reports
+# built from the same stock phrases (other regions' reports, other years) score 0.2-0.3.
+MIN_BAND_JACCARD = 0.35
 
 
 def _fmix64(h: np.ndarray) -> np.ndarray:
@@ -114,6 +120,12 @@ class Signature:
         return winnow(kgram_hashes(self.form, self.scheme.winnow_k), self.scheme.winnow_w).tolist()
 
 
+def estimated_jaccard(minhash: np.ndarray, other_minhash: bytes) -> float:
+    """The 5-gram Jaccard similarity two MinHash signatures estimate (one as stored in the archive)."""
+    other = np.frombuffer(other_minhash, dtype=minhash.dtype)
+    return float(np.count_nonzero(minhash == other)) / len(minhash) if len(other) == len(minhash) else 0.0
+
+
 @lru_cache(maxsize=64)
 def signature(text: str) -> Signature:
     """The signature of a text; the most recent are cached, since the same candidate documents come
@@ -130,13 +142,26 @@ class Comparison:
     b_length: int
 
 
+def _shared(x: np.ndarray, y: np.ndarray) -> int:
+    """How many values two sorted arrays of distinct values share (binary search of the smaller in the
+    larger: no concatenation, no sort)."""
+    if len(x) > len(y):
+        x, y = y, x
+    if not len(x):
+        return 0
+    found = np.searchsorted(y, x)
+    found[found == len(y)] = 0
+    return int(np.count_nonzero(y[found] == x))
+
+
 def compare(a: Signature, b: Signature) -> Comparison:
-    def share(x: np.ndarray, y: np.ndarray) -> float:
-        return len(np.intersect1d(x, y, assume_unique=True)) / len(x) if len(x) else 0.0
-    inter = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
+    inter = _shared(a.shingles, b.shingles)
     union = len(a.shingles) + len(b.shingles) - inter
-    return Comparison(jaccard=inter / union if union else 0.0, a_in_b=share(a.cover_grams, b.cover_grams),
-                      b_in_a=share(b.cover_grams, a.cover_grams), a_length=len(a.form), b_length=len(b.form))
+    covered = _shared(a.cover_grams, b.cover_grams)
+    return Comparison(jaccard=inter / union if union else 0.0,
+                      a_in_b=covered / len(a.cover_grams) if len(a.cover_grams) else 0.0,
+                      b_in_a=covered / len(b.cover_grams) if len(b.cover_grams) else 0.0,
+                      a_length=len(a.form), b_length=len(b.form))
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,16 @@
-"""The archive writer's side of ArchivePipeline: one archive and one registry per worker, and the call
-that derives a fetch and writes it (storage.ingest.archive_fetch). Imports no Scrapy, so a worker
+"""The archive writer's side of ArchivePipeline: one archive and one registry per worker, and the calls
+that derive fetches and write them (domain.derive, storage.ingest). Imports no Scrapy, so a worker
 process starts quickly."""
 from __future__ import annotations
 
+import logging
+
+from domain.derive import derive
 from domain.portals import load_registry
 from storage.db import Archive
-from storage.ingest import archive_fetch
+from storage.ingest import ingest_many
 
+logger = logging.getLogger(__name__)
 _state: dict = {}
 
 
@@ -15,10 +19,19 @@ def open_writer(archive_url: str | None, warc_dir: str | None, portals_file: str
     _state.update(archive=archive, registry=load_registry(portals_file or None, archive.regions))
 
 
-def write(fetch):
-    """(derivation stats keys, Ingested) of one fetch."""
-    derivation, ingested = archive_fetch(_state["archive"], _state["registry"], fetch)
-    return derivation.stats_keys, ingested
+def ready() -> bool:
+    return "archive" in _state
+
+
+def write(fetches: list) -> list:
+    """For each fetch, (derivation stats keys, Ingested), or why it stayed out of the archive (a
+    string: exceptions of database drivers do not all cross a process boundary); all written in one
+    transaction when none fails."""
+    archive, registry = _state["archive"], _state["registry"]
+    derivations = [derive(fetch, registry, archive.regions) for fetch in fetches]
+    written = ingest_many(archive, registry, list(zip(fetches, derivations)))
+    return [f"{type(result).__name__}: {result}" if isinstance(result, Exception) else (derivation.stats_keys, result)
+            for derivation, result in zip(derivations, written)]
 
 
 def close_writer() -> None:

@@ -32,6 +32,9 @@ def make_engine(url: str) -> Engine:
             # two crawls share one archive file instead of failing on a locked database.
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process loses
+            # nothing committed; only a power cut may lose the last transactions (never consistency).
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, insert, select, text, update
 
-from domain.dedup import MIN_SHARED_FINGERPRINTS, SCHEME, Signature
+from domain.dedup import MIN_BAND_JACCARD, MIN_SHARED_FINGERPRINTS, SCHEME, Signature, estimated_jaccard
 from storage.models import DedupBand, DedupFingerprint, DedupStop, Document
 
 CANDIDATES_PER_INDEX = 20
@@ -23,12 +23,13 @@ def index_document(connection, document_id: int, sig: Signature, fresh: bool = F
     new document, with nothing to remove first."""
     if not fresh:
         remove_document(connection, document_id)
-    connection.execute(insert(DedupBand), [{"document_id": document_id, "band": band, "band_hash": value}
-                                           for band, value in enumerate(sig.band_hashes)])
+    # Plain table statements, not ORM bulk inserts: hundreds of rows per document, on the write path.
+    connection.execute(DedupBand.__table__.insert(), [{"document_id": document_id, "band": band, "band_hash": value}
+                                                      for band, value in enumerate(sig.band_hashes)])
     if sig.fingerprints:
-        connection.execute(insert(DedupFingerprint), [{"document_id": document_id, "hash": value}
-                                                      for value in sig.fingerprints])
-    connection.execute(update(Document).where(Document.id == document_id).values(
+        connection.execute(DedupFingerprint.__table__.insert(), [{"document_id": document_id, "hash": value}
+                                                                 for value in sig.fingerprints])
+    connection.execute(update(Document.__table__).where(Document.__table__.c.id == document_id).values(
         minhash=sig.minhash.tobytes(), fingerprint_count=len(sig.fingerprints)))
     _update_stoplist(connection, sig.fingerprints)
 
@@ -49,7 +50,8 @@ def _update_stoplist(connection, fingerprints: list[int]) -> None:
         .where(DedupFingerprint.hash.in_(live))
         .group_by(DedupFingerprint.hash).having(func.count() > SCHEME.stop_documents)).fetchall()
     if common:
-        connection.execute(insert(DedupStop), [{"hash": value, "documents": documents} for value, documents in common])
+        connection.execute(DedupStop.__table__.insert(), [{"hash": value, "documents": documents}
+                                                          for value, documents in common])
 
 
 def _without_stopped(connection, hashes: list[int]) -> list[int]:
@@ -118,5 +120,14 @@ def _shared_through_common_fingerprints(connection, sig: Signature, live: list[i
             shared[document_id] = shared.get(document_id, 0) + 1
     return dict(sorted(shared.items(), key=lambda item: (-item[1], item[0]))[:CANDIDATES_PER_INDEX])
 def candidates(connection, sig: Signature) -> list[int]:
-    """Documents that may hold the same report as `sig`, from both indexes, without repeats."""
-    return list(dict.fromkeys(band_candidates(connection, sig) + fingerprint_candidates(connection, sig)))
+    """Documents that may hold the same report as `sig`, from both indexes, without repeats. A
+    document only the bands propose is kept when its stored MinHash says it can be a near duplicate
+    (domain.dedup.MIN_BAND_JACCARD)."""
+    by_fingerprints = fingerprint_candidates(connection, sig)
+    by_bands = [document_id for document_id in band_candidates(connection, sig) if document_id not in by_fingerprints]
+    if by_bands:
+        minhashes = dict(connection.execute(select(Document.id, Document.minhash)
+                                            .where(Document.id.in_(by_bands))).fetchall())
+        by_bands = [document_id for document_id in by_bands if minhashes.get(document_id) is None
+                    or estimated_jaccard(sig.minhash, minhashes[document_id]) >= MIN_BAND_JACCARD]
+    return list(dict.fromkeys(by_bands + by_fingerprints))

@@ -63,6 +63,24 @@ def ingest(archive, registry: PortalRegistry, fetch: Fetch, derivation: Derivati
     raise AssertionError("unreachable")
 
 
+def ingest_many(archive, registry: PortalRegistry, items: list[tuple[Fetch, Derivation]]) -> list[Ingested | Exception]:
+    """`ingest` for several fetches in one write transaction (one commit instead of one each). When
+    any of them fails, the transaction is rolled back and each is written alone, so one bad row costs
+    no other; what still fails is returned as its exception."""
+    try:
+        with archive.write_session() as session, session.begin():
+            return [_ingest(session, registry, fetch, derivation) for fetch, derivation in items]
+    except (IntegrityError, OperationalError) as exc:
+        logger.info("writing %d fetches one by one: %s", len(items), exc)
+    results: list[Ingested | Exception] = []
+    for fetch, derivation in items:
+        try:
+            results.append(ingest(archive, registry, fetch, derivation))
+        except Exception as exc:  # noqa: BLE001 - returned to the caller, who logs and counts it
+            results.append(exc)
+    return results
+
+
 def _ingest(session, registry: PortalRegistry, fetch: Fetch, derivation: Derivation) -> Ingested:
     provenance, extraction, report = derivation.provenance, derivation.extraction, derivation.report
     capture = Capture(
