@@ -17,6 +17,8 @@ demo: venv
 	$(BIN)/python -m farm.demo
 
 test: venv
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 # Crawl the real portals (needs the internet); resumable: rerun the same command after an interruption.
@@ -32,6 +34,7 @@ migrate: venv
 bench: venv
 	$(BIN)/python bench/crawl_overhead.py
 	$(BIN)/python bench/warc_overhead.py
+	$(BIN)/python bench/document_captures.py
 	$(BIN)/python bench/dedup_scaling.py
 
 # Evaluation on the real report texts in ../shared/corpora (skipped when absent).
@@ -40,4 +43,4 @@ eval: venv
 	$(BIN)/python bench/eval_grouping.py
 
 clean:
-	rm -rf demo crawls exports .pytest_cache
+	rm -rf demo crawls exports .pytest_cache build dist *.egg-info

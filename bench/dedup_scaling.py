@@ -29,11 +29,11 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, text  # noqa: E402
 
 from domain.dedup import SCHEME, signature  # noqa: E402
-from storage.importer import import_lines  # noqa: E402
 from domain.portals import load_registry  # noqa: E402
 from domain.regions import default_registry  # noqa: E402
 from farm.texts import make_report  # noqa: E402
 from storage.db import Archive  # noqa: E402
+from storage.importer import import_lines  # noqa: E402
 from storage.models import Capture, DedupBand, DedupFingerprint, Document  # noqa: E402
 from storage.warc import WarcFiles  # noqa: E402
 

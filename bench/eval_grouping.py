@@ -19,11 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from storage.importer import import_lines  # noqa: E402
 from domain.pages.decode import decode_body  # noqa: E402
 from domain.portals import load_registry  # noqa: E402
 from storage.db import Archive  # noqa: E402
 from storage.export import iter_documents  # noqa: E402
+from storage.importer import import_lines  # noqa: E402
 
 CORPORA = ROOT.parent / "shared" / "corpora"
 ORDERS = 3

@@ -8,7 +8,7 @@ from scrapy import signals
 from domain.portals import load_registry
 from storage.db import Archive
 
-_ARCHIVES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_ARCHIVES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def archive_for(crawler) -> Archive:

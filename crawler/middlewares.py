@@ -7,6 +7,7 @@ from twisted.internet.task import deferLater
 
 from domain.challenges import challenge_reason
 
+
 class ChallengeMiddleware:
     """Marks challenge pages (request.meta['challenge']) so spiders record them as blocked; never
     tries to answer them. Stats: challenge/<reason>, and <stats_key>/blocked when the request names its

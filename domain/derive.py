@@ -76,12 +76,14 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def page_of(fetch: Fetch, registry: PortalRegistry):
+def page_of(fetch: Fetch, registry: PortalRegistry | None = None, selectors: dict[str, str] | None = None):
     """The page object for a fetch: the supplied text of an import, else the report page on the
-    decoded bytes, with the registry's selectors for the site."""
+    decoded bytes, with the site's CSS overrides (`selectors`; by default the registry's for the URL:
+    domain.portals.PortalRegistry.page_selectors)."""
     if fetch.supplied is not None:
         return TextReport(fetch.final_url, fetch.supplied.title, fetch.supplied.text)
-    selectors = registry.page_selectors(fetch.final_url)
+    if selectors is None:
+        selectors = registry.page_selectors(fetch.final_url) if registry is not None else {}
     return ReportPage(fetch.final_url, fetch.content, fetch.headers, fetch.http_status or 200,
                       body_selector=selectors.get("body"), title_selector=selectors.get("title"))
 

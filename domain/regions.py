@@ -81,7 +81,7 @@ class RegionRegistry:
                 self._by_name.setdefault(key, []).append(region)
 
     @classmethod
-    def from_csv(cls, path: Path = REGIONS_FILE) -> "RegionRegistry":
+    def from_csv(cls, path: Path = REGIONS_FILE) -> RegionRegistry:
         with open(path, encoding="utf-8", newline="") as f:
             return cls([
                 Region(row["code"], row["name"], row["level"], row["parent_code"] or None, row["area"])

@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 
 from farm.sites import Farm, build_farm
 
-NOT_FOUND = "<html><head><title>404</title></head><body>404 Not Found</body></html>".encode()
+NOT_FOUND = b"<html><head><title>404</title></head><body>404 Not Found</body></html>"
 
 
 class FarmHandler(BaseHTTPRequestHandler):
-    server: "FarmServer"
+    server: FarmServer
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
@@ -61,7 +61,7 @@ class FarmServer(ThreadingHTTPServer):
     def proxy_url(self) -> str:
         return f"http://{self.server_address[0]}:{self.server_address[1]}"
 
-    def start(self) -> "FarmServer":
+    def start(self) -> FarmServer:
         threading.Thread(target=self.serve_forever, daemon=True).start()
         return self
 

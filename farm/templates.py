@@ -15,7 +15,7 @@ def gov_meta(site_name: str, domain: str, site_code: str, column: str, title: st
              source: str, upper: bool = True) -> str:
     names = ["SiteName", "SiteDomain", "SiteIDCode", "ColumnName", "ArticleTitle", "PubDate", "ContentSource"]
     values = [site_name, domain, site_code, column, title, pubdate, source]
-    return "\n".join(f'<meta name="{n if upper else n.lower()}" content="{escape(v)}">' for n, v in zip(names, values))
+    return "\n".join(f'<meta name="{n if upper else n.lower()}" content="{escape(v)}">' for n, v in zip(names, values, strict=True))
 
 
 def footer(site_name: str, site_code: str, icp: str, police: str) -> str:

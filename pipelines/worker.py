@@ -29,9 +29,9 @@ def write(fetches: list) -> list:
     transaction when none fails."""
     archive, registry = _state["archive"], _state["registry"]
     derivations = [derive(fetch, registry, archive.regions) for fetch in fetches]
-    written = ingest_many(archive, registry, list(zip(fetches, derivations)))
+    written = ingest_many(archive, registry, list(zip(fetches, derivations, strict=True)))
     return [f"{type(result).__name__}: {result}" if isinstance(result, Exception) else (derivation.stats_keys, result)
-            for derivation, result in zip(derivations, written)]
+            for derivation, result in zip(derivations, written, strict=True)]
 
 
 def close_writer() -> None:

@@ -86,7 +86,7 @@ class Archive:
 
     @classmethod
     def open(cls, url: str | None = None, regions: RegionRegistry | None = None, migrate: bool = True,
-             warc_dir: str | None = None) -> "Archive":
+             warc_dir: str | None = None) -> Archive:
         engine = make_engine(database_url(url))
         regions = regions or default_registry()
         if migrate:

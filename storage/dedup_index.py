@@ -7,7 +7,7 @@ found in more than SCHEME.stop_documents documents in full, so their cost stays 
 archive grows (bench/dedup_scaling.py measures it)."""
 from __future__ import annotations
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, select, text, update
 
 from domain.dedup import MIN_BAND_JACCARD, MIN_SHARED_FINGERPRINTS, SCHEME, Signature, estimated_jaccard
 from storage.models import DedupBand, DedupFingerprint, DedupStop, Document

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from domain.regions import RegionRegistry
 from storage.models import Capture, Document, DocumentLink, Verification
 
+
 def capture_record(capture: Capture) -> dict:
     return {
         "id": capture.id,

@@ -194,8 +194,9 @@ def _disagreements(captures: list[Capture]) -> dict:
 
 
 def _with_disagreements(session, document: Document, capture: Capture) -> dict:
-    """The document's disagreements with one more capture. A field its captures agreed on is read back
-    from the archive only when this capture is the first to differ on it."""
+    """The document's disagreements with one more capture. A field missing from them is one the
+    captures agree on: one other capture's value says which, and only a capture that differs from it
+    has the field's values read back (once; after that the new id is appended)."""
     found = dict(document.disagreements or {})
     for name in COMPARED_FIELDS:
         value = getattr(capture, name)
@@ -206,8 +207,10 @@ def _with_disagreements(session, document: Document, capture: Capture) -> dict:
             continue
         column = getattr(Capture, name)
         of_document = (Capture.document_id == document.id, column.is_not(None))
-        differing = select(Capture.id).where(*of_document, Capture.id != capture.id, column != value).limit(1)
-        if session.execute(differing).first() is not None:
+        present = (column != "",) if name == "title" else ()  # an empty title is no title
+        agreed = session.execute(select(column).where(*of_document, *present, Capture.id != capture.id)
+                                 .order_by(Capture.id).limit(1)).scalar()
+        if agreed is not None and str(agreed) != str(value):
             values = _values(session.execute(select(Capture.id, column).where(*of_document).order_by(Capture.id)).all())
             if len(values) > 1:
                 found[name] = values

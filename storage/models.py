@@ -57,9 +57,9 @@ class Document(Base):
     fingerprint_count: Mapped[int | None] = mapped_column(Integer)  # rows in dedup_fingerprints
 
     region: Mapped[Region | None] = relationship()
-    captures: Mapped[list["Capture"]] = relationship(back_populates="document", order_by="Capture.id")
+    captures: Mapped[list[Capture]] = relationship(back_populates="document", order_by="Capture.id")
 
-    def status(self) -> tuple[str, "Capture | None", str | None]:
+    def status(self) -> tuple[str, Capture | None, str | None]:
         """(status, official capture, note): domain.provenance.document_status on this document."""
         return document_status(self.captures, self.source_capture_id)
 

@@ -46,3 +46,12 @@ def test_export_to_a_file_filtered_by_region_and_year(farm_crawl, tmp_path):
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert {(d["region_name"], d["year"]) for d in lines} == {("铜陵市", 2023), ("池州市", 2023)}
     assert "2 documents written" in run.stderr
+
+
+def test_every_command_help_reads_cleanly():
+    # Scrapy's help formatter turns a "word:" inside an option's help into an underlined heading.
+    for command in ("extract", "export", "import", "audit", "verify", "show"):
+        run = scrapy(command, "-h")
+        assert run.returncode == 0, run.stderr
+        options = run.stdout.split("Global Options")[0]
+        assert "=====" not in options.split("Options\n=======")[1], (command, options)

@@ -175,3 +175,14 @@ def test_a_gzip_encoded_page_is_stored_as_served_and_extracted_inflated(farm, fa
         with sqlite3.connect(farm_crawl[0]) as db:
             status = db.execute("select extraction_status from captures where final_url = ?", (url,)).fetchone()[0]
         assert status == "ok"
+
+
+@pytest.mark.parametrize("writer", ["thread", "inline"])
+def test_every_archive_writer_archives_the_same_documents(farm, farm_crawl, tmp_path, writer):
+    # The default writer is a worker process; the others run the same derivation and the same write.
+    archive = tmp_path / "archive.sqlite"
+    run = scrapy("crawl", "portals", "-a", "region=铜陵", *FAST, "-s", f"ARCHIVE_WRITER={writer}",
+                 proxy=farm.proxy_url, archive=archive, portals=ROOT / "farm" / "portals.toml")
+    assert run.returncode == 0, run.stderr[-3000:]
+    default = [(d["region_code"], d["year"], d["text_sha256"]) for d in export(farm_crawl[0]) if d["region_code"] == "340700"]
+    assert [(d["region_code"], d["year"], d["text_sha256"]) for d in export(archive)] == default

@@ -6,7 +6,6 @@ import multiprocessing
 import random
 
 import pytest
-from sqlalchemy import text
 
 from domain.dedup import judge, signature
 from domain.fetch import CRAWL, IMPORT, Fetch, SuppliedText

@@ -100,7 +100,7 @@ def test_import_reports_bad_lines_by_number_and_imports_the_rest(farm, portals_t
     assert f"{corpus}:2: skipped: missing or empty 'text'" in run.stderr
     assert f"{corpus}:3: skipped: not JSON" in run.stderr
     assert f"{corpus}:4: skipped: url 'ftp://example.org/x' is not an http(s) URL" in run.stderr
-    assert "2 lines imported, 3 skipped; 0 new documents" in run.stdout
+    assert "2 lines imported, 3 skipped; 0 new documents, 2 captures of known documents" in run.stdout
     document = next(d for d in export(archive) if d["year"] == 2023)
     imported = [c for c in document["captures"] if c["source"] == "import"]
     assert sorted(c["relation"] for c in imported) == ["excerpt", "near_duplicate"]

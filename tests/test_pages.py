@@ -74,7 +74,7 @@ def test_bytes_win_over_a_wrong_charset_label():
     assert decoded.text.endswith("政府工作报告 王䶮") and decoded.encoding == "gb18030"
     mislabelled = decode_body("<p>政府工作报告</p>".encode("gbk"), "text/html; charset=utf-8")
     assert "政府工作报告" in mislabelled.text and mislabelled.label_was_wrong
-    utf8_labelled_gbk = decode_body('<meta charset="gbk"><p>铜陵市</p>'.encode("utf-8"), None)
+    utf8_labelled_gbk = decode_body('<meta charset="gbk"><p>铜陵市</p>'.encode(), None)
     assert "铜陵市" in utf8_labelled_gbk.text and utf8_labelled_gbk.encoding == "utf-8"
 
 

@@ -1,7 +1,10 @@
-"""`scrapy extract FILE_OR_URL [--url URL]`: what the report page object extracts from one page, as JSON.
+"""`scrapy extract FILE_OR_URL [--url URL] [--body-selector CSS] [--save DIR]`: what the report page
+object extracts from one page, as JSON; with --save, a fixture folder the test suite replays.
 
 The tool for adding a portal or debugging one: point it at a saved page (with --url for the address
-it came from) or at a live URL, fetched with the crawler's own settings (User-Agent, robots.txt, proxy)."""
+it came from) or at a live URL, fetched with the crawler's own settings (User-Agent, robots.txt,
+proxy). The page object is built as the crawl builds it (domain.derive.page_of: the registry's
+selectors for the site apply), so what it prints is what the archive would store."""
 import json
 import sys
 from pathlib import Path
@@ -10,8 +13,11 @@ import scrapy
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from domain.challenges import challenge_reason
-from domain.pages.report import ReportPage
+from crawler.spiders.base import fetch_of
+from domain.derive import page_of
+from domain.fetch import Fetch, utc_now
+from domain.fixtures import extraction_output, save_fixture
+from domain.portals import RegistryError, load_registry
 
 
 class _FetchOne(scrapy.Spider):
@@ -26,22 +32,27 @@ class _FetchOne(scrapy.Spider):
                              meta={"handle_httpstatus_list": list(range(400, 600))})
 
     def keep(self, response):
-        self.sink.append(response)
+        self.sink.append(fetch_of(response))
 
 
 class Command(ScrapyCommand):
     requires_project = True
 
     def syntax(self):
-        return "FILE_OR_URL [--url URL] [--body-selector CSS]"
+        return "FILE_OR_URL [--url URL] [--body-selector CSS] [--save DIR]"
 
     def short_desc(self):
         return "Print what the page objects extract from one page, as JSON"
 
     def add_options(self, parser):
         super().add_options(parser)
-        parser.add_argument("--url", help="the address a saved FILE was served from (default: file://…)")
-        parser.add_argument("--body-selector", help="CSS selector of the body, overriding the CMS containers")
+        # No colons in these texts: Scrapy's help formatter takes "word:" for a heading.
+        parser.add_argument("--url", help="the address a saved FILE was served from (default is its file URL)")
+        parser.add_argument("--body-selector", metavar="CSS",
+                            help="CSS selector of the body, overriding the CMS containers and the registry")
+        parser.add_argument("--save", metavar="DIR",
+                            help="also write a fixture folder in DIR (the response as served and this output), "
+                                 "which the test suite replays from tests/fixtures/")
 
     def process_options(self, args, opts):
         super().process_options(args, opts)
@@ -55,29 +66,32 @@ class Command(ScrapyCommand):
     def run(self, args, opts):
         if len(args) != 1:
             raise UsageError("give one saved file or one http(s) URL")
+        try:
+            registry = load_registry(self.settings.get("PORTALS_FILE") or None)
+        except RegistryError as exc:
+            raise UsageError(str(exc), print_help=False) from None
         target = args[0]
         if target.startswith(("http://", "https://")):
-            page, status = self._fetch(target, opts)
+            fetch = self._fetch(target)
         else:
             path = Path(target)
             if not path.is_file():
                 raise UsageError(f"{target}: no such file", print_help=False)
-            page = ReportPage(opts.url or path.resolve().as_uri(), path.read_bytes(), body_selector=opts.body_selector)
-            status = None
-        result = page.to_dict()
-        challenge = challenge_reason(page.status, page.body)
-        result = {"status": status, "challenge": challenge, **result}
-        json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+            url = opts.url or path.resolve().as_uri()
+            fetch = Fetch(url, url, None, {}, path.read_bytes(), utc_now())
+        selectors = registry.page_selectors(fetch.final_url) | ({"body": opts.body_selector} if opts.body_selector else {})
+        output = extraction_output(fetch, page_of(fetch, selectors=selectors))
+        json.dump(output, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
+        if opts.save:
+            folder = save_fixture(Path(opts.save), fetch, output, selectors)
+            print(f"fixture written to {folder}", file=sys.stderr)
 
-    def _fetch(self, url, opts):
+    def _fetch(self, url) -> Fetch:
         sink: list = []
         self.crawler_process.crawl(_FetchOne, url=url, sink=sink)
         self.crawler_process.start()
         if not sink:
             raise UsageError(f"{url}: nothing was fetched (robots.txt, a network error or a challenge; see the log)",
                              print_help=False)
-        response = sink[0]
-        page = ReportPage.from_response(response)
-        page.body_selector = opts.body_selector
-        return page, response.status
+        return sink[0]

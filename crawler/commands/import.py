@@ -5,9 +5,9 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands import open_archive
-from storage.importer import import_lines
-from domain.portals import RegistryError, load_registry
 from crawler.warcwriter import warc_files_for
+from domain.portals import RegistryError, load_registry
+from storage.importer import import_lines
 
 
 class Command(ScrapyCommand):
@@ -41,8 +41,8 @@ class Command(ScrapyCommand):
             archive.close()
         for number, problem in report.bad_lines:
             print(f"{args[0]}:{number}: skipped: {problem}", file=sys.stderr)
-        counts = report.counts
-        imported = sum(v for k, v in counts.items() if k.startswith("extract/"))
-        print(f"{imported} lines imported, {len(report.bad_lines)} skipped; "
-              f"{counts['documents_new']} new documents, {counts['documents_seen']} captures of known documents; "
-              + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if k.startswith(("extract/", "relation/"))))
+        counts = report.counts  # the crawl's own stats keys
+        print(f"{counts['archive/captures']} lines imported, {len(report.bad_lines)} skipped; "
+              f"{counts['archive/documents_new']} new documents, {counts['archive/documents_seen']} captures of "
+              "known documents; " + ", ".join(f"{key} {value}" for key, value in sorted(counts.items())
+                                              if key.startswith(("extract/", "archive/captures/"))))

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
+from crawler.spiders.base import ReportSiteSpider
 from domain.pages.listing import Link, ListingPage
 from domain.portals import Mirror, load_registry
 from domain.regions import AREAS, default_registry
-from crawler.spiders.base import ReportSiteSpider
 
 # Section links of aggregators: report categories, areas, provinces.
 _SECTION_WORDS = ("报告", "全文", "政府工作", *AREAS, "地区", "省份")

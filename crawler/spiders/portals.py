@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from crawler.spiders.base import ReportSiteSpider
 from domain.portals import Portal, load_registry
 from domain.regions import RegionError, default_registry
-from crawler.spiders.base import ReportSiteSpider
 
 
 def select_portals(settings, region: str | None) -> tuple[list, list[Portal]]:

@@ -19,7 +19,7 @@ class HtmlPage:
         self.status = status
 
     @classmethod
-    def from_response(cls, response, **options) -> "HtmlPage":
+    def from_response(cls, response, **options) -> HtmlPage:
         """Build from a response (anything with url, body, headers as bytes, status: Scrapy's)."""
         headers = {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()}
         return cls(response.url, response.body, headers, response.status, **options)

@@ -1,0 +1,52 @@
+"""The project is a Python package: a wheel or an egg built from it (what Scrapyd deploys) carries the
+region table, the portal registry and the migrations, and works away from the source tree."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from tests.conftest import ROOT
+
+DATA = ["domain/data/regions.csv", "domain/data/portals.toml", "storage/migrations/env.py",
+        "storage/migrations/script.py.mako", "storage/migrations/versions/0004_one_site_kind.py"]
+
+
+@pytest.fixture
+def source(tmp_path):
+    """A copy of the project to build from: builds leave build/ and *.egg-info behind."""
+    return shutil.copytree(ROOT, tmp_path / "source", ignore=shutil.ignore_patterns(
+        ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", "demo", "crawls", "exports", "warcs"))
+
+
+def test_a_wheel_holds_the_data_and_works_outside_the_source_tree(source, tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "-w", str(tmp_path / "dist"), str(source)], check=True, cwd=tmp_path, capture_output=True)
+    [wheel] = (tmp_path / "dist").glob("govreports-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert all(path in names for path in DATA), [p for p in DATA if p not in names]
+    assert any(name.endswith("entry_points.txt") for name in names)
+    target = tmp_path / "installed"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
+                    str(wheel)], check=True, capture_output=True)
+    script = ("import domain, storage.db as db; assert str(domain.__file__).startswith(%r);"
+              "a = db.Archive.open('sqlite:///a.sqlite'); print(len(a.regions.by_code));"
+              "from domain.portals import load_registry; print(len(load_registry().portals))") % str(target)
+    run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(target), "PATH": ""})
+    assert run.returncode == 0, run.stderr
+    regions, portals = map(int, run.stdout.split())
+    assert regions == 3217 and portals >= 107
+
+
+def test_the_egg_scrapyd_deploy_builds_holds_the_data(source, tmp_path):
+    # What scrapyd-deploy runs (scrapyd-client), in the project folder.
+    subprocess.run([sys.executable, "setup.py", "clean", "-a", "bdist_egg", "-d", str(tmp_path)],
+                   check=True, cwd=source, capture_output=True)
+    [egg] = tmp_path.glob("govreports-*.egg")
+    names = zipfile.ZipFile(egg).namelist()
+    assert all(path in names for path in DATA), [p for p in DATA if p not in names]
+    assert "settings = crawler.settings" in zipfile.ZipFile(egg).read("EGG-INFO/entry_points.txt").decode()
