@@ -3,6 +3,8 @@ what the farm's pages hold."""
 import hashlib
 import sqlite3
 
+import pytest
+
 from farm.sites import MIRROR_HOST
 from storage.warc import read_payload
 from tests.conftest import FAST, ROOT, export, scrapy

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import event, inspect
@@ -88,7 +89,7 @@ def test_mirror_selectors_for_title_and_links_are_read(tmp_path):
 
 
 def test_imports_count_under_the_crawls_stats_keys(archive):
-    line = '{"url": "http://example.org/1", "title": "%s", "text": "%s"}' % (TITLE, "\\n".join(REPORT.paragraphs))
+    line = json.dumps({"url": "http://example.org/1", "title": TITLE, "text": "\n".join(REPORT.paragraphs)})
     report = import_lines([line, line], archive, REGISTRY)
     assert report.counts["extract/ok"] == 2 and report.counts["archive/captures"] == 2
     assert report.counts["archive/documents_new"] == 1 and report.counts["archive/documents_seen"] == 1

@@ -32,9 +32,9 @@ def test_a_wheel_holds_the_data_and_works_outside_the_source_tree(source, tmp_pa
     target = tmp_path / "installed"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
                     str(wheel)], check=True, capture_output=True)
-    script = ("import domain, storage.db as db; assert str(domain.__file__).startswith(%r);"
+    script = (f"import domain, storage.db as db; assert str(domain.__file__).startswith({str(target)!r});"
               "a = db.Archive.open('sqlite:///a.sqlite'); print(len(a.regions.by_code));"
-              "from domain.portals import load_registry; print(len(load_registry().portals))") % str(target)
+              "from domain.portals import load_registry; print(len(load_registry().portals))")
     run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
                          env={"PYTHONPATH": str(target), "PATH": ""})
     assert run.returncode == 0, run.stderr
