@@ -13,7 +13,7 @@ class ReportFields:
     title: str
     paragraphs: list[str]
 
-    @property
+    @cached_property
     def text(self) -> str:
         return "\n".join(self.paragraphs)
 
