@@ -7,6 +7,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.archive import archive_for
+from domain.pages.platforms import PLATFORMS
 from storage.models import PortalCrawl
 
 
@@ -48,10 +49,13 @@ class CrawlRecorder:
             report_links = stats.get_value(f"{prefix}/report_links", 0)
             blocked = stats.get_value(f"{prefix}/blocked", 0)
             outcome = "blocked" if blocked and not pages else "empty" if not report_links else "ok"
+            # The platform most of the site's pages showed (domain.pages.platforms.detect).
+            seen = {name: stats.get_value(f"{prefix}/platform/{name}", 0) for name in PLATFORMS}
+            platform = max(seen, key=seen.get) if any(seen.values()) else getattr(site, "platform", None)
             rows.append(PortalCrawl(
                 spider=spider.name, site=key, portal_code=getattr(site, "code", None), started_at=self.started_at,
                 finished_at=_now(), pages=pages, report_links=report_links, blocked=blocked,
-                errors=stats.get_value(f"{prefix}/errors", 0), outcome=outcome))
+                errors=stats.get_value(f"{prefix}/errors", 0), outcome=outcome, platform=platform))
         archive = archive_for(self.crawler)
         with archive.write_session() as session, session.begin():
             session.add_all(rows)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from domain import reportmeta
 from domain.fetch import Fetch
+from domain.pages.documents import HTML, DocumentReport, UnreadableDocument, sniff
 from domain.pages.report import ReportPage
 from domain.pages.text import TextReport
 from domain.portals import PortalRegistry
@@ -21,15 +22,21 @@ from domain.regions import RegionRegistry
 
 logger = logging.getLogger(__name__)
 
-# Extraction statuses (README: The archive, `captures.extraction_status`).
+# Extraction statuses (README: The archive, `captures.extraction_status`); an attachment that cannot be
+# read says why: no_text_layer (a scanned PDF), unsupported_format (DOC/WPS, or not a document at all).
 OK, BLOCKED, HTTP_ERROR, NOT_REPORT, NO_TEXT, ERROR = "ok", "blocked", "http_error", "not_report", "no_text", "error"
+IN_ATTACHMENT = "in_attachment"  # a page that only points to the file holding the report
+# A report page with less clean text than this that links files is a pointer to them, not the report.
+ATTACHMENT_POINTER_CHARS = 400
 
 
 @dataclass(frozen=True)
 class Extraction:
-    status: str  # ok | blocked | http_error | not_report | no_text | error
+    # ok | blocked | http_error | not_report | no_text | in_attachment | no_text_layer | unsupported_format | error
+    status: str
     error: str | None = None  # why, when not ok
     fields: dict | None = None  # what the page object found, as JSON (without the paragraphs)
+    content_type: str | None = None  # what the bytes are: text/html, application/pdf, … (sniffed for documents)
 
 
 @dataclass(frozen=True)
@@ -77,34 +84,53 @@ def text_sha256(text: str) -> str:
 
 
 def page_of(fetch: Fetch, registry: PortalRegistry | None = None, selectors: dict[str, str] | None = None):
-    """The page object for a fetch: the supplied text of an import, else the report page on the
-    decoded bytes, with the site's CSS overrides (`selectors`; by default the registry's for the URL:
-    domain.portals.PortalRegistry.page_selectors)."""
+    """The page object for a fetch: the supplied text of an import; a PDF or DOCX attachment (by its
+    bytes, whatever its label); else the report page on the decoded bytes, with the site's CSS overrides
+    (`selectors`; by default the registry's for the URL: domain.portals.PortalRegistry.page_selectors)."""
     if fetch.supplied is not None:
         return TextReport(fetch.final_url, fetch.supplied.title, fetch.supplied.text)
+    if sniff(fetch.content) is not None:
+        return DocumentReport(fetch.final_url, fetch.content, fetch.link_text)
     if selectors is None:
         selectors = registry.page_selectors(fetch.final_url) if registry is not None else {}
     return ReportPage(fetch.final_url, fetch.content, fetch.headers, fetch.http_status or 200,
                       body_selector=selectors.get("body"), title_selector=selectors.get("title"))
 
 
+def content_type_of(fetch: Fetch) -> str:
+    """What the bytes are: a document format by its magic numbers, else the Content-Type label."""
+    sniffed = sniff(fetch.content)
+    if sniffed:
+        return sniffed
+    label = next((values[0] for name, values in fetch.headers.items() if name.lower() == "content-type" and values), "")
+    return label.split(";")[0].strip().lower() or HTML
+
+
 def extract(fetch: Fetch, registry: PortalRegistry) -> tuple[Extraction, object | None]:
     """(extraction, the page object when it could be built)."""
+    content_type = content_type_of(fetch)
     if fetch.challenge:
-        return Extraction(BLOCKED, f"anti-bot challenge: {fetch.challenge}"), None
+        return Extraction(BLOCKED, f"anti-bot challenge: {fetch.challenge}", content_type=content_type), None
     if fetch.http_status is not None and fetch.http_status >= 400:
-        return Extraction(HTTP_ERROR, f"HTTP {fetch.http_status}"), None
+        return Extraction(HTTP_ERROR, f"HTTP {fetch.http_status}", content_type=content_type), None
     try:
         page = page_of(fetch, registry)
         fields = {k: v for k, v in page.to_dict().items() if k != "paragraphs"}
         if not page.is_report:
-            return Extraction(NOT_REPORT, f"title {page.title!r} does not name a report", fields), page
+            return Extraction(NOT_REPORT, f"title {page.title!r} does not name a report", fields, content_type), page
         if not page.paragraphs:
-            return Extraction(NO_TEXT, "no body text found", fields), page
-        return Extraction(OK, None, fields), page
+            return Extraction(NO_TEXT, "no body text found", fields, content_type), page
+        attachments = getattr(page, "attachment_urls", [])
+        if attachments and len(page.text) < ATTACHMENT_POINTER_CHARS:
+            # 全文见附件: the page only points to the file that holds the report (fetched on its own).
+            return Extraction(IN_ATTACHMENT, "the report is in the attached " + ", ".join(attachments[:3]), fields,
+                              content_type), page
+        return Extraction(OK, None, fields, content_type), page
+    except UnreadableDocument as exc:
+        return Extraction(exc.status, str(exc), {"content_type": content_type}, content_type), None
     except Exception as exc:  # a page no rule foresaw is recorded, never a crashed crawl
         logger.exception("extraction failed on %s", fetch.final_url)
-        return Extraction(ERROR, f"{type(exc).__name__}: {exc}"), None
+        return Extraction(ERROR, f"{type(exc).__name__}: {exc}", content_type=content_type), None
 
 
 def normalize(page, portal_code: str | None, regions: RegionRegistry) -> Report:

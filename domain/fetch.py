@@ -37,6 +37,7 @@ class Fetch:
     redirect_urls: tuple[str, ...] = ()
     portal_code: str | None = None  # the registry portal whose crawl reached the page
     link_text: str | None = None  # the text of the link that led here
+    linked_from: str | None = None  # the page holding that link (an attachment's listing or article)
     challenge: str | None = None  # why the response is an anti-bot challenge (domain.challenges)
     source: str = CRAWL  # crawl | import
     decoded_body: bytes | None = None  # the body after content decoding, when `body` is compressed

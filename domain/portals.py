@@ -10,13 +10,17 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from domain.regions import RegionRegistry, default_registry
 
 DEFAULT_PORTALS_FILE = Path(__file__).parent / "data" / "portals.toml"
 
-_PORTAL_KEYS = {"code", "url", "name", "hosts", "site_id", "start_urls", "confirmed"}
+_PORTAL_KEYS = {"code", "url", "name", "hosts", "site_id", "start_urls", "confirmed", "platform"}
+# CMS platforms a registry entry may name (domain.pages.platforms); detection finds them otherwise.
+PLATFORM_NAMES = ("hanweb", "gkmlpt", "trs")
+# Where a named platform's listings start, when the entry gives no start_urls.
+PLATFORM_START_PATHS = {"gkmlpt": "/gkmlpt/index"}
 _MIRROR_KEYS = {"name", "url", "hosts", "start_urls", "selectors"}
 _SELECTOR_KEYS = {"body", "title", "links"}
 
@@ -50,6 +54,7 @@ class Portal:
     site_id: str | None = None
     start_urls: tuple[str, ...] = ()
     confirmed: bool = False
+    platform: str | None = None  # hanweb | gkmlpt | trs, when the registry names it
 
     def owns(self, url: str) -> bool:
         return host_matches(urlsplit(url).hostname or "", self.hosts)
@@ -193,8 +198,13 @@ def _portal(path: Path, index: int, entry: dict, regions: RegionRegistry) -> Por
     confirmed = entry.get("confirmed", False)
     if not isinstance(confirmed, bool):
         _fail(path, kind, index, entry, f"confirmed must be true or false, got {confirmed!r}")
+    platform = entry.get("platform")
+    if platform is not None and platform not in PLATFORM_NAMES:
+        _fail(path, kind, index, entry, f"platform must be one of {', '.join(PLATFORM_NAMES)}, got {platform!r}")
+    if platform in PLATFORM_START_PATHS and not start_urls:
+        start_urls = (urljoin(url, PLATFORM_START_PATHS[platform]),)
     return Portal(code=code, url=url, hosts=_hosts(path, kind, index, entry), name=region.name,
-                  site_id=site_id, start_urls=start_urls, confirmed=confirmed)
+                  site_id=site_id, start_urls=start_urls, confirmed=confirmed, platform=platform)
 
 
 def _mirror(path: Path, index: int, entry: dict) -> Mirror:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
-from farm.sites import Farm, build_farm
+from farm.sites import Farm, Route, build_farm
 
 NOT_FOUND = b"<html><head><title>404</title></head><body>404 Not Found</body></html>"
 
@@ -22,15 +22,29 @@ class FarmHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._answer(send_body=False)
 
-    def _answer(self, send_body: bool) -> None:
+    def do_POST(self) -> None:
+        # A platform's data proxy (Hanweb jpage) is asked by POST with the column's form parameters.
+        length = int(self.headers.get("Content-Length") or 0)
+        form = dict(parse_qsl(self.rfile.read(length).decode("utf-8"))) if length else {}
+        self._answer(send_body=True, form=form)
+
+    def _answer(self, send_body: bool, form: dict | None = None) -> None:
+        parts = urlsplit(self.path)
         if self.path.startswith(("http://", "https://")):
-            parts = urlsplit(self.path)
-            host, path = parts.netloc, parts.path or "/"
+            host = parts.netloc
         else:
-            host, path = self.headers.get("Host", ""), urlsplit(self.path).path or "/"
+            host = self.headers.get("Host", "")
+        path = parts.path or "/"
         host = host.split(":")[0].lower()
-        self.server.requests.append((host, path, self.headers.get("User-Agent", "")))
-        route = self.server.farm.routes.get((host, path))
+        self.server.requests.append((host, path + (f"?{parts.query}" if parts.query else ""),
+                                     self.headers.get("User-Agent", "")))
+        routes = self.server.farm.routes
+        # A route may be for one query string (a JSON API's page, a data proxy's record range).
+        route = routes.get((host, f"{path}?{parts.query}")) if parts.query else None
+        route = route or routes.get((host, path))
+        required = self.server.farm.required_forms.get((host, path))
+        if route is not None and required is not None and any((form or {}).get(k) != v for k, v in required.items()):
+            route = Route(400, (("Content-Type", "text/plain"),), b"farm: missing or wrong form parameters")
         if route is None and host not in self.server.farm.hosts:
             status, headers, body = 502, (("Content-Type", "text/plain"),), f"farm: no host {host}".encode()
         elif route is None:

@@ -38,6 +38,8 @@ class Farm:
     expected: list[Expected] = field(default_factory=list)
     never_fetched: list[str] = field(default_factory=list)  # URLs robots.txt forbids
     not_documents: list[str] = field(default_factory=list)  # pages that look like reports but are not
+    # POST routes and the form parameters they require (a Hanweb data proxy answers its column only).
+    required_forms: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
 
     def page(self, url: str, html: str, charset: str = "utf-8", content_type: str | None = None, status: int = 200,
              gzipped: bool = False):
@@ -266,7 +268,15 @@ def _mirror(farm: Farm) -> None:
 
 
 def build_farm() -> Farm:
+    from farm import platform_sites
+
     farm = Farm()
     for build in (_tongling, _chizhou, _fujian, _jiangxi, _nanchang, _mirror):
         build(farm)
+
+    def expected(_name, code, year, delivered, url, report):
+        farm.expected.append(Expected(code, year, delivered, url, report, "official"))
+
+    for build in (platform_sites.huangshan, platform_sites.xuancheng, platform_sites.guangdong, platform_sites.suzhou):
+        build(farm, expected)
     return farm

@@ -26,6 +26,7 @@ class AuditRow:
     captures: dict = field(default_factory=dict)  # site kind → count
     last_verification: str | None = None
     note: str | None = None
+    platform: str | None = None  # the CMS platform the region's portal runs, as its last crawl found it
 
 
 def audit(session: Session, regions: RegionRegistry, region_codes: set[str] | None = None,
@@ -48,17 +49,24 @@ def audit(session: Session, regions: RegionRegistry, region_codes: set[str] | No
         if document.region_code and document.year:
             years_by_region.setdefault(document.region_code, set()).add(document.year)
     rows += _gaps(session, regions, region_codes, years_by_region, this_year)
+    platforms = {code: crawl.platform for code, crawl in _latest_crawls(session, region_codes).items()}
+    for row in rows:
+        row.platform = platforms.get(row.region_code)
     return sorted(rows, key=lambda r: (r.region_code or "", r.year or 0, r.status))
 
 
-def _gaps(session, regions, region_codes, years_by_region, this_year) -> list[AuditRow]:
-    gaps = []
+def _latest_crawls(session, region_codes) -> dict[str, PortalCrawl]:
     latest: dict[str, PortalCrawl] = {}
     for crawl in session.scalars(select(PortalCrawl).where(PortalCrawl.portal_code.is_not(None))
                                  .order_by(PortalCrawl.finished_at, PortalCrawl.id)):
         if region_codes is None or crawl.portal_code in region_codes:
             latest[crawl.portal_code] = crawl
-    for code, crawl in sorted(latest.items()):
+    return latest
+
+
+def _gaps(session, regions, region_codes, years_by_region, this_year) -> list[AuditRow]:
+    gaps = []
+    for code, crawl in sorted(_latest_crawls(session, region_codes).items()):
         region = regions.get(code)
         name = region.name if region else None
         if crawl.outcome in ("blocked", "empty"):

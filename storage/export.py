@@ -20,6 +20,8 @@ def capture_record(capture: Capture) -> dict:
         "http_status": capture.http_status,
         "source": capture.source,
         "payload_sha256": capture.payload_sha256,
+        "content_type": capture.content_type,
+        "linked_from": capture.linked_from,
         "site_kind": capture.site_kind,
         "evidence": capture.evidence or {},
         "relation": capture.relation,

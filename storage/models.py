@@ -79,6 +79,10 @@ class Capture(Base):
     http_status: Mapped[int | None] = mapped_column(Integer)  # null for imported captures
     headers: Mapped[dict] = mapped_column(JSON)  # {name: [values]} as received
     payload_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # What the bytes are (text/html, application/pdf, …: documents by their magic numbers), and for an
+    # attachment the page whose link led to it.
+    content_type: Mapped[str | None] = mapped_column(String(128))
+    linked_from: Mapped[str | None] = mapped_column(Text)
     # Where the bytes are: the response record (or, for an import, the resource record) in a WARC file.
     warc_file: Mapped[str | None] = mapped_column(String(255))
     warc_offset: Mapped[int | None] = mapped_column(BigInteger)
@@ -194,3 +198,4 @@ class PortalCrawl(Base):
     blocked: Mapped[int] = mapped_column(Integer)
     errors: Mapped[int] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(16))  # ok | blocked | empty
+    platform: Mapped[str | None] = mapped_column(String(32))  # the CMS platform detected (domain.pages.platforms)

@@ -58,7 +58,7 @@ def export(archive: Path, *args: str) -> list[dict]:
 def farm_crawl(farm, tmp_path_factory):
     """One crawl of the whole farm (华东), shared by the tests that read its archive."""
     archive = tmp_path_factory.mktemp("crawl") / "archive.sqlite"
-    run = scrapy("crawl", "portals", "-a", "region=华东", *FAST, proxy=farm.proxy_url, archive=archive,
+    run = scrapy("crawl", "portals", "-a", "region=华东,广东", *FAST, proxy=farm.proxy_url, archive=archive,
                  portals=ROOT / "farm" / "portals.toml")
     assert run.returncode == 0, run.stderr[-3000:]
     return archive, run

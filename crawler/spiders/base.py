@@ -2,7 +2,9 @@
 column links and pagers to the pages whose link text names a report. Subclasses say which sites."""
 from __future__ import annotations
 
+import re
 from collections import Counter
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -12,12 +14,20 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from domain.challenges import CHALLENGE_STATUSES
 from domain.fetch import Fetch, utc_now
 from domain.pages.listing import Link, ListingPage
+from domain.pages.platforms import DataRequest
 
 # Report pages reach the callback whatever their status, to be recorded; redirects are still followed.
 REPORT_ERROR_STATUSES = list(range(400, 600))
+_DOCUMENT_HINT = re.compile(rb"\.(?:pdf|docx?|wps)\b", re.I)
+MAX_ATTACHMENTS_PER_PAGE = 5
 
 
-def fetch_of(response, portal_code: str | None = None, link_text: str | None = None) -> Fetch:
+def is_document_url(url: str) -> bool:
+    return bool(re.search(r"\.(?:pdf|docx?|wps)$", urlsplit(url).path, re.I))
+
+
+def fetch_of(response, portal_code: str | None = None, link_text: str | None = None,
+             linked_from: str | None = None) -> Fetch:
     """The item that keeps one response: its bytes as received and how it was reached."""
     redirects = tuple(response.meta.get("redirect_urls", ()))
     # RawBodyMiddleware keeps the bytes before content decoding, when the server compressed them.
@@ -32,6 +42,7 @@ def fetch_of(response, portal_code: str | None = None, link_text: str | None = N
         redirect_urls=redirects,
         portal_code=portal_code,
         link_text=link_text,
+        linked_from=linked_from,
         challenge=response.meta.get("challenge"),
         decoded_body=response.body if body is not response.body else None,
         warc=response.meta.get("warc"),
@@ -56,6 +67,7 @@ class ReportSiteSpider(scrapy.Spider):
         spider.links_per_page = settings.getint("DISCOVERY_LINKS_PER_PAGE", 6)
         spider.max_nav_pages = settings.getint("DISCOVERY_MAX_PAGES", 200)
         spider.max_listing_pages = settings.getint("LISTING_MAX_PAGES", 60)
+        spider.attachment_max_size = settings.getint("ATTACHMENT_MAX_SIZE", 64 * 1024 * 1024)
         return spider
 
     # --- what subclasses say ---
@@ -86,16 +98,29 @@ class ReportSiteSpider(scrapy.Spider):
                 yield self.navigate(site.url, site, hops=0)
 
     def navigate(self, url: str, site, hops: int, listing: bool = False, listing_page: int = 0,
-                 priority: int = 0) -> scrapy.Request | None:
+                 priority: int = 0, data: DataRequest | None = None) -> scrapy.Request | None:
+        """A request for a navigation page (home, column, listing, or a platform's data answer)."""
         key = self.site_key(site)
         if self.nav_pages[key] >= self.max_nav_pages:
             self.crawler.stats.inc_value(f"site/{key}/navigation_budget_spent")
             return None
         self.nav_pages[key] += 1
-        return scrapy.Request(url, callback=self.parse_navigation, errback=self.failed, priority=priority,
-                              meta={"site_key": key, "stats_key": f"{self.stats_prefix}/{key}", "hops": hops, "listing": listing, "listing_page": listing_page,
-                                    # Challenge statuses reach the callback, to be recorded as blocked.
-                                    "handle_httpstatus_list": CHALLENGE_STATUSES})
+        meta = {"site_key": key, "stats_key": f"{self.stats_prefix}/{key}", "hops": hops, "listing": listing,
+                "listing_page": listing_page,
+                # Challenge statuses reach the callback, to be recorded as blocked.
+                "handle_httpstatus_list": CHALLENGE_STATUSES}
+        if data is not None and data.method == "POST":
+            return scrapy.FormRequest(data.url, formdata=dict(data.form), callback=self.parse_navigation,
+                                      errback=self.failed, priority=priority, meta=meta)
+        return scrapy.Request(url, callback=self.parse_navigation, errback=self.failed, priority=priority, meta=meta)
+
+    def report_request(self, link: Link, response) -> scrapy.Request:
+        """A request for a page or file whose link names a report; files may be larger than pages."""
+        meta = {"site_key": response.meta["site_key"], "link_text": link.text, "linked_from": response.url,
+                "stats_key": response.meta["stats_key"], "handle_httpstatus_list": REPORT_ERROR_STATUSES}
+        if is_document_url(link.url):
+            meta["download_maxsize"] = self.attachment_max_size
+        return scrapy.Request(link.url, callback=self.parse_report, errback=self.failed, priority=10, meta=meta)
 
     def site_of(self, response):
         key = response.meta["site_key"]
@@ -117,15 +142,22 @@ class ReportSiteSpider(scrapy.Spider):
             return
         self.stat(site, "pages")
         page = self.listing_page(response, site)
+        if page.platform:
+            self.stat(site, f"platform/{page.platform}")
         for link in page.report_links:
             if self.may_hold_report(link.url, site):
                 self.stat(site, "report_links")
-                yield scrapy.Request(link.url, callback=self.parse_report, errback=self.failed, priority=10,
-                                     meta={"site_key": response.meta["site_key"], "link_text": link.text,
-                                           "stats_key": response.meta["stats_key"],
-                                           "handle_httpstatus_list": REPORT_ERROR_STATUSES})
+                yield self.report_request(link, response)
         hops = response.meta["hops"]
         listing_page = response.meta.get("listing_page", 0)
+        if listing_page < self.max_listing_pages:
+            # A platform's listing data (a Hanweb data proxy's record ranges, gkmlpt's JSON columns).
+            for data in page.data_requests:
+                if site.owns(data.url):
+                    request = self.navigate(data.url, site, hops, listing=True, listing_page=listing_page + 1,
+                                            priority=6, data=data)
+                    if request:
+                        yield request
         if (page.report_links or response.meta.get("listing")) and listing_page < self.max_listing_pages:
             for url in page.next_pages:
                 if site.owns(url):
@@ -145,7 +177,15 @@ class ReportSiteSpider(scrapy.Spider):
 
     def parse_report(self, response):
         site = self.site_of(response)
-        yield fetch_of(response, link_text=response.meta.get("link_text"), **self.capture_fields(site))
+        yield fetch_of(response, link_text=response.meta.get("link_text"), linked_from=response.meta.get("linked_from"),
+                       **self.capture_fields(site))
+        # A report page that links files (附件：2024年政府工作报告.pdf, TRS's P0202….pdf): the files may be
+        # the report itself, or its only full text. A cheap look at the bytes first: most pages link none.
+        if isinstance(response, TextResponse) and response.status < 400 and _DOCUMENT_HINT.search(response.body):
+            for link in ListingPage.from_response(response).document_links[:MAX_ATTACHMENTS_PER_PAGE]:
+                if self.may_hold_report(link.url, site):
+                    self.stat(site, "attachment_links")
+                    yield self.report_request(link, response)
 
     def failed(self, failure):
         request = failure.request

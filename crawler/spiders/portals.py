@@ -14,10 +14,14 @@ def select_portals(settings, region: str | None) -> tuple[list, list[Portal]]:
         raise ValueError("the portals spider needs a region: scrapy crawl portals -a region=铜陵 "
                          "(a code, a full or short name, or an area such as 华东)")
     regions = default_registry()
-    try:
-        selected = regions.resolve(region)
-    except RegionError as exc:
-        raise ValueError(f"region {region!r}: {exc}") from None
+    selected = []
+    for one in (part.strip() for part in region.replace("，", ",").split(",")):
+        if not one:
+            continue
+        try:
+            selected += [r for r in regions.resolve(one) if r not in selected]
+        except RegionError as exc:
+            raise ValueError(f"region {one!r}: {exc}") from None
     registry = load_registry(settings.get("PORTALS_FILE") or None, regions)
     portals = registry.for_codes({r.code for r in selected})
     if not portals:
@@ -28,8 +32,9 @@ def select_portals(settings, region: str | None) -> tuple[list, list[Portal]]:
 class PortalsSpider(ReportSiteSpider):
     """Crawl the official portals of a region for government work reports.
 
-    Argument `region`: a division code, a full or short name, or an area (华东 / huadong); the region
-    and every region under it are selected, and the portals of those regions in PORTALS_FILE crawled.
+    Argument `region`: a division code, a full or short name, or an area (华东 / huadong), or several
+    separated by commas (华东,广东); each region and every region under it are selected, and the portals
+    of those regions in PORTALS_FILE crawled.
 
     From each home page it discovers the report column (link texts and URL slugs, DISCOVERY_DEPTH hops
     within the portal's hosts), walks the column's listing pages, and follows only links whose text

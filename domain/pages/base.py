@@ -34,7 +34,8 @@ class HtmlPage:
 
     @cached_property
     def selector(self) -> Selector:
-        return Selector(text=self.decoded.text or "<html></html>", base_url=self.url)
+        # type="html": parsel would take a JSON answer (a platform API) for JSON and refuse XPath on it.
+        return Selector(text=self.decoded.text or "<html></html>", type="html", base_url=self.url)
 
     @cached_property
     def page_title(self) -> str:

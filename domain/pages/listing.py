@@ -8,13 +8,15 @@ from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
 from domain import reportmeta
+from domain.pages import platforms
 from domain.pages.base import HtmlPage
 from domain.pages.content import select_all
+from domain.pages.documents import title_from_link
 
 # Link texts and URL slugs of the columns a report lives under, strongest first.
 COLUMN_TEXTS = ("政府工作报告", "工作报告", "政府信息公开", "信息公开", "政务公开", "法定主动公开内容", "规划计划",
                 "政府文件", "公开目录", "重要文件", "政策文件")
-COLUMN_SLUGS = ("zfgzbg", "gzbg", "govreport", "xxgk", "zwgk", "zfxxgk", "gkml", "openness", "public")
+COLUMN_SLUGS = ("zfgzbg", "gzbg", "govreport", "xxgk", "zwgk", "zfxxgk", "gkmlpt", "gkml", "openness", "public")
 # Next-page links: 下一页, 下页, 后一页, [下一页], 下一页>, next, or a bare arrow.
 _NEXT_LINK = re.compile(r"^[\s\[【<(（]*(?:下一页|下页|后一页|后页|next(?: page)?|>|›|»|>>)[\s\]】>»)）]*$", re.I)
 # TRS pagers: createPageHTML(total, current, "index", "html"), or with a container id first and a record
@@ -41,8 +43,29 @@ class ListingPage(HtmlPage):
         self.links_selector = links_selector
 
     @cached_property
+    def _all_links(self) -> list[Link]:
+        """Every link of the page: its anchors, the records of a Hanweb datastore (held in a script, or
+        the whole answer of a data proxy), the articles of a gkmlpt JSON listing."""
+        found = self._links(self.selector)
+        embedded = [Link(urljoin(self.url, href).split("#")[0], text) for href, text in platforms.record_anchors(self.text)]
+        listing = platforms.gkmlpt_listing(self.text, self.url)
+        if listing:
+            embedded += [Link(url, " ".join(title.split())) for url, title in listing[0]]
+        return list(dict.fromkeys(found + [link for link in embedded if urlsplit(link.url).scheme in ("http", "https")]))
+
+    @cached_property
     def links(self) -> list[Link]:
-        return self._links(self.selector)
+        """The links to pages (not to document files)."""
+        return [link for link in self._all_links if not _DOCUMENT_EXT.search(urlsplit(link.url).path)]
+
+    @cached_property
+    def document_links(self) -> list[Link]:
+        """Links to files: PDF, DOC(X), WPS and the like (attachments)."""
+        return [link for link in self._all_links if _DOCUMENT_EXT.search(urlsplit(link.url).path)]
+
+    @cached_property
+    def text(self) -> str:
+        return self.decoded.text
 
     def _links(self, scope) -> list[Link]:
         found, seen = [], set()
@@ -51,7 +74,7 @@ class ListingPage(HtmlPage):
             if not href or href.lower().startswith(_SKIP_SCHEMES):
                 continue
             url = urljoin(self.url, href).split("#")[0]
-            if urlsplit(url).scheme not in ("http", "https") or _DOCUMENT_EXT.search(urlsplit(url).path):
+            if urlsplit(url).scheme not in ("http", "https"):
                 continue
             text = " ".join(" ".join(anchor.xpath(".//text()").getall()).split())
             text = text or (anchor.attrib.get("title") or "").strip()
@@ -66,11 +89,24 @@ class ListingPage(HtmlPage):
 
     @cached_property
     def report_links(self) -> list[Link]:
-        """Links whose text names a government work report itself (not the column named after them)."""
-        links = self.links
+        """Links whose text names a government work report itself (not the column named after them),
+        attachments included (2024年宿州市政府工作报告.pdf)."""
+        links = self._all_links
         if self.links_selector:
             links = [link for node in select_all(self.selector, self.links_selector) for link in self._links(node)]
-        return [link for link in links if reportmeta.is_report_title(link.text) and not _is_column(link)]
+        return [link for link in links if reportmeta.is_report_title(title_from_link(link.text)) and not _is_column(link)]
+
+    @cached_property
+    def platform(self) -> str | None:
+        """The CMS platform the page shows it runs on (domain.pages.platforms.detect)."""
+        return platforms.detect(self.text, self.url)
+
+    @cached_property
+    def data_requests(self) -> list[platforms.DataRequest]:
+        """Requests a platform's script would make for the rest of this listing: a Hanweb data proxy's
+        record ranges, the JSON listings of a gkmlpt column tree's report columns."""
+        return platforms.jpage_requests(self.text, self.url) + platforms.gkmlpt_requests(self.text, self.url,
+                                                                                          _name_rank)
 
     @cached_property
     def column_links(self) -> list[Link]:
@@ -88,7 +124,10 @@ class ListingPage(HtmlPage):
     def next_pages(self) -> list[str]:
         """Further pages of this listing: next-page links, and TRS createPageHTML(total, current, …)."""
         urls = [link.url for link in self.links if _NEXT_LINK.match(link.text)]
-        urls += self._trs_pages()
+        urls += self._trs_pages() + platforms.script_pager_pages(self.text, self.url)
+        listing = platforms.gkmlpt_listing(self.text, self.url)
+        if listing:
+            urls += listing[1]
         # Numbered pager links (1 2 3 …) that stay in this listing's folder.
         folder = self.url.rsplit("/", 1)[0] + "/"
         urls += [link.url for link in self.links if re.fullmatch(r"\d{1,3}", link.text.strip())
@@ -123,12 +162,20 @@ def _is_column(link: Link) -> bool:
     return bool(bare and _COLUMN_PATH.search(urlsplit(link.url).path or "/"))
 
 
-def _column_rank(link: Link) -> int | None:
-    text = link.text.replace(" ", "")
+def _name_rank(name: str) -> int | None:
+    """How strongly a column's name says it holds the reports (lower is better), or None."""
+    text = name.replace(" ", "")
     if len(text) <= 12:
         for rank, column in enumerate(COLUMN_TEXTS):
             if column in text:
                 return rank
+    return None
+
+
+def _column_rank(link: Link) -> int | None:
+    rank = _name_rank(link.text)
+    if rank is not None:
+        return rank
     path = urlsplit(link.url).path.lower()
     for rank, slug in enumerate(COLUMN_SLUGS):
         if re.search(rf"(?:^|[/_\-.]){slug}(?:$|[/_\-.])", path):

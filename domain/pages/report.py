@@ -4,8 +4,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import cached_property
+from urllib.parse import urljoin, urlsplit
+
+from parsel import Selector
 
 from domain import reportmeta
+from domain.pages import platforms
 from domain.pages.base import HtmlPage
 from domain.pages.content import find_body, select_all
 from domain.pages.fields import ReportFields
@@ -63,7 +67,18 @@ class ReportPage(HtmlPage, ReportFields):
         return None, None
 
     @cached_property
+    def _detail(self) -> tuple[str | None, str | None]:
+        """(title, body HTML) a platform keeps out of the DOM: gkmlpt's _CONFIG.DETAIL."""
+        return platforms.gkmlpt_detail(self.decoded.text)
+
+    @cached_property
     def _body(self) -> tuple[list[str], str | None]:
+        _title, content = self._detail
+        if content and not self.body_selector:
+            lines, _source = find_body(Selector(text=f"<html><body><div id='detail'>{content}</div></body></html>", type="html"),
+                                       "#detail")
+            if lines:
+                return lines, "gkmlpt:DETAIL.content"
         return find_body(self.selector, self.body_selector)
 
     @property
@@ -77,7 +92,7 @@ class ReportPage(HtmlPage, ReportFields):
             chosen = _text_of(select_all(self.selector, self.title_selector)[:1])
             if chosen:
                 return chosen
-        candidates = [self.meta.get("ArticleTitle", "")]
+        candidates = [self._detail[0] or "", self.meta.get("ArticleTitle", "")]
         for css in _TITLE_CSS:
             text = _text_of(select_all(self.selector, css)[:1])
             if text:
@@ -92,6 +107,13 @@ class ReportPage(HtmlPage, ReportFields):
     def paragraphs(self) -> list[str]:
         """The body's paragraphs as stored: chrome, breadcrumbs, trailers and the repeated title gone."""
         return clean_paragraphs(self._body[0], self.title)
+
+    @cached_property
+    def attachment_urls(self) -> list[str]:
+        """Files the page links (PDF, DOC(X), WPS): where a thin page's report really is."""
+        hrefs = self.selector.xpath("//a/@href").getall()
+        return list(dict.fromkeys(urljoin(self.url, h.strip()) for h in hrefs
+                                  if re.search(r"\.(?:pdf|docx?|wps)$", urlsplit(h.strip()).path, re.I)))
 
     @cached_property
     def published_on(self) -> dt.date | None:

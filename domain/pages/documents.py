@@ -1,0 +1,152 @@
+"""Reports published as attachments: PDF (pdfminer.six) and DOCX (python-docx), read into the same
+report fields as a page. A legacy Word file (DOC, WPS) has no maintained pure-Python text route; its
+bytes are archived and its status says so. A PDF without a text layer (a scan) says so too."""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from functools import cached_property
+
+from domain import reportmeta
+from domain.pages.fields import ReportFields
+from domain.textclean import clean_paragraphs
+
+PDF, DOCX, DOC = "application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", \
+    "application/msword"
+HTML = "text/html"
+_DOCUMENT_SUFFIX = re.compile(r"\.(?:pdf|docx?|wps)$", re.I)
+# A line that starts a paragraph whatever came before: headings of a report.
+_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|第[一二三四五六七八九十]+[章节部分]|各位代表|——)")
+_SENTENCE_END = "。！？：；…”’）)"
+
+
+class UnreadableDocument(ValueError):
+    """The bytes are a document the archive keeps but cannot read text from; `status` says which kind."""
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def sniff(body: bytes) -> str | None:
+    """The document format the bytes are, by their magic numbers (labels and file names lie), or None."""
+    if body[:5] == b"%PDF-":
+        return PDF
+    if body[:4] == b"PK\x03\x04":
+        try:
+            if "word/document.xml" in zipfile.ZipFile(io.BytesIO(body)).namelist():
+                return DOCX
+        except zipfile.BadZipFile:
+            return None
+    if body[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE compound file: .doc, .wps, .xls …
+        return DOC
+    return None
+
+
+def title_from_link(text: str | None) -> str:
+    """The title a link gives a file: 附件：2024年宿州市政府工作报告.pdf → 2024年宿州市政府工作报告."""
+    text = re.sub(r"^\s*附件\s*\d*\s*[:：]?\s*", "", text or "")
+    return _DOCUMENT_SUFFIX.sub("", " ".join(text.split())).strip()
+
+
+def pdf_lines(body: bytes) -> tuple[list[str], str | None]:
+    """(lines of text, the document's Title metadata)."""
+    from pdfminer.high_level import extract_text
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfparser import PDFParser
+
+    text = extract_text(io.BytesIO(body))
+    title = None
+    try:
+        info = PDFDocument(PDFParser(io.BytesIO(body))).info
+        raw = info[0].get("Title") if info else None
+        if isinstance(raw, bytes):
+            title = raw.decode("utf-16") if raw[:2] in (b"\xfe\xff", b"\xff\xfe") else raw.decode("utf-8", "replace")
+    except Exception:  # noqa: BLE001 - metadata is a hint; a broken info dictionary costs nothing else
+        title = None
+    # A page break is not a paragraph break: each page's lines without the blank lines around them.
+    lines: list[str] = []
+    for page in text.split("\x0c"):
+        page_lines = page.split("\n")
+        while page_lines and not page_lines[-1].strip():
+            page_lines.pop()
+        while page_lines and not page_lines[0].strip():
+            page_lines.pop(0)
+        lines += page_lines
+    return lines, title
+
+
+def docx_lines(body: bytes) -> tuple[list[str], str | None]:
+    import docx
+
+    document = docx.Document(io.BytesIO(body))
+    return [paragraph.text for paragraph in document.paragraphs], document.core_properties.title or None
+
+
+def reflow(lines: list[str]) -> list[str]:
+    """Paragraphs from a PDF's visual lines: a blank line, a heading, or a short line ending a sentence
+    ends a paragraph; other lines were wrapped and are joined (Chinese text joins without spaces)."""
+    width = max((len(line.strip()) for line in lines), default=0)
+    paragraphs: list[str] = []
+    current = ""
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            if current:
+                paragraphs.append(current)
+                current = ""
+            continue
+        if current and (_HEADING.match(line) or raw[:1] in ("\u3000", " ")):
+            paragraphs.append(current)
+            current = ""
+        current += line
+        if line[-1] in _SENTENCE_END and len(line) < 0.9 * width:
+            paragraphs.append(current)
+            current = ""
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+class DocumentReport(ReportFields):
+    """A report given as a PDF or DOCX attachment. `link_text` is the text of the link that led to it."""
+
+    def __init__(self, url: str, body: bytes, link_text: str | None = None):
+        self.url = url
+        self.body = body
+        self.link_text = link_text
+        self.content_type = sniff(body)
+
+    @cached_property
+    def _read(self) -> tuple[list[str], str | None]:
+        if self.content_type == PDF:
+            lines, title = pdf_lines(self.body)
+            if not any(line.strip() for line in lines):
+                raise UnreadableDocument("no_text_layer", "a PDF without a text layer (a scan?); bytes archived")
+            return reflow(lines), title
+        if self.content_type == DOCX:
+            lines, title = docx_lines(self.body)
+            return [line for line in lines if line.strip()], title
+        if self.content_type == DOC:
+            raise UnreadableDocument("unsupported_format", "a legacy Word (DOC/WPS) file: no maintained pure-Python "
+                                                           "text extraction; bytes archived")
+        raise UnreadableDocument("unsupported_format", "not a PDF, DOCX or DOC file")
+
+    @cached_property
+    def title(self) -> str:
+        """The first of: the link's text, the file's Title metadata, its first line, that names a report;
+        else the link's text."""
+        paragraphs, metadata_title = self._read
+        candidates = [title_from_link(self.link_text), (metadata_title or "").strip(),
+                      paragraphs[0].strip() if paragraphs else ""]
+        return next((c for c in candidates if c and reportmeta.is_report_title(c)),
+                    next((c for c in candidates if c), ""))
+
+    @cached_property
+    def paragraphs(self) -> list[str]:
+        return clean_paragraphs(self._read[0], self.title)
+
+    def to_dict(self) -> dict:
+        return {**self.report_fields(), "content_type": self.content_type, "body_source": self.content_type,
+                "paragraphs": self.paragraphs}
