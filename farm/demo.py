@@ -22,16 +22,21 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - shown)
 
 
+def _file_kind(content_type: str | None) -> str:
+    return {"application/pdf": "[pdf]", "application/msword": "[doc]"}.get(content_type or "", "[docx]" if
+                                                                         "wordprocessingml" in (content_type or "") else "")
+
+
 def main() -> int:
     ARCHIVE.parent.mkdir(exist_ok=True)
     for stale in [*ARCHIVE.parent.glob("archive.sqlite*"), *WARCS.glob("*.warc.gz")]:
         stale.unlink()
     server = FarmServer().start()
-    env = {**os.environ, "http_proxy": server.proxy_url, "ARCHIVE_DB": f"sqlite:///{ARCHIVE}",
+    env = {**os.environ, "http_proxy": server.proxy_url, "https_proxy": server.proxy_url, "ARCHIVE_DB": f"sqlite:///{ARCHIVE}",
            "WARC_DIR": str(WARCS), "PORTALS_FILE": str(ROOT / "farm" / "portals.toml")}
     fast = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-L", "WARNING"]
     print(f"farm: {len(server.farm.routes)} pages on {len(server.farm.hosts)} hosts, proxy {server.proxy_url}")
-    for spider, args in (("portals", ["-a", "region=华东"]), ("mirrors", [])):
+    for spider, args in (("portals", ["-a", "region=华东,广东"]), ("mirrors", [])):
         print(f"$ scrapy crawl {spider} {' '.join(args)}".rstrip(), flush=True)
         crawl = subprocess.run([sys.executable, "-m", "scrapy", "crawl", spider, *args, *fast], cwd=ROOT, env=env)
         if crawl.returncode:
@@ -45,16 +50,19 @@ def main() -> int:
     print(f"{'id':>3} {pad('region', 8)} {'code':<7} {'year':<5} {'delivered':<11} {'status':<11} {'chars':>6}  "
           f"captures                    title")
     for d in documents:
-        captures = ", ".join(f"{c['site_kind']}:{c['relation']}" for c in d["captures"])
+        captures = ", ".join(f"{c['site_kind']}:{c['relation']}{_file_kind(c['content_type'])}" for c in d["captures"])
         print(f"{d['id']:>3} {pad(d['region_name'], 8)} {d['region_code']:<7} {d['year']!s:<5} "
               f"{d['delivered_on'] or '-':<11} {d['status']:<11} {len(d['text']):>6}  {captures:<27} {d['title'][:30]}")
     with sqlite3.connect(ARCHIVE) as db:
         kept = db.execute("select extraction_status, count(*) from captures group by 1 order by 1").fetchall()
-        blocked = db.execute("select final_url, http_status, extraction_error from captures "
-                             "where extraction_status = 'blocked'").fetchall()
+        unread = db.execute("select extraction_status, final_url, http_status, extraction_error from captures "
+                            "where extraction_status not in ('ok', 'not_report') order by id").fetchall()
+        platforms = db.execute("select portal_code, coalesce(platform, '-') from portal_crawls "
+                               "where portal_code is not null order by portal_code").fetchall()
     print("\ncaptures kept: " + ", ".join(f"{status} {count}" for status, count in kept))
-    for url, status, why in blocked:
-        print(f"  blocked: {url} (HTTP {status}, {why})")
+    for status, url, http_status, why in unread:
+        print(f"  {status}: {url} (HTTP {http_status}, {why})")
+    print("platforms detected: " + ", ".join(f"{code} {platform}" for code, platform in platforms))
     warc_files = sorted(WARCS.glob("*.warc.gz"))
     print(f"WARC files: {len(warc_files)} in {WARCS.relative_to(ROOT)} "
           f"({sum(p.stat().st_size for p in warc_files) / 1e3:.0f} kB)")

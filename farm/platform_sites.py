@@ -175,3 +175,24 @@ def suzhou(farm, expected) -> None:
              (scan_url.removeprefix(base), f"2021年{name}政府工作报告（扫描件）", "2021-01-20"),
              (doc_url.removeprefix(base), f"2020年{name}政府工作报告.doc", "2020-01-16")]
     farm.page(f"{base}/zwgk/zfgzbg/", templates.listing(site_name=site["site_name"], title="政府工作报告", items=items))
+
+
+def wuhu(farm, expected) -> None:
+    """A portal served over https only (through the proxy's CONNECT): its http:// address, the one the
+    registry lists, answers 301 to https."""
+    base, name = "https://www.wuhu.gov.cn", "芜湖市"
+    site = _site(name, "www.wuhu.gov.cn", "3402000003", "皖ICP备05000321号")
+    farm.page(f"{base}/robots.txt", ROBOTS, content_type="text/plain")
+    farm.page(f"{base}/", templates.home(site_name=site["site_name"], links=[("/zwgk/zfgzbg/", "政府工作报告")]))
+    items = []
+    for year in (2024, 2023, 2022):
+        delivered = dt.date(year, 1, 9)
+        report = make_report(name, year, delivered, "宁波")
+        url = f"{base}/zwgk/zfgzbg/{year}01/t{year}0109_{7000 + year}.html"
+        title = f"{year}年{name}政府工作报告"
+        farm.page(url, templates.trs_article(title=title, pubdate=f"{delivered}", source="市政府办公室",
+                                             paragraphs=[report.delivery_line, report.speaker_line, *report.paragraphs],
+                                             **site))
+        expected(name, "340200", year, delivered, url, report)
+        items.append((url.removeprefix(base), title, f"{delivered}"))
+    farm.page(f"{base}/zwgk/zfgzbg/", templates.listing(site_name=site["site_name"], title="政府工作报告", items=items))

@@ -1,8 +1,14 @@
 """The farm's HTTP server. It answers as a forward proxy (absolute URLs in the request line, the way
 a client configured with http_proxy asks), so the crawler keeps the real official hostnames; it also
-answers plain requests by their Host header."""
+answers plain requests by their Host header. For https (a client configured with https_proxy) it
+accepts CONNECT and terminates TLS itself, with a certificate it makes for the farm's https hosts; a
+plain http request to one of those hosts is redirected to https, as real portals do."""
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
+import ssl
+import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -15,6 +21,30 @@ NOT_FOUND = b"<html><head><title>404</title></head><body>404 Not Found</body></h
 class FarmHandler(BaseHTTPRequestHandler):
     server: FarmServer
     protocol_version = "HTTP/1.1"
+    tunnel_host: str | None = None  # set on the handler of requests inside a CONNECT tunnel
+
+    def do_CONNECT(self) -> None:
+        host = self.path.split(":")[0].lower()
+        if host not in self.server.farm.https_hosts:
+            self.send_response(502)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200, "Connection Established")
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            tls = self.server.tls.wrap_socket(self.connection, server_side=True)
+        except (ssl.SSLError, OSError):
+            self.close_connection = True
+            return
+        inner = FarmHandler.__new__(FarmHandler)
+        inner.tunnel_host = host
+        try:
+            inner.__init__(tls, self.client_address, self.server)
+        except (ssl.SSLError, OSError):
+            pass
+        self.close_connection = True
 
     def do_GET(self) -> None:
         self._answer(send_body=True)
@@ -35,13 +65,16 @@ class FarmHandler(BaseHTTPRequestHandler):
         else:
             host = self.headers.get("Host", "")
         path = parts.path or "/"
-        host = host.split(":")[0].lower()
+        host = (self.tunnel_host or host).split(":")[0].lower()
         self.server.requests.append((host, path + (f"?{parts.query}" if parts.query else ""),
                                      self.headers.get("User-Agent", "")))
         routes = self.server.farm.routes
         # A route may be for one query string (a JSON API's page, a data proxy's record range).
         route = routes.get((host, f"{path}?{parts.query}")) if parts.query else None
         route = route or routes.get((host, path))
+        if self.tunnel_host is None and host in self.server.farm.https_hosts:
+            location = f"https://{host}{path}" + (f"?{parts.query}" if parts.query else "")
+            route = Route(301, (("Location", location), ("Content-Type", "text/html")), b"<html>moved</html>")
         required = self.server.farm.required_forms.get((host, path))
         if route is not None and required is not None and any((form or {}).get(k) != v for k, v in required.items()):
             route = Route(400, (("Content-Type", "text/plain"),), b"farm: missing or wrong form parameters")
@@ -69,6 +102,7 @@ class FarmServer(ThreadingHTTPServer):
     def __init__(self, farm: Farm | None = None, port: int = 0, host: str = "127.0.0.1"):
         self.farm = farm or build_farm()
         self.requests: list[tuple[str, str, str]] = []
+        self.tls = _tls_context(sorted(self.farm.https_hosts)) if self.farm.https_hosts else None
         super().__init__((host, port), FarmHandler)
 
     @property
@@ -82,3 +116,30 @@ class FarmServer(ThreadingHTTPServer):
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
+
+
+def _tls_context(hosts: list[str]) -> ssl.SSLContext:
+    """A server context with a self-signed certificate for `hosts` (the crawler, like Scrapy by
+    default, does not verify certificates; the archive records what was served, not who vouched)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "govreports farm")])
+    now = dt.datetime.now(dt.UTC)
+    names = [x509.DNSName(host) for host in hosts] + [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+                   .not_valid_after(now + dt.timedelta(days=30))
+                   .add_extension(x509.SubjectAlternativeName(names), critical=False).sign(key, hashes.SHA256()))
+    folder = tempfile.mkdtemp(prefix="govreports-farm-tls-")
+    with open(f"{folder}/cert.pem", "wb") as out:
+        out.write(certificate.public_bytes(serialization.Encoding.PEM))
+    with open(f"{folder}/key.pem", "wb") as out:
+        out.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(f"{folder}/cert.pem", f"{folder}/key.pem")
+    return context

@@ -40,10 +40,14 @@ class Farm:
     not_documents: list[str] = field(default_factory=list)  # pages that look like reports but are not
     # POST routes and the form parameters they require (a Hanweb data proxy answers its column only).
     required_forms: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    # Hosts served over https (through CONNECT); a plain http request to one is redirected to https.
+    https_hosts: set[str] = field(default_factory=set)
 
     def page(self, url: str, html: str, charset: str = "utf-8", content_type: str | None = None, status: int = 200,
              gzipped: bool = False):
         host, path = _split(url)
+        if url.startswith("https://"):
+            self.https_hosts.add(host)
         headers = [("Content-Type", content_type or f"text/html; charset={charset}")]
         body = html.encode(charset)
         if gzipped:  # served content-encoded: the archive must keep these bytes, not the inflated page
@@ -277,6 +281,7 @@ def build_farm() -> Farm:
     def expected(_name, code, year, delivered, url, report):
         farm.expected.append(Expected(code, year, delivered, url, report, "official"))
 
-    for build in (platform_sites.huangshan, platform_sites.xuancheng, platform_sites.guangdong, platform_sites.suzhou):
+    for build in (platform_sites.huangshan, platform_sites.xuancheng, platform_sites.guangdong, platform_sites.suzhou,
+                  platform_sites.wuhu):
         build(farm, expected)
     return farm
