@@ -18,7 +18,6 @@ HTML = "text/html"
 _DOCUMENT_SUFFIX = re.compile(r"\.(?:pdf|docx?|wps)$", re.I)
 # A line that starts a paragraph whatever came before: headings of a report.
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|第[一二三四五六七八九十]+[章节部分]|各位代表|——)")
-_SENTENCE_END = "。！？：；…”’）)"
 
 
 class UnreadableDocument(ValueError):
@@ -85,9 +84,12 @@ def docx_lines(body: bytes) -> tuple[list[str], str | None]:
 
 
 def reflow(lines: list[str]) -> list[str]:
-    """Paragraphs from a PDF's visual lines: a blank line, a heading, or a short line ending a sentence
-    ends a paragraph; other lines were wrapped and are joined (Chinese text joins without spaces)."""
-    width = max((len(line.strip()) for line in lines), default=0)
+    """Paragraphs from a PDF's visual lines. A wrapped line is as long as the page is wide; the last
+    line of a paragraph (or a heading) is shorter: it ends the paragraph, as do a blank line, a heading
+    and an indented line. Lines of one paragraph join without spaces (Chinese text)."""
+    lengths = sorted(len(line.strip()) for line in lines if line.strip())
+    # The width of a full line: the longer lines' length (digits and Latin make some lines longer).
+    width = lengths[int(len(lengths) * 0.75)] if lengths else 0
     paragraphs: list[str] = []
     current = ""
     for raw in lines:
@@ -101,7 +103,7 @@ def reflow(lines: list[str]) -> list[str]:
             paragraphs.append(current)
             current = ""
         current += line
-        if line[-1] in _SENTENCE_END and len(line) < 0.9 * width:
+        if len(line) < 0.85 * width or len(lengths) < 4:
             paragraphs.append(current)
             current = ""
     if current:
