@@ -16,5 +16,7 @@ class BareSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse)
 
     def parse(self, response):
-        # The same parse a minimal scraper does: decode, build the tree, read the paragraphs.
-        _ = "\n".join(response.css("p::text").getall())
+        # The same parse a minimal scraper does: decode, build the tree, read the paragraphs (of pages;
+        # a PDF it only downloads).
+        if isinstance(response, scrapy.http.TextResponse):
+            _ = "\n".join(response.css("p::text").getall())

@@ -7,15 +7,16 @@ from pathlib import Path
 
 from domain.portals import load_registry
 from domain.regions import default_registry
-from farm import templates
+from farm import documents, templates
 from farm.sites import ROBOTS_ALLOW_ALL, Farm
 from farm.texts import make_report
 
 PER_LISTING_PAGE = 20
 
 
-def build_bench_farm(portals: int, reports: int) -> tuple[Farm, str]:
-    """(farm, portal registry TOML text)."""
+def build_bench_farm(portals: int, reports: int, pdf_every: int = 0) -> tuple[Farm, str]:
+    """(farm, portal registry TOML text). With `pdf_every` N, every N-th report is published as a PDF
+    linked from the listing instead of as a page."""
     regions = default_registry()
     chosen = [p for p in load_registry().portals if regions.get(p.code).level == "prefecture"][:portals]
     farm, toml = Farm(), []
@@ -34,9 +35,14 @@ def build_bench_farm(portals: int, reports: int) -> tuple[Farm, str]:
             delivered = dt.date(year, 1, 10)
             report = make_report(name, year, delivered, "某某某", seed=n)
             url = f"{base}/zwgk/zfgzbg/{year}01/t{year}0110_{n}.html"
-            farm.page(url, templates.trs_article(title=f"{year}年{name}政府工作报告", pubdate=f"{delivered}",
-                                                 source="市政府办公室",
-                                                 paragraphs=[report.delivery_line, *report.paragraphs], **site))
+            if pdf_every and n % pdf_every == 0:
+                url = f"{base}/zwgk/zfgzbg/{year}01/P0{year}0110{n:012d}.pdf"
+                farm.raw(url, 200, (("Content-Type", "application/pdf"),), documents.report_pdf(
+                    f"{year}年{name}政府工作报告", [report.delivery_line, *report.paragraphs]))
+            else:
+                farm.page(url, templates.trs_article(title=f"{year}年{name}政府工作报告", pubdate=f"{delivered}",
+                                                     source="市政府办公室",
+                                                     paragraphs=[report.delivery_line, *report.paragraphs], **site))
             items.append((url.removeprefix(base), f"{year}年{name}政府工作报告", f"{delivered}"))
         pages = [items[i:i + PER_LISTING_PAGE] for i in range(0, len(items), PER_LISTING_PAGE)] or [[]]
         for index, chunk in enumerate(pages):
@@ -67,6 +73,7 @@ def parse_farm_args(description: str):
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--portals", type=int, default=20)
     parser.add_argument("--reports", type=int, default=25)
+    parser.add_argument("--pdf-every", type=int, default=0, help="publish every N-th report as a PDF attachment")
     return parser.parse_args()
 
 

@@ -1,6 +1,6 @@
 """Full pipeline vs. a bare Scrapy spider, on the same farm pages, with the same settings, in one run.
 
-    .venv/bin/python bench/crawl_overhead.py [--portals 20] [--reports 25]
+    .venv/bin/python bench/crawl_overhead.py [--portals 20] [--reports 25] [--pdf-every N]
 
 Prints pages/s of each and the ratio. Both run as `scrapy` subprocesses through the farm proxy with
 the project's settings (politeness delays set to 0, since the farm is local)."""
@@ -22,7 +22,7 @@ FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "RET
 
 def main() -> None:
     args = parse_farm_args(__doc__)
-    farm, registry_text = build_bench_farm(args.portals, args.reports)
+    farm, registry_text = build_bench_farm(args.portals, args.reports, args.pdf_every)
     server = FarmServer(farm).start()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -39,7 +39,8 @@ def main() -> None:
         archive_mb = (tmp / "bench.sqlite").stat().st_size / 1e6
     server.stop()
     full_rate, bare_rate = len(pages) / full_seconds, bare_pages / bare_seconds
-    print(f"farm: {args.portals} portals x {args.reports} reports; {len(pages)} pages fetched by the full crawl")
+    attachments = f", every {args.pdf_every}th report a PDF" if args.pdf_every else ""
+    print(f"farm: {args.portals} portals x {args.reports} reports{attachments}; {len(pages)} pages fetched by the full crawl")
     print(f"full pipeline (discover, WARC, extract, normalize, dedup, archive): {len(pages)} pages in "
           f"{full_seconds:.2f} s = {full_rate:.1f} pages/s (archive {archive_mb:.1f} MB)")
     print(f"bare Scrapy spider (fetch + parse the same URLs):                 {bare_pages} pages in "
