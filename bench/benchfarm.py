@@ -63,7 +63,7 @@ def write_registry(text: str, folder: Path) -> Path:
 def crawl_env(server, registry: Path, folder: Path, label: str = "bench") -> dict:
     """The environment of a benchmark crawl: the farm as proxy, its registry, a fresh archive and WARC dir."""
     import os
-    return {**os.environ, "http_proxy": server.proxy_url, "https_proxy": server.proxy_url, "PORTALS_FILE": str(registry),
+    return {**os.environ, "http_proxy": server.proxy_url, "PORTALS_FILE": str(registry),
             "ARCHIVE_DB": f"sqlite:///{folder / f'{label}.sqlite'}", "WARC_DIR": str(folder / f"warcs-{label}")}
 
 

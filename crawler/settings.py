@@ -45,6 +45,7 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 60
 COOKIES_ENABLED = False  # challenge cookies are never replayed
+HTTPS_VIA_HTTP_PROXY = True  # https requests use http_proxy when https_proxy is not set
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubled for each further one
@@ -59,6 +60,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RawBodyMiddleware": 595,
     # Before RedirectMiddleware (600), so redirect responses are archived too.
     "crawler.warcwriter.WarcWriterMiddleware": 650,
+    # Before HttpProxyMiddleware (750): https through http_proxy when no https_proxy is set.
+    "crawler.middlewares.HttpsThroughHttpProxyMiddleware": 740,
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlRecorder": 500,

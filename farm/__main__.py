@@ -1,4 +1,4 @@
-"""python -m farm [--port 8899]: serve the farm until interrupted; point http_proxy and https_proxy at it."""
+"""python -m farm [--port 8899]: serve the farm until interrupted; point http_proxy at it (https goes through it too)."""
 import argparse
 
 from farm.server import FarmServer
@@ -10,7 +10,7 @@ def main() -> None:
     args = parser.parse_args()
     server = FarmServer(port=args.port)
     print(f"farm: {len(server.farm.routes)} pages on {len(server.farm.hosts)} hosts; "
-          f"export http_proxy={server.proxy_url} https_proxy={server.proxy_url}", flush=True)
+          f"export http_proxy={server.proxy_url}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

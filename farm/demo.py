@@ -32,7 +32,7 @@ def main() -> int:
     for stale in [*ARCHIVE.parent.glob("archive.sqlite*"), *WARCS.glob("*.warc.gz")]:
         stale.unlink()
     server = FarmServer().start()
-    env = {**os.environ, "http_proxy": server.proxy_url, "https_proxy": server.proxy_url, "ARCHIVE_DB": f"sqlite:///{ARCHIVE}",
+    env = {**os.environ, "http_proxy": server.proxy_url, "ARCHIVE_DB": f"sqlite:///{ARCHIVE}",
            "WARC_DIR": str(WARCS), "PORTALS_FILE": str(ROOT / "farm" / "portals.toml")}
     fast = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-L", "WARNING"]
     print(f"farm: {len(server.farm.routes)} pages on {len(server.farm.hosts)} hosts, proxy {server.proxy_url}")

@@ -38,7 +38,7 @@ def scrapy(*args: str, proxy: str | None = None, archive: Path | None = None, po
            cwd: Path = ROOT) -> Run:
     env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}
     if proxy:
-        env["http_proxy"] = env["https_proxy"] = proxy
+        env["http_proxy"] = proxy  # https goes through it too (HttpsThroughHttpProxyMiddleware)
     if archive:
         env["ARCHIVE_DB"] = f"sqlite:///{archive}"
         env["WARC_DIR"] = str(archive.parent / "warcs")

@@ -52,6 +52,16 @@ def test_a_hanweb_column_page_gives_its_embedded_records_and_the_data_proxy_rang
                for r in requests)
 
 
+def test_the_column_parameters_may_be_keys_of_the_jpage_call_itself():
+    from domain.pages.platforms import jpage_requests
+    page = ("<script type='text/xml'><datastore><recordset><record><![CDATA[<a href='/art/1.html'>x</a>]]></record>"
+            "</recordset></datastore></script><script>$('#1').jpage({proxyUrl: '/module/web/jpage/dataproxy.jsp', "
+            "perPage: 1, totalRecord: 3, columnid: 77, unitid: 88, webid: 9});</script>")
+    [request] = jpage_requests(page, "https://www.example.gov.cn/col/col77/index.html")  # one group of 3 × 1
+    assert dict(request.form) == {"columnid": "77", "unitid": "88", "webid": "9"}
+    assert request.url == "https://www.example.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=2&endrecord=3&perpage=1"
+
+
 def test_a_data_proxy_answer_is_a_listing_and_an_empty_range_is_no_error():
     proxy = f"{XUANCHENG}/module/web/jpage/dataproxy.jsp"
     page = ListingPage(f"{proxy}?startrecord=4&endrecord=6&perpage=3",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -110,6 +110,8 @@ class ReportSiteSpider(scrapy.Spider):
                 # Challenge statuses reach the callback, to be recorded as blocked.
                 "handle_httpstatus_list": CHALLENGE_STATUSES}
         if data is not None and data.method == "POST":
+            # A data proxy that refuses POST may answer the same parameters asked by GET.
+            meta["get_instead"] = data.url + ("&" if "?" in data.url else "?") + urlencode(data.form)
             return scrapy.FormRequest(data.url, formdata=dict(data.form), callback=self.parse_navigation,
                                       errback=self.failed, priority=priority, meta=meta)
         return scrapy.Request(url, callback=self.parse_navigation, errback=self.failed, priority=priority, meta=meta)
@@ -190,6 +192,13 @@ class ReportSiteSpider(scrapy.Spider):
     def failed(self, failure):
         request = failure.request
         key = request.meta.get("site_key")
+        if request.meta.get("get_instead") and failure.check(HttpError):
+            site = next((site for site in self.sites if self.site_key(site) == key), None)
+            retry = site and self.navigate(request.meta["get_instead"], site, request.meta["hops"], listing=True,
+                                           listing_page=request.meta.get("listing_page", 0), priority=6)
+            if retry:
+                yield retry
+                return
         self.crawler.stats.inc_value(f"{self.stats_prefix}/{key}/errors")
         log = self.logger.info if failure.check(HttpError, IgnoreRequest) else self.logger.warning
         log("%s: %s failed: %s", key, request.url, failure.getErrorMessage())

@@ -35,6 +35,9 @@ _TOTAL_RECORD = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>", re.I)
 _JPAGE = re.compile(r"\.jpage\(\s*\{(.*?)\}\s*\)\s*;?", re.S)
 _JS_PAIR = re.compile(r"""["']?(\w+)["']?\s*:\s*(?:'([^']*)'|"([^"]*)"|([\w./%-]+))""")
 DEFAULT_PROXY = "/module/web/jpage/dataproxy.jsp"
+# Options of the jpage widget itself; every other key of its call is a parameter of the column.
+_JPAGE_OPTIONS = {"dataStore", "proxyUrl", "perPage", "totalRecord", "groupSize", "barPosition", "pageSize",
+                  "totalPage", "showMode", "currentPage", "isShowTotal", "ajaxParam", "objId", "itemSize"}
 
 
 def datastore_records(text: str) -> list[str]:
@@ -70,8 +73,9 @@ def jpage_requests(text: str, url: str, max_requests: int = 60) -> list[DataRequ
     if match:
         body = match.group(1)
         ajax = re.search(r"ajaxParam\s*:\s*\{(.*?)\}", body, re.S)
-        params = _js_object(ajax.group(1)) if ajax else {}
         config = _js_object(re.sub(r"ajaxParam\s*:\s*\{.*?\}", "", body, flags=re.S))
+        # The column's parameters: the call's ajaxParam, or its own keys that are not widget options.
+        params = _js_object(ajax.group(1)) if ajax else {k: v for k, v in config.items() if k not in _JPAGE_OPTIONS}
     nextgroup = _NEXTGROUP.search(text)
     proxy = config.get("proxyUrl")
     if nextgroup:
@@ -219,7 +223,7 @@ def gkmlpt_detail(text: str) -> tuple[str | None, str | None]:
 
 
 # --- TRS pagers written by script ----------------------------------------------------------------
-_COUNT_PAGE = re.compile(r"var\s+countPage\s*=\s*(\d+)")
+_COUNT_PAGE = re.compile(r"\bcountPage\s*=\s*(\d+)")
 _WRITTEN_PAGE = re.compile(r"""["']([\w-]+)_["']\s*\+\s*\w+\s*\+\s*["']\.(s?html?)["']""")
 
 
