@@ -35,6 +35,7 @@ bench: venv
 	$(BIN)/python bench/crawl_overhead.py
 	$(BIN)/python bench/warc_overhead.py
 	$(BIN)/python bench/document_captures.py
+	$(BIN)/python bench/attachment_extraction.py
 	$(BIN)/python bench/dedup_scaling.py
 
 # Evaluation on the real report texts in ../shared/corpora (skipped when absent).
