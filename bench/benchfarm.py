@@ -14,16 +14,18 @@ from farm.texts import make_report
 PER_LISTING_PAGE = 20
 
 
-def build_bench_farm(portals: int, reports: int, pdf_every: int = 0) -> tuple[Farm, str]:
+def build_bench_farm(portals: int, reports: int, pdf_every: int = 0, https_every: int = 0) -> tuple[Farm, str]:
     """(farm, portal registry TOML text). With `pdf_every` N, every N-th report is published as a PDF
-    linked from the listing instead of as a page."""
+    linked from the listing instead of as a page; with `https_every` M, every M-th portal is served over
+    https only (its registry address, http://, redirects there)."""
     regions = default_registry()
     chosen = [p for p in load_registry().portals if regions.get(p.code).level == "prefecture"][:portals]
     farm, toml = Farm(), []
     for portal in chosen:
         host = portal.hosts[0]
         name = regions.get(portal.code).name
-        base = f"http://{host}"
+        scheme = "https" if https_every and chosen.index(portal) % https_every == 0 else "http"
+        base = f"{scheme}://{host}"
         site = dict(site_name=f"{name}人民政府", domain=host, site_code=portal.code + "0001", column="政府工作报告",
                     icp="ICP备00000000号", police="公网安备 00000000000000号")
         farm.page(f"{base}/robots.txt", ROBOTS_ALLOW_ALL, content_type="text/plain")
@@ -50,7 +52,7 @@ def build_bench_farm(portals: int, reports: int, pdf_every: int = 0) -> tuple[Fa
             farm.page(base + path, templates.listing(
                 site_name=site["site_name"], title="政府工作报告", items=chunk,
                 pager=f'<script>createPageHTML({len(pages)}, {index}, "index", "html");</script>'))
-        toml.append(f'[[portal]]\ncode = "{portal.code}"\nurl = "{base}/"\n')
+        toml.append(f'[[portal]]\ncode = "{portal.code}"\nurl = "http://{host}/"\n')
     return farm, "\n".join(toml)
 
 
@@ -74,6 +76,7 @@ def parse_farm_args(description: str):
     parser.add_argument("--portals", type=int, default=20)
     parser.add_argument("--reports", type=int, default=25)
     parser.add_argument("--pdf-every", type=int, default=0, help="publish every N-th report as a PDF attachment")
+    parser.add_argument("--https-every", type=int, default=0, help="serve every M-th portal over https only")
     return parser.parse_args()
 
 

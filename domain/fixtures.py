@@ -2,7 +2,8 @@
 page object extracted from it. `scrapy extract … --save DIR` writes one; tests/test_fixtures.py replays
 every folder under tests/fixtures/ and compares each field.
 
-    DIR/response-body.html    the body, byte for byte as served (before content decoding)
+    DIR/response-body.html    the body, byte for byte as served (before content decoding); .pdf, .docx
+                              or .doc when it is such a file
     DIR/response-body-decoded.html   the body after its Content-Encoding, when it had one
     DIR/response-info.json    {"url", "status", "headers", "selectors"} (the CSS overrides that applied)
     DIR/output.json           the extracted output, as `scrapy extract` prints it
@@ -14,8 +15,10 @@ from pathlib import Path
 
 from domain.challenges import challenge_reason
 from domain.fetch import Fetch, utc_now
+from domain.pages.documents import DOC, DOCX, PDF, sniff
 
-BODY, DECODED, INFO, OUTPUT = "response-body.html", "response-body-decoded.html", "response-info.json", "output.json"
+BODY, DECODED, INFO, OUTPUT = "response-body", "response-body-decoded.html", "response-info.json", "output.json"
+_SUFFIXES = {PDF: ".pdf", DOCX: ".docx", DOC: ".doc"}
 
 
 def extraction_output(fetch: Fetch, page) -> dict:
@@ -27,7 +30,7 @@ def extraction_output(fetch: Fetch, page) -> dict:
 
 def save_fixture(folder: Path, fetch: Fetch, output: dict, selectors: dict[str, str]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / BODY).write_bytes(fetch.body)
+    (folder / (BODY + _SUFFIXES.get(sniff(fetch.content), ".html"))).write_bytes(fetch.body)
     if fetch.decoded_body is not None:
         (folder / DECODED).write_bytes(fetch.decoded_body)
     info = {"url": fetch.final_url, "status": fetch.http_status, "headers": fetch.headers,
@@ -40,7 +43,7 @@ def save_fixture(folder: Path, fetch: Fetch, output: dict, selectors: dict[str, 
 def load_fixture(folder: Path) -> tuple[Fetch, dict[str, str], dict]:
     """(the fetch as saved, the CSS overrides that applied, the expected output)."""
     info = json.loads((folder / INFO).read_text(encoding="utf-8"))
-    body = (folder / BODY).read_bytes()
+    body = next(path for path in sorted(folder.glob(f"{BODY}.*")) if path.name != DECODED).read_bytes()
     headers = {name: list(values) for name, values in (info.get("headers") or {}).items()}
     decoded = folder / DECODED
     fetch = Fetch(info["url"], info["url"], info.get("status"), headers, body, utc_now(),

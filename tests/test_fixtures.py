@@ -40,7 +40,8 @@ def test_a_saved_page_gives_the_output_it_was_saved_with(folder, field):
 def test_there_are_fixtures_for_every_template_family_of_the_farm():
     names = {path.parent.name for path in FIXTURES.glob(f"*/{INFO}")}
     assert {"tl_gov_cn_trs_2023", "chizhou_gov_cn_hanweb_gb18030", "fujian_gov_cn_ucap_gzip",
-            "jiangxi_gov_cn_unknown_template", "gongzuobaogao_mirror_excerpt", "tl_gov_cn_soft_404"} <= names
+            "jiangxi_gov_cn_unknown_template", "gongzuobaogao_mirror_excerpt", "tl_gov_cn_soft_404",
+            "gd_gov_cn_gkmlpt_detail_2024", "ahsz_gov_cn_pdf_2024", "ahsz_gov_cn_docx_2023", "wuhu_gov_cn_https_2024"} <= names
 
 
 def gov_page_fields():

@@ -154,6 +154,28 @@ def test_a_document_title_prefers_the_link_that_names_the_report():
     assert DocumentReport(url, served(url), "P020240115123456789012.pdf").title == "2024年宿州市政府工作报告"
 
 
+def test_the_same_report_as_a_page_on_one_site_and_a_pdf_on_another_is_one_document(tmp_path):
+    from farm import documents
+    from storage.db import Archive
+    from storage.export import iter_documents
+    from storage.ingest import archive_fetch
+
+    page_url = "http://www.tl.gov.cn/zwgk/zfgzbg/202401/t20240108_3524.html"
+    report = expected(page_url).report
+    pdf = documents.report_pdf("2024年铜陵市政府工作报告", [report.delivery_line, report.speaker_line, *report.paragraphs])
+    pdf_url = "http://www.gongzuobaogao.net/files/2024tl.pdf"
+    archive = Archive.open(str(tmp_path / "a.sqlite"))
+    archive_fetch(archive, REGISTRY, Fetch(page_url, page_url, 200, {}, served(page_url), dt.datetime(2026, 1, 1),
+                                           portal_code="340700"))
+    archive_fetch(archive, REGISTRY, Fetch(pdf_url, pdf_url, 200, {}, pdf, dt.datetime(2026, 1, 2),
+                                           link_text="2024年铜陵市政府工作报告.pdf"))
+    with archive.session() as session:
+        [document] = list(iter_documents(session, archive.regions))
+    archive.close()
+    assert [(c["content_type"], c["relation"]) for c in document["captures"]] == [
+        ("text/html", "original"), (PDF, "duplicate")]
+
+
 # --- the registry ------------------------------------------------------------------------------------
 def test_a_registry_entry_may_name_its_platform(tmp_path):
     path = tmp_path / "portals.toml"
