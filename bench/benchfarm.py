@@ -19,7 +19,8 @@ def build_bench_farm(portals: int, reports: int, pdf_every: int = 0, https_every
     linked from the listing instead of as a page; with `https_every` M, every M-th portal is served over
     https only (its registry address, http://, redirects there)."""
     regions = default_registry()
-    chosen = [p for p in load_registry().portals if regions.get(p.code).level == "prefecture"][:portals]
+    chosen = [p for p in load_registry().portals if regions.get(p.code).level == "prefecture"
+              and regions.get(p.code).area == "华东"][:portals]
     farm, toml = Farm(), []
     for portal in chosen:
         host = portal.hosts[0]

@@ -55,7 +55,8 @@ class CrawlRecorder:
             rows.append(PortalCrawl(
                 spider=spider.name, site=key, portal_code=getattr(site, "code", None), started_at=self.started_at,
                 finished_at=_now(), pages=pages, report_links=report_links, blocked=blocked,
-                errors=stats.get_value(f"{prefix}/errors", 0), outcome=outcome, platform=platform))
+                errors=stats.get_value(f"{prefix}/errors", 0), outcome=outcome, platform=platform,
+                home_url=getattr(spider, "home_urls", {}).get(key)))
         archive = archive_for(self.crawler)
         with archive.write_session() as session, session.begin():
             session.add_all(rows)

@@ -12,11 +12,13 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from cssselect import GenericTranslator, SelectorError
+
 from domain.regions import RegionRegistry, default_registry
 
 DEFAULT_PORTALS_FILE = Path(__file__).parent / "data" / "portals.toml"
 
-_PORTAL_KEYS = {"code", "url", "name", "hosts", "site_id", "start_urls", "confirmed", "platform"}
+_PORTAL_KEYS = {"code", "url", "name", "hosts", "site_id", "start_urls", "confirmed", "platform", "source"}
 # CMS platforms a registry entry may name (domain.pages.platforms); detection finds them otherwise.
 PLATFORM_NAMES = ("hanweb", "gkmlpt", "trs")
 # Where a named platform's listings start, when the entry gives no start_urls.
@@ -29,10 +31,17 @@ class RegistryError(ValueError):
     """The portal registry file is malformed."""
 
 
+# Suffixes under which anyone (or every government) registers names: never one portal's domain.
+PUBLIC_SUFFIXES = {"cn", "com", "net", "org", "gov", "edu", "gov.cn", "com.cn", "net.cn", "org.cn", "edu.cn", "ac.cn",
+                   "mil.cn", "xn--fiqs8s", "中国", "政务", "公益"}
+
+
 def host_domain(host: str) -> str:
-    """The domain a host stands for: www.tl.gov.cn → tl.gov.cn."""
+    """The domain a host stands for: www.tl.gov.cn → tl.gov.cn; www.gov.cn stands for itself only,
+    since gov.cn is every government's suffix."""
     host = host.lower().rstrip(".")
-    return host[4:] if host.startswith("www.") else host
+    domain = host[4:] if host.startswith("www.") else host
+    return host if domain in PUBLIC_SUFFIXES else domain
 
 
 def host_matches(host: str, hosts: tuple[str, ...]) -> bool:
@@ -45,6 +54,16 @@ def host_matches(host: str, hosts: tuple[str, ...]) -> bool:
     return False
 
 
+def normalized_url(url: str) -> str:
+    """A URL as the registry compares them: lower-case scheme and host, no default port, no trailing
+    slash, no fragment (http://WWW.TL.gov.cn:80/ and http://www.tl.gov.cn are one portal)."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").rstrip(".")
+    port = parts.port
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    return f"{parts.scheme.lower()}://{netloc}{parts.path.rstrip('/')}" + (f"?{parts.query}" if parts.query else "")
+
+
 @dataclass(frozen=True)
 class Portal:
     code: str
@@ -55,6 +74,7 @@ class Portal:
     start_urls: tuple[str, ...] = ()
     confirmed: bool = False
     platform: str | None = None  # hanweb | gkmlpt | trs, when the registry names it
+    source: str | None = None  # where the entry comes from (the build's reference list, a hand correction)
 
     def owns(self, url: str) -> bool:
         return host_matches(urlsplit(url).hostname or "", self.hosts)
@@ -123,11 +143,18 @@ def load_registry(path: str | Path | None = None, regions: RegionRegistry | None
     portals = tuple(_portal(path, i, entry, regions) for i, entry in enumerate(_tables(path, data, "portal"), 1))
     mirrors = tuple(_mirror(path, i, entry) for i, entry in enumerate(_tables(path, data, "mirror"), 1))
     seen: dict[str, int] = {}
+    owner: dict[str, int] = {}
     for i, portal in enumerate(portals, 1):
-        if portal.url in seen:
+        key = normalized_url(portal.url)
+        if key in seen:
             raise RegistryError(f"{path}: [[portal]] #{i} (code {portal.code}): url {portal.url} "
-                                f"is already the url of [[portal]] #{seen[portal.url]}")
-        seen[portal.url] = i
+                                f"is already the url of [[portal]] #{seen[key]}")
+        seen[key] = i
+        for host in portal.hosts:
+            if host in owner:
+                raise RegistryError(f"{path}: [[portal]] #{i} (code {portal.code}): host {host} is already a host "
+                                    f"of [[portal]] #{owner[host]}; a host belongs to one portal")
+            owner[host] = i
     return PortalRegistry(path, portals, mirrors)
 
 
@@ -150,6 +177,14 @@ def _check_url(path, kind, index, entry, key, value) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         _fail(path, kind, index, entry, f"{key} {value!r} is not an http(s) URL with a host")
+    try:
+        port = parts.port
+    except ValueError:  # out of range (99999) or not a number
+        port = 0
+    if port == 0:
+        _fail(path, kind, index, entry, f"{key} {value!r} has an invalid port")
+    if parts.hostname.rstrip(".") in PUBLIC_SUFFIXES:
+        _fail(path, kind, index, entry, f"{key} {value!r} is a bare public suffix, not a site")
     return value
 
 
@@ -163,8 +198,11 @@ def _string_list(path, kind, index, entry, key) -> tuple[str, ...]:
 def _hosts(path, kind, index, entry) -> tuple[str, ...]:
     hosts = _string_list(path, kind, index, entry, "hosts")
     for host in hosts:
-        if not re.fullmatch(r"[a-z0-9.-]+(:\d+)?", host.lower()):
+        if not re.fullmatch(r"[a-z0-9.-]+", host.lower()):
             _fail(path, kind, index, entry, f"hosts: {host!r} is not a host name")
+        if host.lower().rstrip(".") in PUBLIC_SUFFIXES:
+            _fail(path, kind, index, entry, f"hosts: {host!r} is a bare public suffix: every site under it "
+                                            "would belong to this entry")
     own = urlsplit(entry["url"]).hostname
     return tuple(dict.fromkeys([own, *(h.lower() for h in hosts)]))
 
@@ -203,8 +241,11 @@ def _portal(path: Path, index: int, entry: dict, regions: RegionRegistry) -> Por
         _fail(path, kind, index, entry, f"platform must be one of {', '.join(PLATFORM_NAMES)}, got {platform!r}")
     if platform in PLATFORM_START_PATHS and not start_urls:
         start_urls = (urljoin(url, PLATFORM_START_PATHS[platform]),)
+    source = entry.get("source")
+    if source is not None and not isinstance(source, str):
+        _fail(path, kind, index, entry, f"source must be a string, got {source!r}")
     return Portal(code=code, url=url, hosts=_hosts(path, kind, index, entry), name=region.name,
-                  site_id=site_id, start_urls=start_urls, confirmed=confirmed, platform=platform)
+                  site_id=site_id, start_urls=start_urls, confirmed=confirmed, platform=platform, source=source)
 
 
 def _mirror(path: Path, index: int, entry: dict) -> Mirror:
@@ -225,5 +266,12 @@ def _mirror(path: Path, index: int, entry: dict) -> Mirror:
     if not isinstance(selectors, dict) or set(selectors) - _SELECTOR_KEYS or \
             not all(isinstance(v, str) for v in selectors.values()):
         _fail(path, kind, index, entry, f"selectors must be a table of CSS strings with keys {sorted(_SELECTOR_KEYS)}")
+    for key, css in selectors.items():
+        if key == "body" and css == "density":
+            continue
+        try:
+            GenericTranslator().css_to_xpath(css)
+        except SelectorError as exc:
+            _fail(path, kind, index, entry, f"selectors.{key} {css!r} is not valid CSS: {exc}")
     return Mirror(name=entry["name"], url=url, hosts=_hosts(path, kind, index, entry),
                   start_urls=start_urls, selectors=dict(selectors))

@@ -199,3 +199,4 @@ class PortalCrawl(Base):
     errors: Mapped[int] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(16))  # ok | blocked | empty
     platform: Mapped[str | None] = mapped_column(String(32))  # the CMS platform detected (domain.pages.platforms)
+    home_url: Mapped[str | None] = mapped_column(Text)  # the home page's final URL, after redirects

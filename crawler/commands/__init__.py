@@ -2,6 +2,8 @@
 Each is a thin shell around one library function; these helpers are what they share."""
 from __future__ import annotations
 
+import unicodedata
+
 from scrapy.exceptions import UsageError
 
 from domain.regions import RegionError
@@ -22,3 +24,9 @@ def region_codes(archive, region: str | None) -> set[str] | None:
         return {r.code for r in archive.regions.resolve(region)}
     except RegionError as exc:
         raise UsageError(str(exc), print_help=False) from None
+
+
+def pad(text: str, width: int) -> str:
+    """Left-justify by display width: a CJK character takes two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - shown)

@@ -3,19 +3,13 @@ per region and year, for archivists and scheduled jobs."""
 import csv
 import json
 import sys
-import unicodedata
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.commands import open_archive, region_codes
+from crawler.commands import open_archive, pad, region_codes
 from domain.provenance import SITE_KINDS
 from storage.audit import CONDITIONS, as_dicts, audit, failing
-
-
-def _pad(text: str, width: int) -> str:
-    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(0, width - shown)
 
 
 class Command(ScrapyCommand):
@@ -58,11 +52,11 @@ class Command(ScrapyCommand):
                                  *(r.captures.get(k, 0) for k in SITE_KINDS), r.last_verification, r.platform,
                                  r.note])
         else:
-            print(f"{_pad('region', 10)} {'code':<7} {'year':<5} {'status':<12} {'doc':>4}  "
+            print(f"{pad('region', 10)} {'code':<7} {'year':<5} {'status':<12} {'doc':>4}  "
                   f"{'off':>3} {'gov':>3} {'mir':>3} {'oth':>3}  {'verified':<14} {'platform':<8} official URL / note")
             for r in rows:
                 counts = " ".join(f"{r.captures.get(k, 0):>3}" for k in SITE_KINDS)
-                print(f"{_pad(r.region_name or '-', 10)} {r.region_code or '-':<7} {r.year or '-'!s:<5} "
+                print(f"{pad(r.region_name or '-', 10)} {r.region_code or '-':<7} {r.year or '-'!s:<5} "
                       f"{r.status:<12} {r.document_id or '-'!s:>4}  {counts}  {r.last_verification or '-':<14} "
                       f"{r.platform or '-':<8} {r.official_url or r.note or ''}")
         hits = failing(rows, conditions)

@@ -58,6 +58,7 @@ class ReportSiteSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.sites: list = []
         self.nav_pages: Counter[str] = Counter()
+        self.home_urls: dict[str, str] = {}  # site key → its home page's final URL (the registry learns it)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -95,7 +96,9 @@ class ReportSiteSpider(scrapy.Spider):
                 for url in site.start_urls:
                     yield self.navigate(url, site, hops=self.depth, listing=True)
             else:
-                yield self.navigate(site.url, site, hops=0)
+                request = self.navigate(site.url, site, hops=0)
+                request.meta["home"] = True
+                yield request
 
     def navigate(self, url: str, site, hops: int, listing: bool = False, listing_page: int = 0,
                  priority: int = 0, data: DataRequest | None = None) -> scrapy.Request | None:
@@ -135,6 +138,8 @@ class ReportSiteSpider(scrapy.Spider):
 
     def parse_navigation(self, response):
         site = self.site_of(response)
+        if response.meta.get("home"):
+            self.home_urls[self.site_key(site)] = response.url
         if response.meta.get("challenge"):
             # A blocked home or listing page is kept as evidence that the site refused us.
             yield fetch_of(response, **self.capture_fields(site))

@@ -14,14 +14,15 @@ def select_portals(settings, region: str | None) -> tuple[list, list[Portal]]:
         raise ValueError("the portals spider needs a region: scrapy crawl portals -a region=铜陵 "
                          "(a code, a full or short name, or an area such as 华东)")
     regions = default_registry()
-    selected = []
+    chosen: dict[str, object] = {}
     for one in (part.strip() for part in region.replace("，", ",").split(",")):
         if not one:
             continue
         try:
-            selected += [r for r in regions.resolve(one) if r not in selected]
+            chosen.update((r.code, r) for r in regions.resolve(one))
         except RegionError as exc:
             raise ValueError(f"region {one!r}: {exc}") from None
+    selected = list(chosen.values())
     registry = load_registry(settings.get("PORTALS_FILE") or None, regions)
     portals = registry.for_codes({r.code for r in selected})
     if not portals:
@@ -57,7 +58,22 @@ class PortalsSpider(ReportSiteSpider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.selected_regions, spider.sites = select_portals(crawler.settings, spider.region)
+        with_portal = {portal.code for portal in spider.sites}
+        skipped = [r for r in spider.selected_regions if r.code not in with_portal]
+        if skipped:
+            # Said, not silently skipped: the registry has nowhere to start for these.
+            spider.logger.warning("%d of the %d regions selected have no portal in the registry and are skipped "
+                                  "(%s); see them with: scrapy registry --region %s --missing",
+                                  len(skipped), len(spider.selected_regions),
+                                  ", ".join(r.name for r in skipped[:5]) + (" …" if len(skipped) > 5 else ""),
+                                  spider.region)
+        spider.regions_without_portal = len(skipped)
         return spider
+
+    async def start(self):
+        self.crawler.stats.set_value("registry/regions_without_portal", self.regions_without_portal)
+        async for request in super().start():
+            yield request
 
     def site_key(self, portal: Portal) -> str:
         return portal.code
