@@ -14,13 +14,15 @@ from farm.texts import make_report
 PER_LISTING_PAGE = 20
 
 
-def build_bench_farm(portals: int, reports: int, pdf_every: int = 0, https_every: int = 0) -> tuple[Farm, str]:
+def build_bench_farm(portals: int, reports: int, pdf_every: int = 0, https_every: int = 0,
+                     area: str | None = "华东") -> tuple[Farm, str]:
     """(farm, portal registry TOML text). With `pdf_every` N, every N-th report is published as a PDF
     linked from the listing instead of as a page; with `https_every` M, every M-th portal is served over
-    https only (its registry address, http://, redirects there)."""
+    https only (its registry address, http://, redirects there). The portals are prefecture-level ones of
+    `area`, or with `area=None` any of the registry's, in code order (for hundreds of portals)."""
     regions = default_registry()
-    chosen = [p for p in load_registry().portals if regions.get(p.code).level == "prefecture"
-              and regions.get(p.code).area == "华东"][:portals]
+    chosen = [p for p in load_registry().portals if p.code != "000000" and (area is None or (
+        regions.get(p.code).level == "prefecture" and regions.get(p.code).area == area))][:portals]
     farm, toml = Farm(), []
     for portal in chosen:
         host = portal.hosts[0]

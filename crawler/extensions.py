@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -60,3 +61,60 @@ class CrawlRecorder:
         archive = archive_for(self.crawler)
         with archive.write_session() as session, session.begin():
             session.add_all(rows)
+
+
+class CrawlProgress:
+    """Every PROGRESS_INTERVAL seconds (default 60; 0 turns it off), and once at the end, logs what an
+    operator of a long crawl wants to know: sites done / in progress / not yet answered, documents new and
+    already held, errors by kind. The final counts are kept in the stats (`progress/…`)."""
+
+    def __init__(self, crawler, interval: float):
+        self.crawler = crawler
+        self.interval = interval
+        self.task = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        interval = crawler.settings.getfloat("PROGRESS_INTERVAL", 60.0)
+        if interval <= 0:
+            raise NotConfigured
+        extension = cls(crawler, interval)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self, spider):
+        from twisted.internet import task
+
+        self.task = task.LoopingCall(self.log, spider)
+        self.task.start(self.interval, now=False)
+
+    def spider_closed(self, spider, reason):
+        if self.task is not None and self.task.running:
+            self.task.stop()
+        line, counts = self.report(spider)
+        for name, value in counts.items():
+            self.crawler.stats.set_value(f"progress/{name}", value)
+        spider.logger.info("crawl summary: %s", line)
+
+    def log(self, spider):
+        spider.logger.info("progress: %s", self.report(spider)[0])
+
+    def report(self, spider) -> tuple[str, dict[str, int]]:
+        stats = self.crawler.stats.get_stats()
+        sites = spider.progress() if hasattr(spider, "progress") else {}
+        errors: Counter[str] = Counter()
+        for name, value in stats.items():
+            if name.startswith("downloader/exception_type_count/"):
+                errors[name.rsplit(".", 1)[-1]] += value  # twisted.internet.error.TimeoutError → TimeoutError
+            elif "/navigation_http_" in name:
+                errors[f"http_{name.rsplit('_', 1)[1]}"] += value
+        counts = {**{f"sites_{key}": value for key, value in sites.items()},
+                  "documents_new": stats.get("archive/documents_new", 0),
+                  "documents_held": stats.get("archive/documents_seen", 0),
+                  "errors": sum(errors.values())}
+        kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(errors.items()))
+        line = (f"sites {sites.get('done', 0)} done, {sites.get('in_progress', 0)} in progress, "
+                f"{sites.get('left', 0)} not yet answered; documents {counts['documents_new']} new, "
+                f"{counts['documents_held']} already held; errors {counts['errors']}" + (f" ({kinds})" if kinds else ""))
+        return line, counts

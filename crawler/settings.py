@@ -17,6 +17,7 @@ PORTALS_FILE = os.environ.get("PORTALS_FILE", "")  # empty: the shipped domain/d
 # Where derivation and archive writes run: process (a worker process: the second core), thread, inline.
 ARCHIVE_WRITER = "process"
 ARCHIVE_BATCH_SIZE = 32  # items written in one transaction at most, when they queue up behind the writer
+ARCHIVE_WRITERS = 2  # worker processes (process mode): each derives on its own, writes take turns
 
 # --- WARC files: every response, byte-exact (storage/warc.py) ---
 WARC_ENABLED = True  # off only for benchmarks: with it off, captures keep no bytes
@@ -32,6 +33,11 @@ LISTING_MAX_PAGES = 60  # pages of one listing followed through its pager
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 ATTACHMENT_MAX_SIZE = 64 * 1024 * 1024
 
+# --- broad crawls: many portals at once, each still polite (crawler/spiders/portals.py) ---
+BROAD_CRAWL = "auto"  # auto: when a crawl selects BROAD_CRAWL_PORTALS portals or more; or true / false
+BROAD_CRAWL_PORTALS = 16
+BROAD_CRAWL_MAX_CONCURRENCY = 512  # global requests in flight at most, whatever the number of portals
+
 # --- politeness: government servers are public infrastructure, not ours ---
 PROJECT_URL = "https://github.com/govreports/govreports"
 USER_AGENT = f"govreports/{__version__} (+{PROJECT_URL}; archive of government work reports)"
@@ -39,6 +45,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0  # never less than DOWNLOAD_DELAY between two requests to one host (no ±50% jitter)
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -65,7 +72,9 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlRecorder": 500,
+    "crawler.extensions.CrawlProgress": 510,
 }
+PROGRESS_INTERVAL = 60.0  # seconds between progress lines of a crawl (0: off)
 # The bytes are in WARC files before an item exists (WarcWriterMiddleware); the one pipeline derives
 # each fetch (extract → normalize → provenance, domain.derive) and writes it (storage.ingest).
 ITEM_PIPELINES = {

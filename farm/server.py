@@ -10,6 +10,7 @@ import ipaddress
 import ssl
 import tempfile
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
@@ -59,6 +60,9 @@ class FarmHandler(BaseHTTPRequestHandler):
         self._answer(send_body=True, form=form)
 
     def _answer(self, send_body: bool, form: dict | None = None) -> None:
+        started = time.monotonic()
+        if self.server.latency:
+            time.sleep(self.server.latency)  # a distant server: every answer comes late
         parts = urlsplit(self.path)
         if self.path.startswith(("http://", "https://")):
             host = parts.netloc
@@ -91,6 +95,7 @@ class FarmHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if send_body:
             self.wfile.write(body)
+        self.server.timeline.append((host, started, time.monotonic()))
 
     def log_message(self, *args) -> None:  # the request log is self.server.requests
         pass
@@ -98,10 +103,13 @@ class FarmHandler(BaseHTTPRequestHandler):
 
 class FarmServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 1024  # hundreds of portals at once
 
-    def __init__(self, farm: Farm | None = None, port: int = 0, host: str = "127.0.0.1"):
+    def __init__(self, farm: Farm | None = None, port: int = 0, host: str = "127.0.0.1", latency: float = 0.0):
         self.farm = farm or build_farm()
         self.requests: list[tuple[str, str, str]] = []
+        self.latency = latency  # seconds each answer waits, as a distant server's would
+        self.timeline: list[tuple[str, float, float]] = []  # (host, started, finished) of every answer
         self.tls = _tls_context(sorted(self.farm.https_hosts)) if self.farm.https_hosts else None
         super().__init__((host, port), FarmHandler)
 

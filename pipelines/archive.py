@@ -2,13 +2,15 @@
 (storage.ingest) by an archive writer off the reactor thread, so fetching goes on while reports are
 extracted, deduplicated and stored.
 
-Setting ARCHIVE_WRITER chooses where the writer runs:
-- `process` (default): one worker process, so derivation and SQL use the machine's second core;
+Setting ARCHIVE_WRITER chooses where the writers run:
+- `process` (default): ARCHIVE_WRITERS worker processes (default 2), so derivation and SQL use the
+  machine's other cores; each derives on its own, and their writes take turns at the archive's write
+  lock (placement does not depend on arrival order: storage.grouping);
 - `thread`: one worker thread (the GIL shares one core with the reactor);
 - `inline`: on the reactor thread, one item at a time (debugging).
-There is one writer in every mode: writes reach the archive in the order the items arrive, and never
-contend for its write lock. While the writer is busy, arriving items wait and then go together, in one
-transaction (at most ARCHIVE_BATCH_SIZE): batches grow under load and are single items when it is light. The bytes are in the WARC files before an item gets here; a write that
+While the writers are busy, arriving items wait and then go together, in one transaction per batch (at
+most ARCHIVE_BATCH_SIZE, a backlog spread over the free writers): batches grow under load and are single
+items when it is light. The bytes are in the WARC files before an item gets here; a write that
 fails is logged with where its bytes are and counted (`archive/write_errors`), and the crawl goes on."""
 from __future__ import annotations
 
@@ -38,9 +40,11 @@ class ArchivePipeline:
         archive = archive_for(crawler)
         self.writer_args = (settings.get("ARCHIVE_DB"), archive.warc_dir, settings.get("PORTALS_FILE"), False)
         self.batch_size = settings.getint("ARCHIVE_BATCH_SIZE", 32)
+        # Worker processes: each derives on its own; their writes take turns at the archive's write lock.
+        self.writers = max(1, settings.getint("ARCHIVE_WRITERS", 1)) if self.mode == "process" else 1
         self.executor: Executor | None = None
         self.waiting: list = []  # (fetch, future of its result) not yet handed to the writer
-        self.writing = False
+        self.writing = 0  # batches handed to the writers and not back yet
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -49,7 +53,7 @@ class ArchivePipeline:
     def open_spider(self, spider=None) -> None:
         if self.mode == "process":
             # spawn, not fork: a forked reactor process would carry its sockets and threads along.
-            self.executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+            self.executor = ProcessPoolExecutor(self.writers, mp_context=multiprocessing.get_context("spawn"),
                                                 initializer=worker.open_writer, initargs=self.writer_args)
         elif self.mode == "thread":
             self.executor = ThreadPoolExecutor(1, thread_name_prefix="archive-writer",
@@ -57,8 +61,9 @@ class ArchivePipeline:
         else:
             worker.open_writer(*self.writer_args)
             return
-        # Start the worker now, while the spider discovers columns, not when the first report arrives.
-        self.executor.submit(worker.ready)
+        # Start the workers now, while the spider discovers columns, not when the first report arrives.
+        for _ in range(self.writers):
+            self.executor.submit(worker.ready)
 
     def close_spider(self, spider=None) -> None:
         if self.executor is None:
@@ -75,24 +80,26 @@ class ArchivePipeline:
         else:
             written = asyncio.get_running_loop().create_future()
             self.waiting.append((item, written))
-            if not self.writing:
+            if self.writing < self.writers:
                 self._write_next()
             results = [await written]
         self._count(item, results[0])
         return item
 
     def _write_next(self) -> None:
-        """Hand the items waiting to the writer, as one batch; when it is done, the next batch."""
-        batch, self.waiting = self.waiting[:self.batch_size], self.waiting[self.batch_size:]
-        self.writing = True
+        """Hand the items waiting to a free writer, as one batch; when it is done, the next batch."""
+        share = -(-len(self.waiting) // (self.writers - self.writing))  # spread a backlog over free writers
+        size = max(1, min(self.batch_size, share))
+        batch, self.waiting = self.waiting[:size], self.waiting[size:]
+        self.writing += 1
         done = asyncio.wrap_future(self.executor.submit(worker.write, [fetch for fetch, _ in batch]))
 
         def deliver(future) -> None:
-            self.writing = False
+            self.writing -= 1
             failure = future.exception()
             for index, (_fetch, written) in enumerate(batch):
                 written.set_result(str(failure) if failure else future.result()[index])
-            if self.waiting:
+            while self.waiting and self.writing < self.writers:
                 self._write_next()
 
         done.add_done_callback(deliver)

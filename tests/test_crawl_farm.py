@@ -188,3 +188,29 @@ def test_every_archive_writer_archives_the_same_documents(farm, farm_crawl, tmp_
     assert run.returncode == 0, run.stderr[-3000:]
     default = [(d["region_code"], d["year"], d["text_sha256"]) for d in export(farm_crawl[0]) if d["region_code"] == "340700"]
     assert [(d["region_code"], d["year"], d["text_sha256"]) for d in export(archive)] == default
+
+
+def test_a_crawl_of_many_portals_switches_to_broad_mode_and_reports_progress(farm, tmp_path):
+    archive = tmp_path / "archive.sqlite"
+    run = scrapy("crawl", "portals", "-a", "region=华东,广东", *FAST, "-s", "BROAD_CRAWL_PORTALS=5",
+                 "-s", "PROGRESS_INTERVAL=0.5", proxy=farm.proxy_url, archive=archive,
+                 portals=ROOT / "farm" / "portals.toml")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "broad crawl of 10 portals" in run.stderr
+    assert "crawl summary: sites 10 done, 0 in progress, 0 not yet answered" in run.stderr
+    assert "'progress/sites_done': 10" in run.stderr
+
+
+def test_politeness_settings_stay_per_host_in_broad_mode():
+    from scrapy.settings import Settings
+
+    from crawler import settings as project
+    from crawler.spiders.portals import broad_crawl_settings, broad_crawl_wanted
+    settings = Settings()
+    settings.setmodule(project, priority="project")
+    assert broad_crawl_wanted(settings, 16) and not broad_crawl_wanted(settings, 15)
+    changed = broad_crawl_settings(settings, 3216)
+    assert changed["CONCURRENT_REQUESTS"] == 512  # the cap, not 2 x 3216
+    assert changed["SCHEDULER_PRIORITY_QUEUE"] == "scrapy.pqueues.DownloaderAwarePriorityQueue"
+    assert not {"CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED", "ROBOTSTXT_OBEY"} & set(changed)
+    assert settings.getfloat("DOWNLOAD_DELAY_JITTER") == 0

@@ -7,6 +7,7 @@ from collections import Counter
 from urllib.parse import urlencode, urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -59,6 +60,9 @@ class ReportSiteSpider(scrapy.Spider):
         self.sites: list = []
         self.nav_pages: Counter[str] = Counter()
         self.home_urls: dict[str, str] = {}  # site key → its home page's final URL (the registry learns it)
+        # Requests of each site still to be answered, and the sites answered at least once: progress.
+        self.pending: Counter[str] = Counter()
+        self.answered: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -69,7 +73,32 @@ class ReportSiteSpider(scrapy.Spider):
         spider.max_nav_pages = settings.getint("DISCOVERY_MAX_PAGES", 200)
         spider.max_listing_pages = settings.getint("LISTING_MAX_PAGES", 60)
         spider.attachment_max_size = settings.getint("ATTACHMENT_MAX_SIZE", 64 * 1024 * 1024)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
+
+    # --- progress: which sites are done, in progress, not started (crawler.extensions.CrawlProgress) ---
+    def _sent(self, request: scrapy.Request | None) -> scrapy.Request | None:
+        if request is not None:
+            self.pending[request.meta["site_key"]] += 1
+        return request
+
+    def _answered(self, request) -> None:
+        key = request.meta.get("site_key")
+        if key is not None:
+            self.pending[key] -= 1
+            self.answered.add(key)
+
+    def request_dropped(self, request, spider=None) -> None:
+        """A request the scheduler refused (a URL already seen) will never be answered."""
+        if request.meta.get("site_key") is not None and request.callback in (self.parse_navigation, self.parse_report):
+            self.pending[request.meta["site_key"]] -= 1
+
+    def progress(self) -> dict[str, int]:
+        """Sites done (answered, nothing pending), in progress, and not yet answered."""
+        keys = [self.site_key(site) for site in self.sites]
+        done = sum(1 for key in keys if key in self.answered and self.pending[key] <= 0)
+        started = sum(1 for key in keys if key in self.answered)
+        return {"done": done, "in_progress": started - done, "left": len(keys) - started}
 
     # --- what subclasses say ---
     def site_key(self, site) -> str:
@@ -115,9 +144,10 @@ class ReportSiteSpider(scrapy.Spider):
         if data is not None and data.method == "POST":
             # A data proxy that refuses POST may answer the same parameters asked by GET.
             meta["get_instead"] = data.url + ("&" if "?" in data.url else "?") + urlencode(data.form)
-            return scrapy.FormRequest(data.url, formdata=dict(data.form), callback=self.parse_navigation,
-                                      errback=self.failed, priority=priority, meta=meta)
-        return scrapy.Request(url, callback=self.parse_navigation, errback=self.failed, priority=priority, meta=meta)
+            return self._sent(scrapy.FormRequest(data.url, formdata=dict(data.form), callback=self.parse_navigation,
+                                                 errback=self.failed, priority=priority, meta=meta))
+        return self._sent(scrapy.Request(url, callback=self.parse_navigation, errback=self.failed, priority=priority,
+                                         meta=meta))
 
     def report_request(self, link: Link, response) -> scrapy.Request:
         """A request for a page or file whose link names a report; files may be larger than pages."""
@@ -125,7 +155,8 @@ class ReportSiteSpider(scrapy.Spider):
                 "stats_key": response.meta["stats_key"], "handle_httpstatus_list": REPORT_ERROR_STATUSES}
         if is_document_url(link.url):
             meta["download_maxsize"] = self.attachment_max_size
-        return scrapy.Request(link.url, callback=self.parse_report, errback=self.failed, priority=10, meta=meta)
+        return self._sent(scrapy.Request(link.url, callback=self.parse_report, errback=self.failed, priority=10,
+                                         meta=meta))
 
     def site_of(self, response):
         key = response.meta["site_key"]
@@ -137,6 +168,7 @@ class ReportSiteSpider(scrapy.Spider):
     stats_prefix = "site"
 
     def parse_navigation(self, response):
+        self._answered(response.request)
         site = self.site_of(response)
         if response.meta.get("home"):
             self.home_urls[self.site_key(site)] = response.url
@@ -183,6 +215,7 @@ class ReportSiteSpider(scrapy.Spider):
                         yield request
 
     def parse_report(self, response):
+        self._answered(response.request)
         site = self.site_of(response)
         yield fetch_of(response, link_text=response.meta.get("link_text"), linked_from=response.meta.get("linked_from"),
                        **self.capture_fields(site))
@@ -196,6 +229,7 @@ class ReportSiteSpider(scrapy.Spider):
 
     def failed(self, failure):
         request = failure.request
+        self._answered(request)
         key = request.meta.get("site_key")
         if request.meta.get("get_instead") and failure.check(HttpError):
             site = next((site for site in self.sites if self.site_key(site) == key), None)

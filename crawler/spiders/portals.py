@@ -30,6 +30,27 @@ def select_portals(settings, region: str | None) -> tuple[list, list[Portal]]:
     return selected, portals
 
 
+def broad_crawl_wanted(settings, portals: int) -> bool:
+    value = str(settings.get("BROAD_CRAWL", "auto")).lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return portals >= settings.getint("BROAD_CRAWL_PORTALS", 16)
+
+
+def broad_crawl_settings(settings, portals: int) -> dict:
+    """What changes when many portals are crawled at once (Scrapy's "Broad Crawls" guide): global
+    concurrency high enough that each portal's own politeness (CONCURRENT_REQUESTS_PER_DOMAIN,
+    DOWNLOAD_DELAY, AutoThrottle: all unchanged) bounds the crawl, a scheduler queue that hands out
+    requests of idle hosts first, and a DNS thread pool that does not serialize the crawl."""
+    per_host = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2)
+    wanted = min(settings.getint("BROAD_CRAWL_MAX_CONCURRENCY", 512), per_host * portals + 16)
+    return {"CONCURRENT_REQUESTS": max(settings.getint("CONCURRENT_REQUESTS", 16), wanted),
+            "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
+            "REACTOR_THREADPOOL_MAXSIZE": max(settings.getint("REACTOR_THREADPOOL_MAXSIZE", 10), 32)}
+
+
 class PortalsSpider(ReportSiteSpider):
     """Crawl the official portals of a region for government work reports.
 
@@ -68,6 +89,12 @@ class PortalsSpider(ReportSiteSpider):
                                   ", ".join(r.name for r in skipped[:5]) + (" …" if len(skipped) > 5 else ""),
                                   spider.region)
         spider.regions_without_portal = len(skipped)
+        if broad_crawl_wanted(crawler.settings, len(spider.sites)):
+            for name, value in broad_crawl_settings(crawler.settings, len(spider.sites)).items():
+                crawler.settings.set(name, value, priority="spider")  # the command line still wins
+            spider.logger.info("broad crawl of %d portals: %d requests at once at most, %d per host",
+                               len(spider.sites), crawler.settings.getint("CONCURRENT_REQUESTS"),
+                               crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
         return spider
 
     async def start(self):
