@@ -36,6 +36,7 @@ bench: venv
 	$(BIN)/python bench/warc_overhead.py
 	$(BIN)/python bench/document_captures.py
 	$(BIN)/python bench/attachment_extraction.py
+	$(BIN)/python bench/broad_crawl.py --sizes 1 50 200
 	$(BIN)/python bench/dedup_scaling.py
 
 # Evaluation on the real report texts in ../shared/corpora (skipped when absent).
