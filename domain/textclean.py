@@ -12,7 +12,8 @@ import unicodedata
 
 from domain.chrome import DISCLAIMER, PHOTO_CAPTION, TRAILER, is_chrome_line
 
-_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Zero-width characters hide in copied text; control characters (NUL and the like) are never text.
+_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[\s\u3000\xa0]+")
 _SPACED_OUT = re.compile(r"^(?:[\u3400-\u9fff][ ]){2,}[\u3400-\u9fff]$")  # 政 府 工 作 报 告
 

@@ -23,8 +23,13 @@ class ImportReport:
     counts: Counter = field(default_factory=Counter)  # the crawl's stats keys (extract/ok, archive/…)
 
 
-def parse_line(raw: str) -> Fetch:
+def parse_line(raw: str | bytes) -> Fetch:
     """The fetch one JSON line stands for; ValueError saying what is wrong."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}") from None
     try:
         record = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -34,6 +39,13 @@ def parse_line(raw: str) -> Fetch:
     for key in ("url", "title", "text"):
         if not isinstance(record.get(key), str) or not record[key].strip():
             raise ValueError(f"missing or empty '{key}'")
+    for key, value in record.items():
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                surrogate = next(c for c in value if 0xD800 <= ord(c) <= 0xDFFF)
+                raise ValueError(f"'{key}' holds a lone surrogate (\\u{ord(surrogate):04x}), not text") from None
     url = record["url"].strip()
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
         raise ValueError(f"url {url!r} is not an http(s) URL")

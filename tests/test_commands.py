@@ -56,3 +56,36 @@ def test_every_command_help_reads_cleanly():
         assert run.returncode == 0, run.stderr
         options = run.stdout.split("Global Options")[0]
         assert "=====" not in options.split("Options\n=======")[1], (command, options)
+
+
+def test_unknown_options_and_arguments_are_errors_not_ignored(tmp_path):
+    archive = tmp_path / "a.sqlite"
+    scrapy("registry", archive=archive)  # a read command: makes no archive
+    assert not archive.exists()
+    for command in (["export", "--regoin", "铜陵"], ["audit", "-o", "x.csv"], ["verify", "--olderthan", "30"],
+                    ["export", "extra"], ["show"]):
+        run = scrapy(*command, archive=archive)
+        assert run.returncode == 2, (command, run.stdout, run.stderr)
+
+
+def test_read_commands_on_a_missing_archive_say_so(tmp_path):
+    archive = tmp_path / "nowhere.sqlite"
+    for command in (["export"], ["audit"], ["show", "1"]):
+        run = scrapy(*command, archive=archive)
+        assert run.returncode == 2 and "no archive at" in run.stderr, command
+    assert not archive.exists()
+
+
+def test_a_reader_that_stops_reading_ends_the_export_quietly(farm_crawl):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    env = {**os.environ, "ARCHIVE_DB": f"sqlite:///{farm_crawl[0]}"}
+    export = subprocess.Popen([sys.executable, "-m", "scrapy", "export"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    export.stdout.readline()
+    export.stdout.close()  # like `| head -1`
+    _out, err = export.communicate(timeout=120)
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err

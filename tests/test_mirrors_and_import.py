@@ -96,7 +96,7 @@ def test_import_reports_bad_lines_by_number_and_imports_the_rest(farm, portals_t
     archive = tmp_path / "a.sqlite"
     crawl("portals", farm, archive, "-a", "region=铜陵")
     run = scrapy("import", str(corpus), archive=archive, portals=FARM_PORTALS)
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 1, run.stderr  # lines were rejected: a scheduled job must see it
     assert f"{corpus}:2: skipped: missing or empty 'text'" in run.stderr
     assert f"{corpus}:3: skipped: not JSON" in run.stderr
     assert f"{corpus}:4: skipped: url 'ftp://example.org/x' is not an http(s) URL" in run.stderr
@@ -118,3 +118,22 @@ def test_imported_texts_alone_are_unverified(tmp_path):
     assert run.returncode == 0, run.stderr
     [document] = export(tmp_path / "a.sqlite")
     assert document["status"] == "unverified" and document["official_url"] is None
+
+
+def test_an_import_survives_any_bytes_and_code_points(tmp_path):
+    good = json.dumps({"url": "http://example.org/a", "title": "2024年铜陵市政府工作报告",
+                       "text": "各位代表：\u0000现在，我代表市人民政府，向大会报告工作。" * 20}, ensure_ascii=False)
+    corpus = tmp_path / "bad.jsonl"
+    corpus.write_bytes(b"\n".join([
+        good.encode(),
+        b'{"url": "http://example.org/b", "title": "\xff\xfe", "text": "x"}',  # not UTF-8
+        b'{"url": "http://example.org/c", "title": "\\ud800", "text": "\\ud800"}',  # a lone surrogate
+        good.replace("/a", "/d").encode()]))
+    archive = tmp_path / "a.sqlite"
+    run = scrapy("import", str(corpus), archive=archive)
+    assert run.returncode == 1
+    assert f"{corpus}:2: skipped: not UTF-8" in run.stderr
+    assert f"{corpus}:3: skipped: 'title' holds a lone surrogate (\\ud800)" in run.stderr
+    assert "2 lines imported, 2 skipped" in run.stdout
+    [document] = export(archive)
+    assert "\x00" not in document["text"]

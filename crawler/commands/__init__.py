@@ -3,16 +3,23 @@ Each is a thin shell around one library function; these helpers are what they sh
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
 from domain.regions import RegionError
 
 
-def open_archive(settings):
-    """The archive named by ARCHIVE_DB (migrated on open), with its WARC directory (WARC_DIR)."""
-    from storage.db import Archive
+def open_archive(settings, must_exist: bool = False):
+    """The archive named by ARCHIVE_DB (migrated on open), with its WARC directory (WARC_DIR). A read
+    command (`must_exist`) refuses to create an SQLite archive that is not there: a wrong path is said,
+    not answered with an empty result."""
+    from storage.db import Archive, database_url
 
+    url = database_url(settings.get("ARCHIVE_DB"))
+    if must_exist and url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        raise UsageError(f"no archive at {url.removeprefix('sqlite:///')} (set ARCHIVE_DB to the archive to read)",
+                         print_help=False)
     return Archive.open(settings.get("ARCHIVE_DB"), warc_dir=settings.get("WARC_DIR"))
 
 

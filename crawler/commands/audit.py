@@ -4,16 +4,16 @@ import csv
 import json
 import sys
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.cli import ProjectCommand
 from crawler.commands import open_archive, pad, region_codes
 from domain.provenance import SITE_KINDS
 from storage.audit import CONDITIONS, as_dicts, audit, failing
 
 
-class Command(ScrapyCommand):
-    requires_project = True
+class Command(ProjectCommand):
+    positional = (0, 0)
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self):
@@ -29,13 +29,13 @@ class Command(ScrapyCommand):
         parser.add_argument("--fail-on", default="", metavar="CONDITIONS",
                             help=f"exit 1 when any of these is present: {', '.join(CONDITIONS)}")
 
-    def run(self, args, opts):
+    def main(self, args, opts):
         conditions = {c.strip() for c in opts.fail_on.split(",") if c.strip()}
         unknown = conditions - set(CONDITIONS)
         if unknown:
             raise UsageError(f"unknown --fail-on conditions {sorted(unknown)}; known: {', '.join(CONDITIONS)}",
                              print_help=False)
-        archive = open_archive(self.settings)
+        archive = open_archive(self.settings, must_exist=True)
         codes = region_codes(archive, opts.region)
         with archive.session() as session:
             rows = audit(session, archive.regions, codes)

@@ -1,14 +1,13 @@
 """`scrapy export`: the archive's documents as JSON Lines, one document per line."""
 import sys
 
-from scrapy.commands import ScrapyCommand
-
+from crawler.cli import ProjectCommand
 from crawler.commands import open_archive, region_codes
 from storage.export import iter_documents, write_jsonl
 
 
-class Command(ScrapyCommand):
-    requires_project = True
+class Command(ProjectCommand):
+    positional = (0, 0)
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self):
@@ -23,8 +22,8 @@ class Command(ScrapyCommand):
         parser.add_argument("--region", help="only this region and the regions under it")
         parser.add_argument("--year", type=int, help="only reports planning this year")
 
-    def run(self, args, opts):
-        archive = open_archive(self.settings)
+    def main(self, args, opts):
+        archive = open_archive(self.settings, must_exist=True)
         codes = region_codes(archive, opts.region)
         stream = open(opts.output, "w", encoding="utf-8") if opts.output else sys.stdout
         try:

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import scrapy
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.cli import ProjectCommand
 from crawler.spiders.base import fetch_of
 from domain.derive import page_of
 from domain.fetch import Fetch, utc_now
@@ -35,8 +35,8 @@ class _FetchOne(scrapy.Spider):
         self.sink.append(fetch_of(response))
 
 
-class Command(ScrapyCommand):
-    requires_project = True
+class Command(ProjectCommand):
+    positional = (1, 1)
 
     def syntax(self):
         return "FILE_OR_URL [--url URL] [--body-selector CSS] [--save DIR]"
@@ -63,7 +63,7 @@ class Command(ScrapyCommand):
         self.settings.set("WARC_ENABLED", False, priority="cmdline")
         self.settings.set("CRAWL_RECORDS_ENABLED", False, priority="cmdline")
 
-    def run(self, args, opts):
+    def main(self, args, opts):
         if len(args) != 1:
             raise UsageError("give one saved file or one http(s) URL")
         try:

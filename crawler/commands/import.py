@@ -1,17 +1,17 @@
 """`scrapy import FILE`: put an existing corpus (JSON Lines) through the archive's pipelines."""
 import sys
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.cli import ProjectCommand
 from crawler.commands import open_archive
 from crawler.warcwriter import warc_files_for
 from domain.portals import RegistryError, load_registry
 from storage.importer import import_lines
 
 
-class Command(ScrapyCommand):
-    requires_project = True
+class Command(ProjectCommand):
+    positional = (1, 1)
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self):
@@ -20,7 +20,7 @@ class Command(ScrapyCommand):
     def short_desc(self):
         return "Import report texts from a JSON Lines file (url, title, text; optional fetched_at, html, source)"
 
-    def run(self, args, opts):
+    def main(self, args, opts):
         if len(args) != 1:
             raise UsageError("give one JSON Lines file ('-' for standard input)")
         archive = open_archive(self.settings)
@@ -29,7 +29,8 @@ class Command(ScrapyCommand):
         except RegistryError as exc:
             raise UsageError(str(exc), print_help=False) from None
         try:
-            stream = sys.stdin if args[0] == "-" else open(args[0], encoding="utf-8-sig")
+            # Bytes, decoded line by line (storage.importer): one line that is not UTF-8 costs that line only.
+            stream = sys.stdin.buffer if args[0] == "-" else open(args[0], "rb")
         except OSError as exc:
             raise UsageError(f"{args[0]}: {exc.strerror}", print_help=False) from None
         warcs = warc_files_for(self.settings, prefix="govreports-import")
@@ -46,3 +47,5 @@ class Command(ScrapyCommand):
               f"{counts['archive/documents_new']} new documents, {counts['archive/documents_seen']} captures of "
               "known documents; " + ", ".join(f"{key} {value}" for key, value in sorted(counts.items())
                                               if key.startswith(("extract/", "archive/captures/"))))
+        if report.bad_lines:
+            self.exitcode = 1  # something was not imported: a scheduled job must see it

@@ -5,16 +5,17 @@ import json
 import sys
 from dataclasses import fields
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.cli import ProjectCommand
 from crawler.commands import open_archive, pad, region_codes
 from domain.portals import RegistryError, load_registry
 from storage.coverage import CoverageRow, as_dicts, coverage, regions_under, summary
+from storage.db import Archive
 
 
-class Command(ScrapyCommand):
-    requires_project = True
+class Command(ProjectCommand):
+    positional = (0, 0)
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self):
@@ -29,10 +30,14 @@ class Command(ScrapyCommand):
         parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
         parser.add_argument("--missing", action="store_true", help="only the regions without a portal")
 
-    def run(self, args, opts):
+    def main(self, args, opts):
         if args:
             raise UsageError(f"unexpected arguments {args}; give the region with --region")
-        archive = open_archive(self.settings)
+        try:
+            archive = open_archive(self.settings, must_exist=True)
+        except UsageError:
+            # No archive yet: the registry alone, with no crawl to tell (and no archive file made).
+            archive = Archive.open("sqlite://")
         try:
             registry = load_registry(self.settings.get("PORTALS_FILE") or None, archive.regions)
         except RegistryError as exc:

@@ -1,17 +1,17 @@
 """`scrapy verify [--region R] [--older-than DAYS]`: re-fetch official URLs and record what changed."""
 import sys
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from sqlalchemy import func, select
 
+from crawler.cli import ProjectCommand
 from crawler.commands import open_archive
 from crawler.spiders.verify import VerifySpider
 from storage.models import Verification
 
 
-class Command(ScrapyCommand):
-    requires_project = True
+class Command(ProjectCommand):
+    positional = (0, 0)
 
     def syntax(self):
         return "[--region REGION] [--older-than DAYS]"
@@ -29,13 +29,13 @@ class Command(ScrapyCommand):
         if not opts.loglevel:
             self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
 
-    def run(self, args, opts):
+    def main(self, args, opts):
         spider_args = {"region": opts.region, "older_than": opts.older_than}
         try:
             VerifySpider.check_arguments(self.settings, **spider_args)
         except ValueError as exc:
             raise UsageError(str(exc), print_help=False) from None
-        archive = open_archive(self.settings)
+        archive = open_archive(self.settings, must_exist=True)
         with archive.session() as session:
             before = session.scalar(select(func.max(Verification.id))) or 0
         self.crawler_process.crawl(VerifySpider, **spider_args)
