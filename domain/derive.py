@@ -19,6 +19,7 @@ from domain.pages.text import TextReport
 from domain.portals import PortalRegistry
 from domain.provenance import classify
 from domain.regions import RegionRegistry
+from domain.textclean import fingerprint_form
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ OK, BLOCKED, HTTP_ERROR, NOT_REPORT, NO_TEXT, ERROR = "ok", "blocked", "http_err
 IN_ATTACHMENT = "in_attachment"  # a page that only points to the file holding the report
 # A report page with less clean text than this that links files is a pointer to them, not the report.
 ATTACHMENT_POINTER_CHARS = 400
+# A text shorter than this (letters, digits and CJK characters) is no report nor a useful excerpt of one.
+MIN_REPORT_CHARS = 20
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,9 @@ def extract(fetch: Fetch, registry: PortalRegistry) -> tuple[Extraction, object 
             return Extraction(NOT_REPORT, f"title {page.title!r} does not name a report", fields, content_type), page
         if not page.paragraphs:
             return Extraction(NO_TEXT, "no body text found", fields, content_type), page
+        if len(fingerprint_form(page.text)) < MIN_REPORT_CHARS:
+            return Extraction(NO_TEXT, f"{len(fingerprint_form(page.text))} characters of text, fewer than the "
+                                       f"{MIN_REPORT_CHARS} a report or an excerpt of one has", fields, content_type), page
         attachments = getattr(page, "attachment_urls", []) if len(page.text) < ATTACHMENT_POINTER_CHARS else []
         if attachments:
             # 全文见附件: the page only points to the file that holds the report (fetched on its own).

@@ -119,3 +119,24 @@ def test_placing_a_capture_costs_the_same_however_many_captures_its_document_has
     for number in range(3, 40):
         statements_to_add(number)
     assert statements_to_add(40) == early
+
+
+def test_a_text_too_short_to_be_a_report_is_no_document(archive):
+    fetch = Fetch("http://example.org/x", "http://example.org/x", None, {}, b"x", dt.datetime(2026, 1, 1),
+                  source=IMPORT, supplied=SuppliedText(TITLE, "各位代表：报告工作"))
+    derivation, ingested = archive_fetch(archive, REGISTRY, fetch)
+    assert derivation.extraction.status == "no_text" and "fewer than the 20" in derivation.extraction.error
+    assert ingested.document_id is None
+
+
+def test_a_utf8_page_with_a_few_broken_bytes_stays_utf8_and_an_xml_declaration_is_no_crash():
+    from domain.pages.decode import decode_body
+    html = templates.trs_article(**SITE).encode()
+    broken = html[:2000] + b"\xff\xfe" + html[2000:]
+    assert decode_body(broken, "text/html").encoding == "utf-8"
+    derivation = derive(Fetch(URL, URL, 200, {}, broken, dt.datetime(2026, 1, 1), portal_code="340700"),
+                        REGISTRY, REGIONS)
+    assert derivation.extraction.status == "ok" and derivation.report.year == 2023
+    xml = b'<?xml version="1.0" encoding="utf-8"?>\n' + html
+    fetch = Fetch(URL, URL, 200, {}, xml, dt.datetime(2026, 1, 1), portal_code="340700")
+    assert derive(fetch, REGISTRY, REGIONS).extraction.status == "ok"

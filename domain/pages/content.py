@@ -41,12 +41,18 @@ def is_chrome_element(element) -> bool:
     return bool((_words(element.get("class")) | _words(element.get("id"))) & CHROME_WORDS)
 
 
+def _text(node) -> str:
+    """All the text under a node. (lxml's text_content() exists on HTML elements only; a page that opens
+    with an XML declaration can be parsed into plain elements.)"""
+    return "".join(node.itertext())
+
+
 def _only_links(node) -> bool:
     """A block whose text is all link text (a menu item, a related-news list) is navigation."""
-    text = re.sub(r"\s+", "", node.text_content())
+    text = re.sub(r"\s+", "", _text(node))
     if not text:
         return False
-    linked = re.sub(r"\s+", "", "".join(a.text_content() for a in node.iter("a")))
+    linked = re.sub(r"\s+", "", "".join(_text(a) for a in node.iter("a")))
     return len(linked) >= 0.9 * len(text)
 
 
@@ -99,7 +105,7 @@ def _densest_element(root):
             continue
         own = (node.text or "") + "".join((child.tail or "") for child in node)
         if node.tag.lower() in ("p", "font", "span", "td", "div", "section", "li"):
-            own += "".join(child.text_content() for child in node if isinstance(child.tag, str)
+            own += "".join(_text(child) for child in node if isinstance(child.tag, str)
                            and child.tag.lower() in ("strong", "b", "font", "span", "em"))
         chars = _text_chars(own)
         if chars < 20:
@@ -114,8 +120,8 @@ def _densest_element(root):
             scores[grandparent] = scores.get(grandparent, 0) + chars / 2
     best, best_score = None, 0.0
     for node, score in scores.items():
-        link_chars = sum(_text_chars(a.text_content()) for a in node.iter("a"))
-        total = _text_chars(node.text_content()) or 1
+        link_chars = sum(_text_chars(_text(a)) for a in node.iter("a"))
+        total = _text_chars(_text(node)) or 1
         adjusted = score * (1 - link_chars / total)
         if adjusted > best_score:
             best, best_score = node, adjusted
@@ -157,7 +163,7 @@ def find_body(selector, override: str | None = None) -> tuple[list[str], str | N
     scored = [_densest_element(body) for body in bodies if hasattr(body, "iter")]
     scored = [node for node in scored if node is not None]
     if scored:
-        densest = paragraphs_of(max(scored, key=lambda node: _text_chars(node.text_content())))
+        densest = paragraphs_of(max(scored, key=lambda node: _text_chars(_text(node))))
         if _content_chars(densest) > _content_chars(short[0]):
             return densest, "density"
     return short

@@ -56,6 +56,12 @@ def decode_body(body: bytes, content_type: str | None = None) -> Decoded:
         return Decoded(text, "utf-8", declared, "utf-8")
     except UnicodeDecodeError:
         pass
+    if declared is None or _normal(declared) == "utf-8":
+        # A UTF-8 page with a few broken bytes stays UTF-8 (the broken ones replaced): decoding it whole
+        # as another charset would turn every character into mojibake.
+        text = body.decode("utf-8", errors="replace")
+        if text.count("\ufffd") <= max(4, len(text) // 200) and _has_multibyte_utf8(body):
+            return Decoded(text, "utf-8", declared, "utf-8-repaired")
     if declared and _normal(declared) != "utf-8":
         try:
             return Decoded(body.decode(_normal(declared)), _normal(declared), declared, "declared")
@@ -65,3 +71,11 @@ def decode_body(body: bytes, content_type: str | None = None) -> Decoded:
     if best is not None and best.encoding:
         return Decoded(str(best), _normal(best.encoding), declared, "detected")
     return Decoded(body.decode("gb18030", errors="replace"), "gb18030", declared, "fallback")
+
+
+_UTF8_SEQUENCE = re.compile(rb"[\xe0-\xef][\x80-\xbf]{2}")
+
+
+def _has_multibyte_utf8(body: bytes) -> bool:
+    """Whether the bytes hold well-formed three-byte UTF-8 sequences (CJK text) at all."""
+    return len(_UTF8_SEQUENCE.findall(body[:200000])) >= 10
