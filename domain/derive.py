@@ -123,14 +123,14 @@ def extract(fetch: Fetch, registry: PortalRegistry) -> tuple[Extraction, object 
             return Extraction(NOT_REPORT, f"title {page.title!r} does not name a report", fields, content_type), page
         if not page.paragraphs:
             return Extraction(NO_TEXT, "no body text found", fields, content_type), page
-        if len(fingerprint_form(page.text)) < MIN_REPORT_CHARS:
-            return Extraction(NO_TEXT, f"{len(fingerprint_form(page.text))} characters of text, fewer than the "
-                                       f"{MIN_REPORT_CHARS} a report or an excerpt of one has", fields, content_type), page
         attachments = getattr(page, "attachment_urls", []) if len(page.text) < ATTACHMENT_POINTER_CHARS else []
         if attachments:
             # 全文见附件: the page only points to the file that holds the report (fetched on its own).
             return Extraction(IN_ATTACHMENT, "the report is in the attached " + ", ".join(attachments[:3]), fields,
                               content_type), page
+        if len(fingerprint_form(page.text)) < MIN_REPORT_CHARS:
+            return Extraction(NO_TEXT, f"{len(fingerprint_form(page.text))} characters of text, fewer than the "
+                                       f"{MIN_REPORT_CHARS} a report or an excerpt of one has", fields, content_type), page
         return Extraction(OK, None, fields, content_type), page
     except UnreadableDocument as exc:
         return Extraction(exc.status, str(exc), {"content_type": content_type}, content_type), None
