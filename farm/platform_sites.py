@@ -24,23 +24,33 @@ def _home(farm, base: str, site: dict, links) -> None:
     farm.page(f"{base}/", templates.home(site_name=site["site_name"], links=links))
 
 
+def _trs_reports(farm, expected, base: str, code: str, site: dict, years, day: int, speaker: str,
+                 serial: int) -> list[tuple[str, str, str]]:
+    """A TRS article per year under /zwgk/zfgzbg/, each expected as an official document; the listing
+    items (path, title, date) that link them."""
+    name = site["site_name"].removesuffix("人民政府")
+    items = []
+    for year in years:
+        delivered = dt.date(year, 1, day)
+        report = make_report(name, year, delivered, speaker)
+        url = f"{base}/zwgk/zfgzbg/{year}01/t{year}01{day:02d}_{serial + year}.html"
+        title = f"{year}年{name}政府工作报告"
+        farm.page(url, templates.trs_article(title=title, pubdate=f"{delivered}", source="市政府办公室",
+                                             paragraphs=[report.delivery_line, report.speaker_line, *report.paragraphs],
+                                             **site))
+        expected(name, code, year, delivered, url, report)
+        items.append((url.removeprefix(base), title, f"{delivered}"))
+    return items
+
+
 def huangshan(farm, expected) -> None:
     """TRS with a pager written by script: the listing's HTML holds no pager anchor, only
     `var countPage = 4` and a document.write loop; the deepest page is a stub with no record."""
     base, name = "http://www.huangshan.gov.cn", "黄山市"
     site = _site(name, "www.huangshan.gov.cn", "3410000003", "皖ICP备05000123号")
     _home(farm, base, site, [("/zwgk/zfgzbg/index.html", "政府工作报告"), ("/xwzx/", "新闻中心")])
-    items = []
-    for year in range(2024, 2018, -1):
-        delivered = dt.date(year, 1, 15)
-        report = make_report(name, year, delivered, "孙丽华")
-        url = f"{base}/zwgk/zfgzbg/{year}01/t{year}0115_{8000 + year}.html"
-        title = f"{year}年{name}政府工作报告"
-        farm.page(url, templates.trs_article(title=title, pubdate=f"{delivered}", source="市政府办公室",
-                                             paragraphs=[report.delivery_line, report.speaker_line, *report.paragraphs],
-                                             **site))
-        expected(name, "341000", year, delivered, url, report)
-        items.append((url.removeprefix(base), title, f"{delivered}"))
+    items = _trs_reports(farm, expected, base, "341000", site, range(2024, 2018, -1), day=15, speaker="孙丽华",
+                         serial=8000)
     pager = ('<script>var countPage = 4; var currentPage = {current}; var countnum = 6;\n'
              'for (var i = 1; i < countPage; i++) {{ document.write("<a href=\\"index_"+i+".html\\">"+(i+1)+"</a> "); }}'
              '</script>')
@@ -184,15 +194,5 @@ def wuhu(farm, expected) -> None:
     site = _site(name, "www.wuhu.gov.cn", "3402000003", "皖ICP备05000321号")
     farm.page(f"{base}/robots.txt", ROBOTS, content_type="text/plain")
     farm.page(f"{base}/", templates.home(site_name=site["site_name"], links=[("/zwgk/zfgzbg/", "政府工作报告")]))
-    items = []
-    for year in (2024, 2023, 2022):
-        delivered = dt.date(year, 1, 9)
-        report = make_report(name, year, delivered, "宁波")
-        url = f"{base}/zwgk/zfgzbg/{year}01/t{year}0109_{7000 + year}.html"
-        title = f"{year}年{name}政府工作报告"
-        farm.page(url, templates.trs_article(title=title, pubdate=f"{delivered}", source="市政府办公室",
-                                             paragraphs=[report.delivery_line, report.speaker_line, *report.paragraphs],
-                                             **site))
-        expected(name, "340200", year, delivered, url, report)
-        items.append((url.removeprefix(base), title, f"{delivered}"))
+    items = _trs_reports(farm, expected, base, "340200", site, (2024, 2023, 2022), day=9, speaker="宁波", serial=7000)
     farm.page(f"{base}/zwgk/zfgzbg/", templates.listing(site_name=site["site_name"], title="政府工作报告", items=items))
