@@ -1,11 +1,13 @@
 """Downloader middlewares: retries with backoff, and anti-bot challenge detection."""
 from __future__ import annotations
 
+import ipaddress
 import os
 from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import NotConfigured
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
@@ -104,3 +106,47 @@ def _bypassed(url: str) -> bool:
     from urllib.request import proxy_bypass
 
     return bool(proxy_bypass(urlsplit(url).hostname or ""))
+
+
+class RobotsTxtUnreachableMiddleware(RobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware, reading a robots.txt answered with a server error (5xx) as
+    "disallow everything" until the site recovers (RFC 9309, 2.3.1.4), where Scrapy would read the
+    error page as no rules at all. Stat: robotstxt/server_error_disallow_all."""
+
+    async def _parse_robots(self, response, netloc, request):
+        if response.status >= 500:
+            self._stats.inc_value("robotstxt/server_error_disallow_all")
+            response = response.replace(body=b"User-agent: *\nDisallow: /\n")
+        await super()._parse_robots(response, netloc, request)
+
+
+class PrivateAddressMiddleware:
+    """Refuses requests to loopback, private, link-local and reserved addresses (an IP literal or
+    `localhost`), first requests and redirects alike: a crawler run inside an institution's network must
+    never be steered into it by a page. The proxy the crawler is configured with is not such a request.
+    Setting: ALLOW_PRIVATE_ADDRESSES (default False). Stat: blocked/private_address."""
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if crawler.settings.getbool("ALLOW_PRIVATE_ADDRESSES", False):
+            raise NotConfigured
+        return cls(crawler.stats)
+
+    def process_request(self, request, spider=None):
+        host = (urlsplit(request.url).hostname or "").lower().rstrip(".")
+        if is_private_host(host):
+            self.stats.inc_value("blocked/private_address")
+            raise IgnoreRequest(f"{request.url}: {host} is a private, loopback or reserved address")
+
+
+def is_private_host(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return not address.is_global

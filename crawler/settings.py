@@ -53,12 +53,18 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 60
 COOKIES_ENABLED = False  # challenge cookies are never replayed
 HTTPS_VIA_HTTP_PROXY = True  # https requests use http_proxy when https_proxy is not set
+ALLOW_PRIVATE_ADDRESSES = False  # never fetch loopback, private, link-local or reserved addresses
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubled for each further one
 RETRY_BACKOFF_MAX = 60.0
 
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: no request to loopback, private or reserved addresses (redirects included).
+    "crawler.middlewares.PrivateAddressMiddleware": 50,
+    # robots.txt answered 5xx disallows everything (RFC 9309), where Scrapy's would allow everything.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtUnreachableMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     # After decompression (590) and redirects (600): sees the page as the spider will.

@@ -198,7 +198,8 @@ class ReportSiteSpider(scrapy.Spider):
                     if request:
                         yield request
         if (page.report_links or response.meta.get("listing")) and listing_page < self.max_listing_pages:
-            for url in page.next_pages:
+            # A pager may name any number of pages (createPageHTML(999999, …)): LISTING_MAX_PAGES in all.
+            for url in page.next_pages[:self.max_listing_pages - listing_page]:
                 if site.owns(url):
                     request = self.navigate(url, site, hops, listing=True, listing_page=listing_page + 1, priority=5)
                     if request:

@@ -1,0 +1,51 @@
+"""Hostile or broken servers, each contained: the crawl goes on, nothing becomes a document, and what
+happened can be read. A farm of its own per test (farm.sites.Farm), reached through the proxy."""
+from __future__ import annotations
+
+import pytest
+
+from farm import templates
+from farm.server import FarmServer
+from farm.sites import Farm
+from tests.conftest import FAST, export, scrapy
+
+SITE = dict(site_name="铜陵市人民政府")
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    farm = Farm()
+    # 铜陵: robots.txt answers 500 — disallow everything until it recovers (RFC 9309).
+    farm.raw("http://www.tl.gov.cn/robots.txt", 500, (("Content-Type", "text/plain"),), b"oops")
+    farm.page("http://www.tl.gov.cn/", templates.home(links=[("/zwgk/zfgzbg/", "政府工作报告")], **SITE))
+    # 池州: the home page redirects into a private network.
+    farm.page("http://www.chizhou.gov.cn/robots.txt", "User-agent: *\nDisallow:\n", content_type="text/plain")
+    farm.redirect("http://www.chizhou.gov.cn/", "http://127.0.0.1:1/admin")
+    # 黄山: a TRS pager claiming 999,999 pages.
+    farm.page("http://www.huangshan.gov.cn/robots.txt", "User-agent: *\nDisallow:\n", content_type="text/plain")
+    farm.page("http://www.huangshan.gov.cn/", templates.home(links=[("/zwgk/zfgzbg/", "政府工作报告")], **SITE))
+    farm.page("http://www.huangshan.gov.cn/zwgk/zfgzbg/", templates.listing(
+        site_name="黄山市人民政府", title="政府工作报告", items=[("/zwgk/zfgzbg/t1.html", "2024年黄山市政府工作报告", "2024-01-15")],
+        pager='<script>createPageHTML(999999, 0, "index", "html");</script>'))
+    registry = tmp_path / "portals.toml"
+    registry.write_text("\n".join(f'[[portal]]\ncode = "{code}"\nurl = "http://{host}/"\n' for code, host in (
+        ("340700", "www.tl.gov.cn"), ("341700", "www.chizhou.gov.cn"), ("341000", "www.huangshan.gov.cn"))),
+        encoding="utf-8")
+    server = FarmServer(farm).start()
+    yield server, registry
+    server.stop()
+
+
+def test_robots_5xx_private_redirects_and_endless_pagers_are_contained(hostile, tmp_path):
+    server, registry = hostile
+    archive = tmp_path / "a.sqlite"
+    run = scrapy("crawl", "portals", "-a", "region=安徽", *FAST, "-s", "LISTING_MAX_PAGES=5", proxy=server.proxy_url,
+                 archive=archive, portals=registry)
+    assert run.returncode == 0, run.stderr[-2000:]
+    paths = [(host, path) for host, path, _ in server.requests]
+    assert paths.count(("www.tl.gov.cn", "/")) == 0  # robots.txt 5xx: nothing else is asked of the site
+    assert "'robotstxt/server_error_disallow_all': 1" in run.stderr
+    assert not [p for p in paths if p[0] == "127.0.0.1"] and "'blocked/private_address': 1" in run.stderr
+    listing_pages = [p for p in paths if p[0] == "www.huangshan.gov.cn" and "index_" in p[1]]
+    assert 0 < len(listing_pages) <= 5
+    assert export(archive) == []
