@@ -49,14 +49,18 @@ class CrawlRecorder:
             pages = stats.get_value(f"{prefix}/pages", 0)
             report_links = stats.get_value(f"{prefix}/report_links", 0)
             blocked = stats.get_value(f"{prefix}/blocked", 0)
-            outcome = "blocked" if blocked and not pages else "empty" if not report_links else "ok"
+            errors = stats.get_value(f"{prefix}/errors", 0)
+            # blocked: refused before any page could be read; unreachable: no page answered at all
+            # (DNS, connection, timeouts); empty: pages read, no report link found.
+            outcome = ("blocked" if blocked and not pages else "unreachable" if not pages and errors
+                       else "empty" if not report_links else "ok")
             # The platform most of the site's pages showed (domain.pages.platforms.detect).
             seen = {name: stats.get_value(f"{prefix}/platform/{name}", 0) for name in PLATFORMS}
             platform = max(seen, key=seen.get) if any(seen.values()) else getattr(site, "platform", None)
             rows.append(PortalCrawl(
                 spider=spider.name, site=key, portal_code=getattr(site, "code", None), started_at=self.started_at,
                 finished_at=_now(), pages=pages, report_links=report_links, blocked=blocked,
-                errors=stats.get_value(f"{prefix}/errors", 0), outcome=outcome, platform=platform,
+                errors=errors, outcome=outcome, platform=platform,
                 home_url=getattr(spider, "home_urls", {}).get(key)))
         archive = archive_for(self.crawler)
         with archive.write_session() as session, session.begin():

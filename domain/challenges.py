@@ -23,3 +23,13 @@ def challenge_reason(status: int, body: bytes) -> str | None:
         if any(_SOFT_BLOCK.search(body.decode(charset, errors="ignore")) for charset in ("utf-8", "gb18030")):
             return "soft_block"
     return None
+
+
+# A page of any size whose readable text is this short and says one of the block phrases is a block page
+# dressed in the site's template (a soft 404 over SOFT_BLOCK_MAX_BYTES, whose <title> may still name a report).
+SOFT_BLOCK_MAX_TEXT = 400
+
+
+def says_blocked(text: str) -> bool:
+    """Whether a page's extracted text is a soft 404 or a block page rather than content."""
+    return len(text) < SOFT_BLOCK_MAX_TEXT and bool(_SOFT_BLOCK.search(text))

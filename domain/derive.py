@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from domain import reportmeta
+from domain.challenges import says_blocked
 from domain.fetch import Fetch
 from domain.pages.documents import HTML, DocumentReport, UnreadableDocument, sniff
 from domain.pages.report import ReportPage
@@ -119,6 +120,9 @@ def extract(fetch: Fetch, registry: PortalRegistry) -> tuple[Extraction, object 
     try:
         page = page_of(fetch, registry)
         fields = {k: v for k, v in page.to_dict().items() if k != "paragraphs"}
+        if says_blocked(page.text):
+            # A soft 404 larger than the middleware looks at: "页面不存在" in the site's full template.
+            return Extraction(BLOCKED, "soft 404 or block page: " + page.text[:80], fields, content_type), page
         if not page.is_report:
             return Extraction(NOT_REPORT, f"title {page.title!r} does not name a report", fields, content_type), page
         if not page.paragraphs:

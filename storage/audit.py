@@ -12,7 +12,8 @@ from domain.regions import RegionRegistry
 from storage.models import Capture, Document, PortalCrawl, Verification
 
 # Conditions `--fail-on` accepts.
-CONDITIONS = ("mirror_only", "conflict", "unverified", "missing_year", "blocked", "empty", "changed", "gone")
+CONDITIONS = ("mirror_only", "conflict", "unverified", "missing_year", "blocked", "unreachable", "empty", "changed",
+              "gone")
 
 
 @dataclass
@@ -69,8 +70,9 @@ def _gaps(session, regions, region_codes, years_by_region, this_year) -> list[Au
     for code, crawl in sorted(_latest_crawls(session, region_codes).items()):
         region = regions.get(code)
         name = region.name if region else None
-        if crawl.outcome in ("blocked", "empty"):
-            what = "refused the crawler (anti-bot challenge)" if crawl.outcome == "blocked" else "yielded no report"
+        if crawl.outcome in ("blocked", "unreachable", "empty"):
+            what = {"blocked": "refused the crawler (anti-bot challenge)", "unreachable": "could not be reached",
+                    "empty": "yielded no report"}[crawl.outcome]
             gaps.append(AuditRow(code, name, None, crawl.outcome,
                                  note=f"portal {what} on {crawl.finished_at:%Y-%m-%d}; {crawl.pages} pages, "
                                       f"{crawl.report_links} report links, {crawl.blocked} blocked, {crawl.errors} errors"))
