@@ -84,7 +84,7 @@ class ArchivePipeline:
                 self._write_next()
             results = [await written]
         self._count(item, results[0])
-        return item
+        return archived_item(item, results[0])
 
     def _write_next(self) -> None:
         """Hand the items waiting to a free writer, as one batch; when it is done, the next batch."""
@@ -105,6 +105,7 @@ class ArchivePipeline:
         done.add_done_callback(deliver)
 
     def _count(self, fetch: Fetch, result) -> None:
+        """Count what came back in the crawl stats (the same keys `scrapy import` prints)."""
         if isinstance(result, str):
             # The bytes are safe in the WARC file; what is lost is this capture's row, so say where they are.
             logger.error("could not write %s into the archive (bytes in %s): %s", fetch.final_url, fetch.warc, result)
@@ -115,3 +116,18 @@ class ArchivePipeline:
             self.stats.inc_value(key)
         for key, increment in ingested.stats_keys:
             self.stats.inc_value(key, increment)
+
+
+def archived_item(fetch: Fetch, result) -> dict:
+    """What the crawl yields past the archive, for feed exports (`scrapy crawl portals -O captures.jsonl`):
+    where the bytes came from and went, and what the archive made of them; no bytes."""
+    item = {"url": fetch.requested_url, "final_url": fetch.final_url, "http_status": fetch.http_status,
+            "fetched_at": fetch.fetched_at.isoformat(timespec="seconds") + "Z", "payload_sha256": fetch.payload_sha256,
+            "portal_code": fetch.portal_code, "linked_from": fetch.linked_from,
+            "warc_file": fetch.warc.file if fetch.warc else None, "warc_offset": fetch.warc.offset if fetch.warc else None}
+    if isinstance(result, str):
+        return {**item, "error": result}
+    _derivation_keys, ingested = result
+    return {**item, "capture_id": ingested.capture_id, "extraction_status": ingested.extraction_status,
+            "site_kind": ingested.site_kind, "document_id": ingested.document_id, "relation": ingested.relation,
+            "similarity": ingested.similarity}

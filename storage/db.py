@@ -1,6 +1,7 @@
 """Opening the archive: engine, migrations, and the regions table kept in step with the data file."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -55,6 +56,8 @@ def upgrade(engine: Engine, revision: str = "head", warc_dir: str | None = None)
     is where a migration that moves stored bytes into WARC files writes them."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    # Alembic says "Context impl SQLiteImpl" at INFO on every start; an operator's log needs none of it.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         config.attributes["warc_dir"] = warc_dir

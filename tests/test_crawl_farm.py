@@ -214,3 +214,17 @@ def test_politeness_settings_stay_per_host_in_broad_mode():
     assert changed["SCHEDULER_PRIORITY_QUEUE"] == "scrapy.pqueues.DownloaderAwarePriorityQueue"
     assert not {"CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED", "ROBOTSTXT_OBEY"} & set(changed)
     assert settings.getfloat("DOWNLOAD_DELAY_JITTER") == 0
+
+
+def test_a_crawl_feeds_its_captures_to_a_feed_export(farm, tmp_path):
+    import json
+    archive, out = tmp_path / "archive.sqlite", tmp_path / "captures.jsonl"
+    run = scrapy("crawl", "portals", "-a", "region=铜陵", *FAST, "-O", str(out), proxy=farm.proxy_url,
+                 archive=archive, portals=ROOT / "farm" / "portals.toml")
+    assert run.returncode == 0, run.stderr[-2000:]
+    items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    with sqlite3.connect(archive) as db:
+        assert len(items) == db.execute("select count(*) from captures").fetchone()[0]
+    report = next(i for i in items if i["final_url"].endswith("t20221230_3523.html"))
+    assert report["extraction_status"] == "ok" and report["relation"] == "original" and report["warc_file"]
+    assert "Context impl" not in run.stderr  # no migration chatter in the log
