@@ -21,7 +21,7 @@ ARCHIVE_WRITERS = 2  # worker processes (process mode): each derives on its own,
 
 # --- WARC files: every response, byte-exact (storage/warc.py) ---
 WARC_ENABLED = True  # off only for benchmarks: with it off, captures keep no bytes
-WARC_DIR = os.environ.get("WARC_DIR", "warcs")
+WARC_DIR = os.environ.get("WARC_DIR", "")  # empty: `warcs` beside an SQLite archive (storage.db.default_warc_dir)
 WARC_MAX_SIZE = 1_000_000_000  # bytes; a new file (with its own warcinfo record) starts past this
 
 # --- navigation of the `portals` spider ---

@@ -9,6 +9,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler import __version__
+from storage.db import database_url, default_warc_dir
 from storage.warc import WarcFiles
 
 # Crawl settings recorded in each file's warcinfo record: how the bytes were obtained.
@@ -23,7 +24,8 @@ def warc_files_for(settings, prefix: str = "govreports") -> WarcFiles:
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             "http-header-user-agent": settings.get("USER_AGENT")}
     info.update({f"govreports-setting-{name}": settings.get(name) for name in RECORDED_SETTINGS})
-    return WarcFiles(settings.get("WARC_DIR") or "warcs", prefix=prefix,
+    directory = settings.get("WARC_DIR") or default_warc_dir(database_url(settings.get("ARCHIVE_DB")))
+    return WarcFiles(directory, prefix=prefix,
                      max_bytes=settings.getint("WARC_MAX_SIZE", 1_000_000_000), info=info)
 
 

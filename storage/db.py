@@ -17,6 +17,14 @@ DEFAULT_WARC_DIR = "warcs"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def default_warc_dir(url: str) -> str:
+    """Where an archive's WARC files are when WARC_DIR does not say: `warcs` beside an SQLite archive
+    file (so the archive alone finds its bytes), else `warcs` in the working directory."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return str(Path(url.removeprefix("sqlite:///")).parent / "warcs")
+    return DEFAULT_WARC_DIR
+
+
 def database_url(value: str | None) -> str:
     """ARCHIVE_DB is an SQLAlchemy URL; a bare file path is taken as an SQLite file."""
     if not value:
@@ -92,8 +100,9 @@ class Archive:
              warc_dir: str | None = None) -> Archive:
         engine = make_engine(database_url(url))
         regions = regions or default_registry()
+        warc_dir = warc_dir or default_warc_dir(database_url(url))
         if migrate:
-            upgrade(engine, warc_dir=warc_dir or DEFAULT_WARC_DIR)
+            upgrade(engine, warc_dir=warc_dir)
             with Session(engine) as session:
                 sync_regions(session, regions)
         return cls(engine, regions, warc_dir)

@@ -246,3 +246,19 @@ def test_verify_of_an_unchanged_page_and_of_a_blocked_one(own_farm, tmp_path):
                                       b"<script>document.cookie='__jsl_clearance=1';location.reload()</script>")
     run = scrapy("verify", *FAST, archive=archive, portals=FARM_PORTALS, proxy=own_farm.proxy_url)
     assert "blocked 1" in run.stdout and "unchanged 4" in run.stdout
+
+
+def test_the_warc_files_are_found_from_the_archive_alone(farm, tmp_path):
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k not in ("WARC_DIR", "http_proxy", "https_proxy")}
+    env.update(ARCHIVE_DB=str(tmp_path / "a.sqlite"), PORTALS_FILE=str(ROOT / "farm" / "portals.toml"),
+               http_proxy=farm.proxy_url)
+    crawl = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=铜陵", *FAST], cwd=ROOT,
+                           env=env, capture_output=True, text=True)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    assert list((tmp_path / "warcs").glob("*.warc.gz"))  # beside the archive, not in the working directory
+    shown = subprocess.run([sys.executable, "-m", "scrapy", "show", "1"], cwd=ROOT, env=env, capture_output=True,
+                           text=True)
+    assert shown.returncode == 0 and "SHA-256 matches" in shown.stdout, shown.stdout + shown.stderr
