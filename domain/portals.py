@@ -15,8 +15,9 @@ from urllib.parse import urljoin, urlsplit
 from cssselect import GenericTranslator, SelectorError
 
 from domain.regions import RegionRegistry, default_registry
+from domain.resources import package_path
 
-DEFAULT_PORTALS_FILE = Path(__file__).parent / "data" / "portals.toml"
+DEFAULT_PORTALS_FILE = package_path("domain", "data", "portals.toml")
 
 _PORTAL_KEYS = {"code", "url", "name", "hosts", "site_id", "start_urls", "confirmed", "platform", "source"}
 # CMS platforms a registry entry may name (domain.pages.platforms); detection finds them otherwise.

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-REGIONS_FILE = Path(__file__).parent / "data" / "regions.csv"
+from domain.resources import package_path
+
+REGIONS_FILE = package_path("domain", "data", "regions.csv")
 
 # The seven big areas (大区) with their pinyin names; provinces carry their area in regions.csv.
 AREAS = {

@@ -10,11 +10,12 @@ from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.regions import RegionRegistry, default_registry
+from domain.resources import package_path
 from storage.models import Region
 
 DEFAULT_ARCHIVE_DB = "sqlite:///archive.sqlite"
 DEFAULT_WARC_DIR = "warcs"
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = package_path("storage", "migrations")
 
 
 def default_warc_dir(url: str) -> str:

@@ -50,3 +50,12 @@ def test_the_egg_scrapyd_deploy_builds_holds_the_data(source, tmp_path):
     names = zipfile.ZipFile(egg).namelist()
     assert all(path in names for path in DATA), [p for p in DATA if p not in names]
     assert "settings = crawler.settings" in zipfile.ZipFile(egg).read("EGG-INFO/entry_points.txt").decode()
+    # Imported from the zipped egg itself, as Scrapyd runs it: data files and migrations still load.
+    script = ("import domain.regions as r, storage.db as db; assert '.egg' in r.__file__;"
+              "a = db.Archive.open('sqlite:///a.sqlite'); print(len(a.regions.by_code));"
+              "from domain.portals import load_registry; print(len(load_registry().portals))")
+    run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(egg), "PATH": "", "GOVREPORTS_CACHE": str(tmp_path / "cache")})
+    assert run.returncode == 0, run.stderr
+    regions, portals = map(int, run.stdout.split())
+    assert regions == 3217 and portals >= 107
