@@ -3,14 +3,11 @@ that derive fetches and write them (domain.derive, storage.ingest). Imports no S
 process starts quickly."""
 from __future__ import annotations
 
-import logging
-
 from domain.derive import derive
 from domain.portals import load_registry
 from storage.db import Archive
 from storage.ingest import ingest_many
 
-logger = logging.getLogger(__name__)
 _state: dict = {}
 
 
