@@ -208,14 +208,18 @@ def _hosts(path, kind, index, entry) -> tuple[str, ...]:
     return tuple(dict.fromkeys([own, *(h.lower() for h in hosts)]))
 
 
-def _portal(path: Path, index: int, entry: dict, regions: RegionRegistry) -> Portal:
-    kind = "portal"
-    unknown = set(entry) - _PORTAL_KEYS
+def _check_keys(path, kind, index, entry, allowed: set[str], required: tuple[str, ...]) -> None:
+    unknown = set(entry) - allowed
     if unknown:
-        _fail(path, kind, index, entry, f"unknown keys {sorted(unknown)}; allowed: {sorted(_PORTAL_KEYS)}")
-    for key in ("code", "url"):
+        _fail(path, kind, index, entry, f"unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}")
+    for key in required:
         if key not in entry:
             _fail(path, kind, index, entry, f"missing required key '{key}'")
+
+
+def _portal(path: Path, index: int, entry: dict, regions: RegionRegistry) -> Portal:
+    kind = "portal"
+    _check_keys(path, kind, index, entry, _PORTAL_KEYS, ("code", "url"))
     code = entry["code"]
     if isinstance(code, int):
         code = str(code)
@@ -251,12 +255,7 @@ def _portal(path: Path, index: int, entry: dict, regions: RegionRegistry) -> Por
 
 def _mirror(path: Path, index: int, entry: dict) -> Mirror:
     kind = "mirror"
-    unknown = set(entry) - _MIRROR_KEYS
-    if unknown:
-        _fail(path, kind, index, entry, f"unknown keys {sorted(unknown)}; allowed: {sorted(_MIRROR_KEYS)}")
-    for key in ("name", "url"):
-        if key not in entry:
-            _fail(path, kind, index, entry, f"missing required key '{key}'")
+    _check_keys(path, kind, index, entry, _MIRROR_KEYS, ("name", "url"))
     if not isinstance(entry["name"], str) or not entry["name"].strip():
         _fail(path, kind, index, entry, "name must be a non-empty string")
     url = _check_url(path, kind, index, entry, "url", entry["url"])
