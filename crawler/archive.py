@@ -25,3 +25,24 @@ def archive_for(crawler) -> Archive:
 def registry_for(crawler, archive: Archive | None = None):
     """The portal registry of PORTALS_FILE (default: the shipped one)."""
     return load_registry(crawler.settings.get("PORTALS_FILE") or None, (archive or archive_for(crawler)).regions)
+
+
+STORAGE_FAILED = "storage_failed"
+
+
+def stop_for_storage_failure(crawler, what: str) -> None:
+    """A WARC or database write failed (a full disk, a read-only directory): the crawl stops at once and
+    cleanly, with close reason `storage_failed` (no site is then recorded `ok`, and `scrapy crawl` exits
+    3), because going on would fetch pages whose bytes or rows cannot be kept."""
+    import logging
+
+    crawler.stats.inc_value("archive/storage_failures")
+    if crawler.stats.get_value("archive/storage_failed_reason") is not None:
+        return  # already stopping
+    crawler.stats.set_value("archive/storage_failed_reason", what)
+    logging.getLogger(__name__).error("storage failed, stopping the crawl: %s", what)
+    engine = crawler.engine
+    if engine is not None and engine.spider is not None:
+        from scrapy.utils.defer import deferred_from_coro
+
+        deferred_from_coro(engine.close_spider_async(reason=STORAGE_FAILED))

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import Counter
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from sqlalchemy import func, select
 
 from crawler.archive import archive_for
 from domain.pages.platforms import PLATFORMS
@@ -16,14 +18,53 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+# How a crawl ends, as `scrapy crawl` exits (README: Exit statuses).
+EXIT_COMPLETE = 0  # every site read; every report asked for is in the archive
+EXIT_INCOMPLETE = 1  # finished, but a site was blocked / unreachable / robots_disallowed, or reports were lost
+EXIT_STORAGE_FAILED = 3  # a WARC or database write failed: the crawl stopped
+EXIT_INTERRUPTED = 4  # stopped before the end (a signal, a close): run the same command again to finish
+NOT_READ = ("blocked", "unreachable", "robots_disallowed")
+SUMMARY_ALL_SITES = 20  # a crawl of this many sites or fewer lists each; a larger one lists what needs a look
+
+
+def site_outcome(pages: int, report_links: int, blocked: int, errors: int, robots_disallowed: int,
+                 done: bool) -> str:
+    """blocked: refused before any page could be read; robots_disallowed: robots.txt forbids the
+    pages; unreachable: no page answered at all (DNS, connection, timeouts); interrupted: the crawl
+    stopped before the site was done; empty: pages read, no report link found; ok otherwise."""
+    if blocked and not pages:
+        return "blocked"
+    if robots_disallowed and not pages:
+        return "robots_disallowed"
+    if not pages and errors:
+        return "unreachable"
+    if not done:
+        return "interrupted"
+    return "empty" if not report_links else "ok"
+
+
+def exit_status(finish_reason: str, outcomes: list[str], reports_failed: int) -> int:
+    if finish_reason == "storage_failed":
+        return EXIT_STORAGE_FAILED
+    if finish_reason != "finished":
+        return EXIT_INTERRUPTED
+    if reports_failed or any(outcome in NOT_READ for outcome in outcomes):
+        return EXIT_INCOMPLETE
+    return EXIT_COMPLETE
+
+
 class CrawlRecorder:
     """On spider close, writes one `portal_crawls` row per site the spider visited (`portals` and
-    `mirrors` spiders): pages, report links, blocked pages, errors, and an outcome: `blocked` (refused
-    before any page could be read), `empty` (no report link found), or `ok`. Setting: CRAWL_RECORDS_ENABLED."""
+    `mirrors` spiders), all under one `crawl_id`: pages (and how many were unchanged, 304), report
+    links, reports new / already held / failed, blocked pages, errors, the outcome (site_outcome) and
+    why the crawl ended. It logs the crawl summary (each site of a small crawl; in a large one the sites
+    that need a look: not ok, or changed since their previous crawl) and sets the stat
+    `crawl/exit_status` that `scrapy crawl` exits with. Setting: CRAWL_RECORDS_ENABLED."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.started_at = _now()
+        self.crawl_id = uuid.uuid4().hex
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -36,6 +77,7 @@ class CrawlRecorder:
 
     def spider_opened(self, spider):
         self.started_at = _now()
+        self.crawler.stats.set_value("crawl/id", self.crawl_id)
 
     def spider_closed(self, spider, reason):
         sites = getattr(spider, "sites", None)
@@ -46,25 +88,70 @@ class CrawlRecorder:
         for site in sites:
             key = spider.site_key(site)
             prefix = f"{spider.stats_prefix}/{key}"
-            pages = stats.get_value(f"{prefix}/pages", 0)
-            report_links = stats.get_value(f"{prefix}/report_links", 0)
-            blocked = stats.get_value(f"{prefix}/blocked", 0)
-            errors = stats.get_value(f"{prefix}/errors", 0)
-            # blocked: refused before any page could be read; unreachable: no page answered at all
-            # (DNS, connection, timeouts); empty: pages read, no report link found.
-            outcome = ("blocked" if blocked and not pages else "unreachable" if not pages and errors
-                       else "empty" if not report_links else "ok")
+            count = {name: stats.get_value(f"{prefix}/{name}", 0) for name in (
+                "pages", "pages_unchanged", "report_links", "blocked", "errors", "robots_disallowed",
+                "reports_fetched", "reports_held", "reports_failed")}
+            done = reason == "finished" or (key in spider.answered and spider.pending[key] <= 0)
+            outcome = site_outcome(count["pages"], count["report_links"], count["blocked"], count["errors"],
+                                   count["robots_disallowed"], done)
             # The platform most of the site's pages showed (domain.pages.platforms.detect).
             seen = {name: stats.get_value(f"{prefix}/platform/{name}", 0) for name in PLATFORMS}
             platform = max(seen, key=seen.get) if any(seen.values()) else getattr(site, "platform", None)
             rows.append(PortalCrawl(
                 spider=spider.name, site=key, portal_code=getattr(site, "code", None), started_at=self.started_at,
-                finished_at=_now(), pages=pages, report_links=report_links, blocked=blocked,
-                errors=errors, outcome=outcome, platform=platform,
-                home_url=getattr(spider, "home_urls", {}).get(key)))
-        archive = archive_for(self.crawler)
-        with archive.write_session() as session, session.begin():
-            session.add_all(rows)
+                finished_at=_now(), pages=count["pages"], report_links=count["report_links"],
+                blocked=count["blocked"], errors=count["errors"], outcome=outcome, platform=platform,
+                home_url=getattr(spider, "home_urls", {}).get(key), crawl_id=self.crawl_id,
+                pages_unchanged=count["pages_unchanged"], reports_new=count["reports_fetched"],
+                reports_held=count["reports_held"], reports_failed=count["reports_failed"], finish_reason=reason))
+        failed = sum(row.reports_failed for row in rows) + stats.get_value("archive/write_errors", 0)
+        status = exit_status(reason, [row.outcome for row in rows], failed)
+        stats.set_value("crawl/exit_status", status)
+        for outcome in sorted({row.outcome for row in rows}):
+            stats.set_value(f"crawl/sites_{outcome}", sum(1 for row in rows if row.outcome == outcome))
+        try:
+            archive = archive_for(self.crawler)
+            previous = self._previous(archive, spider.name, [row.site for row in rows])
+            with archive.write_session() as session, session.begin():
+                session.add_all(rows)
+        except Exception as exc:  # noqa: BLE001 - a full disk: the summary is still logged, the exit says so
+            spider.logger.error("the crawl records could not be stored: %s", exc)
+            stats.set_value("crawl/exit_status", EXIT_STORAGE_FAILED)
+            previous = {}
+        self._log_summary(spider, rows, previous, reason, stats.get_value("crawl/exit_status"))
+
+    @staticmethod
+    def _previous(archive, spider_name: str, keys: list[str]) -> dict[str, PortalCrawl]:
+        """Each site's latest earlier crawl record."""
+        with archive.session() as session:
+            latest = (select(func.max(PortalCrawl.id)).where(PortalCrawl.spider == spider_name)
+                      .group_by(PortalCrawl.site))
+            rows = session.scalars(select(PortalCrawl).where(PortalCrawl.id.in_(latest))).all()
+        wanted = set(keys)
+        return {row.site: row for row in rows if row.site in wanted}
+
+    def _log_summary(self, spider, rows: list[PortalCrawl], previous: dict, reason: str, status: int) -> None:
+        def change(row: PortalCrawl) -> str:
+            before = previous.get(row.site)
+            if before is None:
+                return "first crawl"
+            parts = []
+            if before.outcome != row.outcome:
+                parts.append(f"was {before.outcome}")
+            if before.report_links != row.report_links:
+                parts.append(f"report links {row.report_links - before.report_links:+d}")
+            return ", ".join(parts) or "unchanged"
+
+        outcomes = Counter(row.outcome for row in rows)
+        spider.logger.info("crawl %s ended (%s), exit status %d: %d sites: %s", self.crawl_id, reason, status,
+                           len(rows), ", ".join(f"{name} {n}" for name, n in sorted(outcomes.items())))
+        shown = [row for row in rows if len(rows) <= SUMMARY_ALL_SITES or row.outcome != "ok"
+                 or change(row) not in ("unchanged", "first crawl")]
+        for row in shown:
+            log = spider.logger.warning if row.outcome in (*NOT_READ, "interrupted") else spider.logger.info
+            log("site %s: %s; pages %d (%d unchanged), report links %d, reports %d new, %d already held, "
+                "%d failed; %s", row.site, row.outcome, row.pages, row.pages_unchanged, row.report_links,
+                row.reports_new, row.reports_held, row.reports_failed, change(row))
 
 
 class CrawlProgress:

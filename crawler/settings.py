@@ -59,9 +59,15 @@ RETRY_TIMES = 3
 RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubled for each further one
 RETRY_BACKOFF_MAX = 60.0
 
+# --- incremental crawls (crawler/incremental.py): decided from what the archive holds ---
+CRAWL_INCREMENTAL = True  # skip report pages already archived from that URL; conditional navigation requests
+CRAWL_REFRESH = False  # fetch held report pages again too (the spider argument `-a refresh=1` says the same)
+
 DOWNLOADER_MIDDLEWARES = {
     # First of all: no request to loopback, private or reserved addresses (redirects included).
     "crawler.middlewares.PrivateAddressMiddleware": 50,
+    # A report page the archive already holds is not asked for again (before robots.txt is even read).
+    "crawler.incremental.ArchivedReportsMiddleware": 60,
     # robots.txt answered 5xx disallows everything (RFC 9309), where Scrapy's would allow everything.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.RobotsTxtUnreachableMiddleware": 100,
@@ -73,6 +79,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RawBodyMiddleware": 595,
     # Before RedirectMiddleware (600), so redirect responses are archived too.
     "crawler.warcwriter.WarcWriterMiddleware": 650,
+    # Below the WARC writer (the 304 is archived as served), above decompression (a replayed page is inflated).
+    "crawler.incremental.ConditionalRequestMiddleware": 620,
     # Before HttpProxyMiddleware (750): https through http_proxy when no https_proxy is set.
     "crawler.middlewares.HttpsThroughHttpProxyMiddleware": 740,
 }

@@ -6,9 +6,10 @@ from importlib.metadata import version
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from crawler import __version__
+from crawler.archive import stop_for_storage_failure
 from storage.db import database_url, default_warc_dir
 from storage.warc import WarcFiles
 
@@ -33,18 +34,20 @@ class WarcWriterMiddleware:
     """Writes each response, with the request behind it, into WARC files before anything else touches
     it: above RedirectMiddleware (600) so redirects are archived too, above HttpCompressionMiddleware
     (590) so the body is the bytes the server sent. Puts the record's location in
-    request.meta['warc']. Settings: WARC_ENABLED, WARC_DIR, WARC_MAX_SIZE. Stats: warc/records,
-    warc/bytes."""
+    request.meta['warc']. A response that cannot be written (a full disk, a read-only directory) goes no
+    further (nothing is derived from bytes the archive does not hold) and stops the crawl.
+    Settings: WARC_ENABLED, WARC_DIR, WARC_MAX_SIZE. Stats: warc/records, warc/bytes, warc/write_errors."""
 
-    def __init__(self, files: WarcFiles, stats):
+    def __init__(self, files: WarcFiles, crawler):
         self.files = files
-        self.stats = stats
+        self.crawler = crawler
+        self.stats = crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("WARC_ENABLED", True):
             raise NotConfigured
-        middleware = cls(warc_files_for(crawler.settings), crawler.stats)
+        middleware = cls(warc_files_for(crawler.settings), crawler)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
         return middleware
 
@@ -53,9 +56,14 @@ class WarcWriterMiddleware:
                    for name, values in response.headers.items() for value in values]
         request_headers = [(name.decode("latin-1"), value.decode("latin-1"))
                            for name, values in request.headers.items() for value in values]
-        location = self.files.write_exchange(
-            response.url, response.status, headers, response.body, method=request.method,
-            request_headers=request_headers, fetched_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        try:
+            location = self.files.write_exchange(
+                response.url, response.status, headers, response.body, method=request.method,
+                request_headers=request_headers, fetched_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        except OSError as exc:
+            self.stats.inc_value("warc/write_errors")
+            stop_for_storage_failure(self.crawler, f"WARC files in {self.files.directory}: {exc}")
+            raise IgnoreRequest(f"not archived ({exc}): {response.url}") from exc
         request.meta["warc"] = location
         self.stats.inc_value("warc/records")
         self.stats.inc_value("warc/bytes", location.length)

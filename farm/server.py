@@ -6,6 +6,7 @@ plain http request to one of those hosts is redirected to https, as real portals
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import ipaddress
 import ssl
 import tempfile
@@ -88,6 +89,12 @@ class FarmHandler(BaseHTTPRequestHandler):
             status, headers, body = 404, (("Content-Type", "text/html; charset=utf-8"),), NOT_FOUND
         else:
             status, headers, body = route.status, route.headers, route.body
+        if status == 200 and self.server.etags:
+            # Validators as real servers send them; a conditional request for an unchanged page gets 304.
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            headers = (*headers, ("ETag", etag))
+            if self.headers.get("If-None-Match") == etag:
+                status, headers, body = 304, (("ETag", etag),), b""
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
@@ -105,8 +112,10 @@ class FarmServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024  # hundreds of portals at once
 
-    def __init__(self, farm: Farm | None = None, port: int = 0, host: str = "127.0.0.1", latency: float = 0.0):
+    def __init__(self, farm: Farm | None = None, port: int = 0, host: str = "127.0.0.1", latency: float = 0.0,
+                 etags: bool = True):
         self.farm = farm or build_farm()
+        self.etags = etags  # send ETag and answer If-None-Match with 304
         self.requests: list[tuple[str, str, str]] = []
         self.latency = latency  # seconds each answer waits, as a distant server's would
         self.timeline: list[tuple[str, float, float]] = []  # (host, started, finished) of every answer

@@ -11,7 +11,9 @@ Setting ARCHIVE_WRITER chooses where the writers run:
 While the writers are busy, arriving items wait and then go together, in one transaction per batch (at
 most ARCHIVE_BATCH_SIZE, a backlog spread over the free writers): batches grow under load and are single
 items when it is light. The bytes are in the WARC files before an item gets here; a write that
-fails is logged with where its bytes are and counted (`archive/write_errors`), and the crawl goes on."""
+fails is logged with where its bytes are and counted (`archive/write_errors`, `<site>/reports_failed`)
+and the crawl goes on, unless the storage itself failed (a full disk, a read-only database): then the
+crawl stops with close reason `storage_failed` (crawler.archive.stop_for_storage_failure)."""
 from __future__ import annotations
 
 import asyncio
@@ -21,9 +23,10 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 from scrapy.exceptions import NotConfigured
 
-from crawler.archive import archive_for
+from crawler.archive import archive_for, stop_for_storage_failure
 from domain.fetch import Fetch
 from pipelines import worker
+from pipelines.worker import WriteFailure
 
 logger = logging.getLogger(__name__)
 WRITERS = ("process", "thread", "inline")
@@ -32,6 +35,7 @@ WRITERS = ("process", "thread", "inline")
 class ArchivePipeline:
     def __init__(self, crawler):
         settings = crawler.settings
+        self.crawler = crawler
         self.stats = crawler.stats
         self.mode = settings.get("ARCHIVE_WRITER", "process")
         if self.mode not in WRITERS:
@@ -98,7 +102,7 @@ class ArchivePipeline:
             self.writing -= 1
             failure = future.exception()
             for index, (_fetch, written) in enumerate(batch):
-                written.set_result(str(failure) if failure else future.result()[index])
+                written.set_result(worker.failure_of(failure) if failure else future.result()[index])
             while self.waiting and self.writing < self.writers:
                 self._write_next()
 
@@ -106,10 +110,14 @@ class ArchivePipeline:
 
     def _count(self, fetch: Fetch, result) -> None:
         """Count what came back in the crawl stats (the same keys `scrapy import` prints)."""
-        if isinstance(result, str):
+        if isinstance(result, WriteFailure):
             # The bytes are safe in the WARC file; what is lost is this capture's row, so say where they are.
             logger.error("could not write %s into the archive (bytes in %s): %s", fetch.final_url, fetch.warc, result)
             self.stats.inc_value("archive/write_errors")
+            if fetch.portal_code:
+                self.stats.inc_value(f"portal/{fetch.portal_code}/reports_failed")
+            if result.storage:
+                stop_for_storage_failure(self.crawler, f"archive database: {result}")
             return
         derivation_keys, ingested = result
         for key in derivation_keys:
@@ -125,8 +133,8 @@ def archived_item(fetch: Fetch, result) -> dict:
             "fetched_at": fetch.fetched_at.isoformat(timespec="seconds") + "Z", "payload_sha256": fetch.payload_sha256,
             "portal_code": fetch.portal_code, "linked_from": fetch.linked_from,
             "warc_file": fetch.warc.file if fetch.warc else None, "warc_offset": fetch.warc.offset if fetch.warc else None}
-    if isinstance(result, str):
-        return {**item, "error": result}
+    if isinstance(result, WriteFailure):
+        return {**item, "error": result.message}
     _derivation_keys, ingested = result
     return {**item, "capture_id": ingested.capture_id, "extraction_status": ingested.extraction_status,
             "site_kind": ingested.site_kind, "document_id": ingested.document_id, "relation": ingested.relation,

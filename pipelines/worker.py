@@ -3,12 +3,34 @@ that derive fetches and write them (domain.derive, storage.ingest). Imports no S
 process starts quickly."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from domain.derive import derive
 from domain.portals import load_registry
 from storage.db import Archive
 from storage.ingest import ingest_many
 
 _state: dict = {}
+
+
+@dataclass(frozen=True)
+class WriteFailure:
+    """Why a fetch stayed out of the archive (exceptions of database drivers do not all cross a process
+    boundary). `storage` is true when the storage itself failed (a full disk, a read-only file, an I/O
+    error), which stops a crawl; otherwise the one row failed and the crawl goes on."""
+    message: str
+    storage: bool = False
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def failure_of(exc: BaseException) -> WriteFailure:
+    from sqlalchemy.exc import OperationalError
+
+    text = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    storage = isinstance(exc, OSError) or (isinstance(exc, OperationalError) and "locked" not in str(exc))
+    return WriteFailure(text, storage)
 
 
 def open_writer(archive_url: str | None, warc_dir: str | None, portals_file: str | None, migrate: bool) -> None:
@@ -21,13 +43,12 @@ def ready() -> bool:
 
 
 def write(fetches: list) -> list:
-    """For each fetch, (derivation stats keys, Ingested), or why it stayed out of the archive (a
-    string: exceptions of database drivers do not all cross a process boundary); all written in one
+    """For each fetch, (derivation stats keys, Ingested), or a WriteFailure; all written in one
     transaction when none fails."""
     archive, registry = _state["archive"], _state["registry"]
     derivations = [derive(fetch, registry, archive.regions) for fetch in fetches]
     written = ingest_many(archive, registry, list(zip(fetches, derivations, strict=True)))
-    return [f"{type(result).__name__}: {result}" if isinstance(result, Exception) else (derivation.stats_keys, result)
+    return [failure_of(result) if isinstance(result, Exception) else (derivation.stats_keys, result)
             for derivation, result in zip(derivations, written, strict=True)]
 
 

@@ -197,6 +197,29 @@ class PortalCrawl(Base):
     report_links: Mapped[int] = mapped_column(Integer)
     blocked: Mapped[int] = mapped_column(Integer)
     errors: Mapped[int] = mapped_column(Integer)
-    outcome: Mapped[str] = mapped_column(String(16))  # ok | blocked | empty
+    # ok | empty | blocked | unreachable | robots_disallowed | interrupted (the crawl stopped before the
+    # site was done: a kill, a full disk; its counts are what was done by then)
+    outcome: Mapped[str] = mapped_column(String(16))
     platform: Mapped[str | None] = mapped_column(String(32))  # the CMS platform detected (domain.pages.platforms)
     home_url: Mapped[str | None] = mapped_column(Text)  # the home page's final URL, after redirects
+    crawl_id: Mapped[str | None] = mapped_column(String(32), index=True)  # one per `scrapy crawl` run
+    pages_unchanged: Mapped[int | None] = mapped_column(Integer)  # navigation pages answered 304
+    reports_new: Mapped[int | None] = mapped_column(Integer)  # report pages fetched and archived
+    reports_held: Mapped[int | None] = mapped_column(Integer)  # not fetched: the archive holds them
+    reports_failed: Mapped[int | None] = mapped_column(Integer)  # asked, never answered (or not written)
+    finish_reason: Mapped[str | None] = mapped_column(String(32))  # finished | shutdown | storage_failed | …
+
+
+class PageValidator(Base):
+    """How a navigation page was last served (ETag, Last-Modified) and where its bytes are, so a repeat
+    crawl asks conditionally and reads an unchanged page from the WARC file (crawler.incremental)."""
+    __tablename__ = "page_validators"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    payload_sha256: Mapped[str | None] = mapped_column(String(64))
+    warc_file: Mapped[str | None] = mapped_column(String(255))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    fetched_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # when the stored bytes were fetched
+    checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # when the server last said 304

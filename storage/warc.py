@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import os
 import socket
+import zlib
 from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +24,8 @@ from warcio.warcwriter import WARCWriter
 
 from domain.fetch import WarcLocation
 
+logger = logging.getLogger(__name__)
+OPEN_SUFFIX = ".open"  # beside a file being written: who writes it (pid@host); gone when it is closed
 # The body arrives de-chunked from Twisted: a Transfer-Encoding header would make readers dechunk it again.
 _HOP_BY_HOP = {"transfer-encoding"}
 
@@ -49,6 +53,8 @@ class WarcFiles:
         self._name: str | None = None
         self._writer: WARCWriter | None = None
         self._serial = 0
+        # Files a killed writer left open end in a record cut short: cut back to their last whole record.
+        self.repaired = repair_abandoned(self.directory)
 
     # --- files ---
     def _open_next(self) -> None:
@@ -60,6 +66,7 @@ class WarcFiles:
             if not (self.directory / name).exists():
                 break
         self._name = name
+        (self.directory / (name + OPEN_SUFFIX)).write_text(f"{os.getpid()}@{socket.gethostname()}\n")
         self._file = open(self.directory / name, "ab")
         self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
         info = {"software": "govreports", "format": "WARC File Format 1.1",
@@ -73,10 +80,26 @@ class WarcFiles:
 
     def _write(self, record) -> WarcLocation:
         offset = self._file.tell()
-        self._writer.write_record(record)
-        self._file.flush()
+        try:
+            self._writer.write_record(record)
+            self._file.flush()
+        except OSError:
+            # A full disk mid-record: take the partial record back, so the file ends whole; the next
+            # write starts a new file (and fails again if the disk is still full).
+            self._abandon(offset)
+            raise
         return WarcLocation(self._name, offset, self._file.tell() - offset,
                             record.rec_headers.get_header("WARC-Record-ID"))
+
+    def _abandon(self, offset: int) -> None:
+        try:
+            self._file.truncate(offset)
+            self._file.close()
+        except OSError:
+            pass  # the marker stays: the next writer's repair cuts the file back
+        else:
+            (self.directory / (self._name + OPEN_SUFFIX)).unlink(missing_ok=True)
+        self._file = None
 
     def close(self) -> None:
         if self._file is not None:
@@ -84,6 +107,7 @@ class WarcFiles:
             os.fsync(self._file.fileno())
             self._file.close()
             self._file = None
+            (self.directory / (self._name + OPEN_SUFFIX)).unlink(missing_ok=True)
 
     # --- records ---
     def write_exchange(self, url: str, status: int, response_headers: list[tuple[str, str]], body: bytes,
@@ -127,3 +151,82 @@ def read_payload(directory: str | Path, file: str, offset: int) -> tuple[bytes, 
         stream.seek(offset)
         record = next(iter(ArchiveIterator(stream)))
         return record.raw_stream.read(), dict(record.rec_headers.headers)
+
+
+def read_record(directory: str | Path, file: str, offset: int) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The HTTP status, headers and payload (as served) of the response record at `offset`: what a
+    repeat crawl answers itself with when the server says 304 Not Modified."""
+    with open(Path(directory) / file, "rb") as stream:
+        stream.seek(offset)
+        record = next(iter(ArchiveIterator(stream)))
+        if record.http_headers is None:
+            raise ValueError(f"{file}@{offset} is a {record.rec_type} record, not an HTTP response")
+        status = int(record.http_headers.get_statuscode())
+        return status, list(record.http_headers.headers), record.raw_stream.read()
+
+
+def whole_records_end(path: str | Path, chunk: int = 1 << 20) -> int:
+    """Where the last whole record of a gzip-per-record WARC file ends: each record is one gzip member,
+    so a record cut short by a kill or a full disk is a member without its end. Streams the file."""
+    end = 0  # where the current member starts
+    position = 0  # file offset of the start of `pending`
+    pending = b""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    with open(path, "rb") as stream:
+        while True:
+            if not pending:
+                pending = stream.read(chunk)
+                if not pending:
+                    return end
+            try:
+                inflater.decompress(pending)
+            except zlib.error:
+                return end
+            if inflater.eof:
+                consumed = len(pending) - len(inflater.unused_data)
+                position += consumed
+                end = position
+                pending = inflater.unused_data
+                inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            else:
+                position += len(pending)
+                pending = b""
+
+
+def repair_abandoned(directory: str | Path) -> list[tuple[str, int]]:
+    """Files whose writer died (their `.open` marker names a process no longer running on this host):
+    the bytes after the last whole record are moved to `<file>.partial` (kept, never deleted) and the
+    file cut back, so every record in it is complete. Returns (file, bytes moved) for each file."""
+    directory = Path(directory)
+    repaired = []
+    for marker in sorted(directory.glob("*" + OPEN_SUFFIX)):
+        owner = marker.read_text().strip()
+        pid, _, host = owner.partition("@")
+        if host != socket.gethostname() or (pid.isdigit() and _running(int(pid))):
+            continue  # still being written by a live crawl (or by another machine, which repairs its own)
+        path = directory / marker.name.removesuffix(OPEN_SUFFIX)
+        if path.exists():
+            end = whole_records_end(path)
+            size = path.stat().st_size
+            if end < size:
+                with open(path, "r+b") as stream:
+                    stream.seek(end)
+                    tail = stream.read()
+                    with open(str(path) + ".partial", "ab") as kept:
+                        kept.write(tail)
+                    stream.truncate(end)
+                logger.warning("%s: its writer died mid-record; %d bytes after the last whole record moved to %s",
+                               path.name, size - end, path.name + ".partial")
+                repaired.append((path.name, size - end))
+        marker.unlink()
+    return repaired
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -131,15 +131,31 @@ def test_challenges_and_soft_404s_are_recorded_as_blocked(farm_crawl):
     assert all(row[3] is None for row in blocked)
 
 
-def test_a_recrawl_adds_captures_but_no_documents(farm, farm_crawl, tmp_path):
+def test_a_repeat_crawl_is_incremental_and_refresh_fetches_again(farm, farm_crawl, tmp_path):
     archive = tmp_path / "again.sqlite"
-    for _ in range(2):
-        run = scrapy("crawl", "portals", "-a", "region=池州", *FAST, proxy=farm.proxy_url, archive=archive,
+    args = ("crawl", "portals", "-a", "region=池州", *FAST)
+    first = scrapy(*args, proxy=farm.proxy_url, archive=archive, portals=ROOT / "farm" / "portals.toml")
+    assert first.returncode == 0, first.stderr[-2000:]
+    before = len(farm.requests)
+    repeat = scrapy(*args, proxy=farm.proxy_url, archive=archive, portals=ROOT / "farm" / "portals.toml")
+    assert repeat.returncode == 0, repeat.stderr[-2000:]
+    asked = [path for host, path, _ in farm.requests[before:] if host == "www.chizhou.gov.cn"]
+    # Navigation pages are read again; the report pages the archive holds are not.
+    assert asked and not [path for path in asked if "/content/" in path]
+    assert "'incremental/reports_held': 5" in repeat.stderr
+    # Navigation pages are asked conditionally; the unchanged ones (304) are read from their WARC records.
+    assert "'incremental/not_modified': 3" in repeat.stderr
+    documents = export(archive)
+    assert len(documents) == 5 and all(len(d["captures"]) == 1 for d in documents)
+    with sqlite3.connect(archive) as db:
+        row = db.execute("select outcome, reports_new, reports_held, report_links, pages_unchanged "
+                         "from portal_crawls order by id desc limit 1").fetchone()
+    assert row == ("ok", 0, 5, 5, 3)  # still ok: the links were found, the reports are held
+    refresh = scrapy(*args, "-a", "refresh=1", proxy=farm.proxy_url, archive=archive,
                      portals=ROOT / "farm" / "portals.toml")
-        assert run.returncode == 0, run.stderr[-2000:]
+    assert refresh.returncode == 0, refresh.stderr[-2000:]
     documents = export(archive)
     assert len(documents) == 5
-    assert all(len(d["captures"]) == 2 for d in documents)
     assert all([c["relation"] for c in d["captures"]] == ["original", "duplicate"] for d in documents)
 
 
@@ -195,7 +211,7 @@ def test_a_crawl_of_many_portals_switches_to_broad_mode_and_reports_progress(far
     run = scrapy("crawl", "portals", "-a", "region=华东,广东", *FAST, "-s", "BROAD_CRAWL_PORTALS=5",
                  "-s", "PROGRESS_INTERVAL=0.5", proxy=farm.proxy_url, archive=archive,
                  portals=ROOT / "farm" / "portals.toml")
-    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.returncode == 1, run.stderr[-3000:]  # the farm's blocked portal
     assert "broad crawl of 10 portals" in run.stderr
     assert "crawl summary: sites 10 done, 0 in progress, 0 not yet answered" in run.stderr
     assert "'progress/sites_done': 10" in run.stderr

@@ -32,10 +32,13 @@ def hostile(tmp_path):
     farm.page("http://www.huangshan.gov.cn/zwgk/zfgzbg/t1.html",
               f"<html><head><title>2024年黄山市政府工作报告</title></head><body><ul class='nav'>{padding}</ul>"
               "<div class='content'><p>对不起，您访问的页面不存在或已被删除！</p></div></body></html>")
+    # 六安: robots.txt forbids everything.
+    farm.page("http://www.luan.gov.cn/robots.txt", "User-agent: *\nDisallow: /\n", content_type="text/plain")
+    farm.page("http://www.luan.gov.cn/", templates.home(links=[("/zwgk/", "政府工作报告")], **SITE))
     registry = tmp_path / "portals.toml"
     registry.write_text("\n".join(f'[[portal]]\ncode = "{code}"\nurl = "http://{host}/"\n' for code, host in (
         ("340700", "www.tl.gov.cn"), ("341700", "www.chizhou.gov.cn"), ("341000", "www.huangshan.gov.cn"),
-        ("341800", "www.nowhere-xuancheng.gov.cn"))), encoding="utf-8")
+        ("341800", "www.nowhere-xuancheng.gov.cn"), ("341500", "www.luan.gov.cn"))), encoding="utf-8")
     server = FarmServer(farm).start()
     yield server, registry
     server.stop()
@@ -46,7 +49,8 @@ def test_robots_5xx_private_redirects_and_endless_pagers_are_contained(hostile, 
     archive = tmp_path / "a.sqlite"
     run = scrapy("crawl", "portals", "-a", "region=安徽", *FAST, "-s", "LISTING_MAX_PAGES=5", proxy=server.proxy_url,
                  archive=archive, portals=registry)
-    assert run.returncode == 0, run.stderr[-2000:]
+    # Finished, but portals could not be read: exit 1 (README: Exit statuses).
+    assert run.returncode == 1, run.stderr[-2000:]
     paths = [(host, path) for host, path, _ in server.requests]
     assert paths.count(("www.tl.gov.cn", "/")) == 0  # robots.txt 5xx: nothing else is asked of the site
     assert "'robotstxt/server_error_disallow_all'" in run.stderr
@@ -60,3 +64,5 @@ def test_robots_5xx_private_redirects_and_endless_pagers_are_contained(hostile, 
         outcomes = dict(db.execute("select portal_code, outcome from portal_crawls").fetchall())
     assert statuses["http://www.huangshan.gov.cn/zwgk/zfgzbg/t1.html"] == "blocked"  # kept, not a document
     assert outcomes["341800"] == "unreachable" and outcomes["341700"] == "unreachable"
+    assert outcomes["340700"] == "unreachable"  # its robots.txt answered 500
+    assert outcomes["341500"] == "robots_disallowed"  # its robots.txt forbids everything

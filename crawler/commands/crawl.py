@@ -1,19 +1,29 @@
-"""`scrapy crawl`, checking a spider's arguments before any request is made."""
+"""`scrapy crawl`, checking a spider's arguments before any request is made, and exiting with what the
+crawl achieved (crawler.extensions.exit_status; README: Exit statuses): 0 complete, 1 finished with sites
+or reports not archived, 2 bad arguments, 3 storage failed, 4 interrupted."""
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 
 class Command(ScrapyCrawlCommand):
     def run(self, args, opts):
-        if args:
+        if len(args) != 1:
+            super().run(args, opts)  # Scrapy's own usage errors
+            return
+        try:
+            spidercls = self.crawler_process.spider_loader.load(args[0])
+        except KeyError:
+            spidercls = None
+        check = getattr(spidercls, "check_arguments", None)
+        if check is not None:
             try:
-                spidercls = self.crawler_process.spider_loader.load(args[0])
-            except KeyError:
-                spidercls = None
-            check = getattr(spidercls, "check_arguments", None)
-            if check is not None:
-                try:
-                    check(self.settings, **opts.spargs)
-                except ValueError as exc:
-                    raise UsageError(str(exc), print_help=False) from None
-        super().run(args, opts)
+                check(self.settings, **opts.spargs)
+            except ValueError as exc:
+                raise UsageError(str(exc), print_help=False) from None
+        crawler = self._create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+            return
+        self.exitcode = crawler.stats.get_value("crawl/exit_status", 0) if crawler.stats else 0

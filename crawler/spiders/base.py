@@ -15,6 +15,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from domain.challenges import CHALLENGE_STATUSES
 from domain.fetch import Fetch, utc_now
 from domain.pages.listing import Link, ListingPage
+from crawler.incremental import AlreadyHeld
+from crawler.middlewares import RobotsTxtUnreachable
 from domain.pages.platforms import DataRequest
 
 # Report pages reach the callback whatever their status, to be recorded; redirects are still followed.
@@ -138,7 +140,7 @@ class ReportSiteSpider(scrapy.Spider):
             return None
         self.nav_pages[key] += 1
         meta = {"site_key": key, "stats_key": f"{self.stats_prefix}/{key}", "hops": hops, "listing": listing,
-                "listing_page": listing_page,
+                "listing_page": listing_page, "conditional": True,
                 # Challenge statuses reach the callback, to be recorded as blocked.
                 "handle_httpstatus_list": CHALLENGE_STATUSES}
         if data is not None and data.method == "POST":
@@ -151,11 +153,15 @@ class ReportSiteSpider(scrapy.Spider):
 
     def report_request(self, link: Link, response) -> scrapy.Request:
         """A request for a page or file whose link names a report; files may be larger than pages."""
-        meta = {"site_key": response.meta["site_key"], "link_text": link.text, "linked_from": response.url,
-                "stats_key": response.meta["stats_key"], "handle_httpstatus_list": REPORT_ERROR_STATUSES}
-        if is_document_url(link.url):
+        return self._report_request(link.url, link.text, response.url, response.meta["site_key"])
+
+    def _report_request(self, url: str, link_text: str | None, linked_from: str | None, key: str) -> scrapy.Request:
+        # meta `report`: crawler.incremental skips it when the archive already holds this URL.
+        meta = {"site_key": key, "link_text": link_text, "linked_from": linked_from, "report": True,
+                "stats_key": f"{self.stats_prefix}/{key}", "handle_httpstatus_list": REPORT_ERROR_STATUSES}
+        if is_document_url(url):
             meta["download_maxsize"] = self.attachment_max_size
-        return self._sent(scrapy.Request(link.url, callback=self.parse_report, errback=self.failed, priority=10,
+        return self._sent(scrapy.Request(url, callback=self.parse_report, errback=self.failed, priority=10,
                                          meta=meta))
 
     def site_of(self, response):
@@ -180,6 +186,8 @@ class ReportSiteSpider(scrapy.Spider):
             self.stat(site, f"navigation_http_{response.status}")
             return
         self.stat(site, "pages")
+        if response.meta.get("not_modified"):
+            self.stat(site, "pages_unchanged")
         page = self.listing_page(response, site)
         if page.platform:
             self.stat(site, f"platform/{page.platform}")
@@ -218,6 +226,7 @@ class ReportSiteSpider(scrapy.Spider):
     def parse_report(self, response):
         self._answered(response.request)
         site = self.site_of(response)
+        self.stat(site, "reports_fetched")
         yield fetch_of(response, link_text=response.meta.get("link_text"), linked_from=response.meta.get("linked_from"),
                        **self.capture_fields(site))
         # A report page that links files (附件：2024年政府工作报告.pdf, TRS's P0202….pdf): the files may be
@@ -232,6 +241,19 @@ class ReportSiteSpider(scrapy.Spider):
         request = failure.request
         self._answered(request)
         key = request.meta.get("site_key")
+        if failure.check(AlreadyHeld):
+            # Held from an earlier crawl: not fetched again. The files its page linked may not be (a
+            # crawl killed between the page and its attachment), so they are asked for; held ones skip too.
+            self.crawler.stats.inc_value(f"{self.stats_prefix}/{key}/reports_held")
+            site = next(site for site in self.sites if self.site_key(site) == key)
+            for url in [url for url in failure.value.attachments if self.may_hold_report(url, site)][
+                    :MAX_ATTACHMENTS_PER_PAGE]:
+                yield self._report_request(url, None, request.url, key)
+            return
+        if failure.check(IgnoreRequest) and not failure.check(RobotsTxtUnreachable) \
+                and failure.getErrorMessage().startswith("Forbidden by robots.txt"):
+            self.crawler.stats.inc_value(f"{self.stats_prefix}/{key}/robots_disallowed")
+            return
         if request.meta.get("get_instead") and failure.check(HttpError):
             site = next((site for site in self.sites if self.site_key(site) == key), None)
             retry = site and self.navigate(request.meta["get_instead"], site, request.meta["hops"], listing=True,
@@ -240,5 +262,7 @@ class ReportSiteSpider(scrapy.Spider):
                 yield retry
                 return
         self.crawler.stats.inc_value(f"{self.stats_prefix}/{key}/errors")
+        if request.meta.get("report"):
+            self.crawler.stats.inc_value(f"{self.stats_prefix}/{key}/reports_failed")
         log = self.logger.info if failure.check(HttpError, IgnoreRequest) else self.logger.warning
         log("%s: %s failed: %s", key, request.url, failure.getErrorMessage())

@@ -136,6 +136,7 @@ class ReportPage(HtmlPage, ReportFields):
             "encoding": self.decoded.encoding,
             "declared_encoding": self.decoded.declared,
             "body_source": self.body_source,
+            "attachment_urls": self.attachment_urls,
             "paragraphs": self.paragraphs,
         }
 
