@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 
 from scrapy import signals
+from scrapy.dupefilters import RFPDupeFilter
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
@@ -198,3 +199,13 @@ class ConditionalRequestMiddleware:
                 else:
                     for name, value in values.items():
                         setattr(row, name, value)
+
+
+class RunDupeFilter(RFPDupeFilter):
+    """Scrapy's duplicate filter, remembering requests for one run only, even with JOBDIR: what is done
+    is the archive's to say. A JOBDIR's `requests.seen` outlives a kill -9 that loses the queue behind
+    it, so a rerun would refuse the very start URLs it needs and archive nothing."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(None, crawler.settings.getbool("DUPEFILTER_DEBUG"), fingerprinter=crawler.request_fingerprinter)

@@ -62,6 +62,7 @@ RETRY_BACKOFF_MAX = 60.0
 # --- incremental crawls (crawler/incremental.py): decided from what the archive holds ---
 CRAWL_INCREMENTAL = True  # skip report pages already archived from that URL; conditional navigation requests
 CRAWL_REFRESH = False  # fetch held report pages again too (the spider argument `-a refresh=1` says the same)
+DUPEFILTER_CLASS = "crawler.incremental.RunDupeFilter"  # seen requests are forgotten between runs, JOBDIR or not
 
 DOWNLOADER_MIDDLEWARES = {
     # First of all: no request to loopback, private or reserved addresses (redirects included).

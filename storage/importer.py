@@ -12,13 +12,17 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
+
 from domain.fetch import IMPORT, Fetch, SuppliedText, utc_now
 from storage.ingest import archive_fetch
+from storage.models import Capture
 
 
 @dataclass
 class ImportReport:
     lines: int = 0
+    held: int = 0  # lines an earlier import already archived (same URL, same bytes): not imported twice
     bad_lines: list[tuple[int, str]] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)  # the crawl's stats keys (extract/ok, archive/…)
 
@@ -68,11 +72,16 @@ def parse_line(raw: str | bytes) -> Fetch:
                  fetched_at=fetched_at, source=IMPORT, supplied=SuppliedText(record["title"], record["text"]))
 
 
-def import_lines(lines, archive, registry, warcs=None) -> ImportReport:
+def import_lines(lines, archive, registry, warcs=None, on_line=None, report: ImportReport | None = None) -> ImportReport:
     """Import JSON lines; each body is first written to `warcs` (a storage.warc.WarcFiles) as a
-    resource record, so imported bytes are kept like fetched ones."""
-    report = ImportReport()
+    resource record, so imported bytes are kept like fetched ones. A line whose URL and bytes an earlier
+    import archived is counted as held and skipped, so an import killed midway and run again imports
+    each line once. `on_line(report)` is called after each line (progress); `report` is filled in as the
+    lines go, so a caller still has it when storage fails midway."""
+    report = report if report is not None else ImportReport()
     for number, raw in enumerate(lines, 1):
+        if on_line is not None and number > 1:
+            on_line(report)
         report.lines = number
         if not raw.strip():
             continue
@@ -80,6 +89,9 @@ def import_lines(lines, archive, registry, warcs=None) -> ImportReport:
             fetch = parse_line(raw)
         except ValueError as exc:
             report.bad_lines.append((number, str(exc)))
+            continue
+        if _held(archive, fetch):
+            report.held += 1
             continue
         portal = registry.portal_for_url(fetch.final_url)
         fetch = replace(fetch, portal_code=portal.code if portal else None)
@@ -93,3 +105,10 @@ def import_lines(lines, archive, registry, warcs=None) -> ImportReport:
         for key, increment in ingested.stats_keys:
             report.counts[key] += increment
     return report
+
+
+def _held(archive, fetch: Fetch) -> bool:
+    with archive.session() as session:
+        return session.scalar(select(Capture.id).where(
+            Capture.source == IMPORT, Capture.requested_url == fetch.requested_url,
+            Capture.payload_sha256 == fetch.payload_sha256).limit(1)) is not None

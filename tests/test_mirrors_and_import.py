@@ -10,9 +10,9 @@ from tests.conftest import FAST, ROOT, export, scrapy
 FARM_PORTALS = ROOT / "farm" / "portals.toml"
 
 
-def crawl(spider, farm, archive, *args):
+def crawl(spider, farm, archive, *args, expect: int = 0):
     run = scrapy("crawl", spider, *args, *FAST, proxy=farm.proxy_url, archive=archive, portals=FARM_PORTALS)
-    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.returncode == expect, run.stderr[-3000:]
     return run
 
 
@@ -24,7 +24,7 @@ def mirror_captures(documents):
 @pytest.fixture(scope="module")
 def portals_then_mirrors(farm, tmp_path_factory):
     archive = tmp_path_factory.mktemp("pm") / "a.sqlite"
-    crawl("portals", farm, archive, "-a", "region=华东,广东")
+    crawl("portals", farm, archive, "-a", "region=华东,广东", expect=1)  # the farm's blocked portal
     crawl("mirrors", farm, archive)
     return export(archive)
 
@@ -100,7 +100,7 @@ def test_import_reports_bad_lines_by_number_and_imports_the_rest(farm, portals_t
     assert f"{corpus}:2: skipped: missing or empty 'text'" in run.stderr
     assert f"{corpus}:3: skipped: not JSON" in run.stderr
     assert f"{corpus}:4: skipped: url 'ftp://example.org/x' is not an http(s) URL" in run.stderr
-    assert "2 lines imported, 3 skipped; 0 new documents, 2 captures of known documents" in run.stdout
+    assert "2 lines imported, 0 already held, 3 rejected; 0 new documents, 2 captures of known documents" in run.stdout
     document = next(d for d in export(archive) if d["year"] == 2023)
     imported = [c for c in document["captures"] if c["source"] == "import"]
     assert sorted(c["relation"] for c in imported) == ["excerpt", "near_duplicate"]
@@ -134,6 +134,6 @@ def test_an_import_survives_any_bytes_and_code_points(tmp_path):
     assert run.returncode == 1
     assert f"{corpus}:2: skipped: not UTF-8" in run.stderr
     assert f"{corpus}:3: skipped: 'title' holds a lone surrogate (\\ud800)" in run.stderr
-    assert "2 lines imported, 2 skipped" in run.stdout
+    assert "2 lines imported, 0 already held, 2 rejected" in run.stdout
     [document] = export(archive)
     assert "\x00" not in document["text"]

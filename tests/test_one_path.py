@@ -89,8 +89,10 @@ def test_mirror_selectors_for_title_and_links_are_read(tmp_path):
 
 
 def test_imports_count_under_the_crawls_stats_keys(archive):
-    line = json.dumps({"url": "http://example.org/1", "title": TITLE, "text": "\n".join(REPORT.paragraphs)})
-    report = import_lines([line, line], archive, REGISTRY)
+    lines = [json.dumps({"url": f"http://example.org/{n}", "title": TITLE, "text": "\n".join(REPORT.paragraphs)})
+             for n in (1, 2)]
+    report = import_lines([*lines, lines[0]], archive, REGISTRY)  # the first line again: already held
+    assert report.held == 1
     assert report.counts["extract/ok"] == 2 and report.counts["archive/captures"] == 2
     assert report.counts["archive/documents_new"] == 1 and report.counts["archive/documents_seen"] == 1
     assert report.counts["archive/captures/original"] == 1 and report.counts["archive/captures/duplicate"] == 1

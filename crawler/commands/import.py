@@ -1,13 +1,18 @@
-"""`scrapy import FILE`: put an existing corpus (JSON Lines) through the archive's pipelines."""
+"""`scrapy import FILE`: put an existing corpus (JSON Lines) through the archive's pipelines.
+
+Exit statuses: 0 every line imported (or already held), 1 some lines rejected (each reported by number),
+2 bad usage, 3 storage failed (the import stopped; run it again to go on: held lines are skipped)."""
 import sys
+import time
 
 from scrapy.exceptions import UsageError
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.cli import ProjectCommand
 from crawler.commands import open_archive
 from crawler.warcwriter import warc_files_for
 from domain.portals import RegistryError, load_registry
-from storage.importer import import_lines
+from storage.importer import ImportReport, import_lines
 
 
 class Command(ProjectCommand):
@@ -34,18 +39,38 @@ class Command(ProjectCommand):
         except OSError as exc:
             raise UsageError(f"{args[0]}: {exc.strerror}", print_help=False) from None
         warcs = warc_files_for(self.settings, prefix="govreports-import")
+        interval = self.settings.getfloat("PROGRESS_INTERVAL", 60.0)
+        last = [time.monotonic()]
+
+        def progress(report: ImportReport) -> None:
+            if interval > 0 and time.monotonic() - last[0] >= interval:
+                last[0] = time.monotonic()
+                print(f"import: {report.lines} lines read, {report.counts['archive/captures']} imported, "
+                      f"{report.held} already held, {len(report.bad_lines)} rejected", file=sys.stderr)
+
+        report = ImportReport()
+        storage_error = None
         try:
             with stream:
-                report = import_lines(stream, archive, registry, warcs)
+                import_lines(stream, archive, registry, warcs, on_line=progress, report=report)
+        except (OSError, SQLAlchemyError) as exc:
+            storage_error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
         finally:
-            warcs.close()
+            try:
+                warcs.close()
+            except OSError:
+                pass
             archive.close()
         for number, problem in report.bad_lines:
             print(f"{args[0]}:{number}: skipped: {problem}", file=sys.stderr)
         counts = report.counts  # the crawl's own stats keys
-        print(f"{counts['archive/captures']} lines imported, {len(report.bad_lines)} skipped; "
+        print(f"{counts['archive/captures']} lines imported, {report.held} already held, "
+              f"{len(report.bad_lines)} rejected; "
               f"{counts['archive/documents_new']} new documents, {counts['archive/documents_seen']} captures of "
               "known documents; " + ", ".join(f"{key} {value}" for key, value in sorted(counts.items())
                                               if key.startswith(("extract/", "archive/captures/"))))
-        if report.bad_lines:
+        if storage_error:
+            print(f"import stopped at line {report.lines}: storage failed: {storage_error}", file=sys.stderr)
+            self.exitcode = 3
+        elif report.bad_lines:
             self.exitcode = 1  # something was not imported: a scheduled job must see it

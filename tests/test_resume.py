@@ -1,0 +1,146 @@
+"""A crawl killed with SIGKILL at any moment and run again with the same command finishes: the archive
+then equals an uninterrupted crawl's (the same documents, none twice, no capture without its document,
+every WARC record whole). The same holds for `scrapy import`."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from bench.benchfarm import build_bench_farm, write_registry
+from farm.server import FarmServer
+from tests.conftest import ROOT, SCRAPY, scrapy
+
+# Slow enough that a kill lands mid-crawl; AutoThrottle off so the pace is the same in every run.
+PACE = ["-s", "DOWNLOAD_DELAY=0.15", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_BACKOFF_BASE=0",
+        "-s", "LOG_LEVEL=INFO"]
+
+
+@pytest.fixture(scope="module")
+def slow_farm(tmp_path_factory):
+    farm, toml = build_bench_farm(portals=3, reports=12)
+    folder = tmp_path_factory.mktemp("resume")
+    server = FarmServer(farm).start()
+    yield server, write_registry(toml, folder)
+    server.stop()
+
+
+def env_for(server, registry: Path, archive: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}
+    return {**env, "http_proxy": server.proxy_url, "PORTALS_FILE": str(registry), "ARCHIVE_DB": f"sqlite:///{archive}"}
+
+
+def crawl_command(*extra: str) -> list[str]:
+    return [*SCRAPY, "crawl", "portals", "-a", "region=华东", *PACE, *extra]
+
+
+def documents(archive: Path) -> list[tuple]:
+    with sqlite3.connect(archive) as db:
+        return sorted(db.execute("select region_code, year, text_sha256 from documents").fetchall())
+
+
+def orphans(archive: Path) -> int:
+    """Captures holding a report but placed with no document."""
+    with sqlite3.connect(archive) as db:
+        return db.execute("select count(*) from captures where text is not null and document_id is null").fetchone()[0]
+
+
+def report_captures_per_url(archive: Path) -> int:
+    with sqlite3.connect(archive) as db:
+        return db.execute("select max(n) from (select count(*) n from captures where extraction_status = 'ok' "
+                          "group by final_url)").fetchone()[0]
+
+
+def whole_warc_records(warcs: Path) -> int:
+    """Every record of every WARC file reads to its end (a record cut short would fail here)."""
+    records = 0
+    for path in sorted(warcs.glob("*.warc.gz")):
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream, check_digests=True):
+                record.content_stream().read()
+                records += 1
+    return records
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(slow_farm, tmp_path_factory):
+    server, registry = slow_farm
+    archive = tmp_path_factory.mktemp("whole") / "archive.sqlite"
+    done = subprocess.run(crawl_command(), cwd=ROOT, env=env_for(server, registry, archive), capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return archive
+
+
+@pytest.mark.parametrize("jobdir", [False, True], ids=["plain", "jobdir"])
+def test_kill_9_at_any_moment_then_the_same_command_finishes_the_crawl(slow_farm, uninterrupted, tmp_path, jobdir):
+    server, registry = slow_farm
+    archive = tmp_path / "archive.sqlite"
+    command = crawl_command(*(["-s", f"JOBDIR={tmp_path / 'job'}"] if jobdir else []))
+    env = env_for(server, registry, archive)
+    for kill_after in (2.5, 4.0, 5.5):
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
+        time.sleep(kill_after)
+        os.killpg(process.pid, signal.SIGKILL)  # the crawler and its archive writers, mid-write or not
+        process.wait()
+    runs = 0
+    while True:  # "rerun until it exits 0", as a scheduler would
+        runs += 1
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        if done.returncode == 0 or runs == 3:
+            break
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert documents(archive) == documents(uninterrupted)
+    assert orphans(archive) == 0
+    assert report_captures_per_url(archive) == 1  # no report fetched and archived twice
+    assert whole_warc_records(archive.parent / "warcs") > 0
+    assert not list((archive.parent / "warcs").glob("*.open"))
+    with sqlite3.connect(archive) as db:
+        last = db.execute("select outcome from portal_crawls where crawl_id = (select crawl_id from portal_crawls "
+                          "order by id desc limit 1)").fetchall()
+    assert {outcome for (outcome,) in last} == {"ok"}  # the finishing run records true outcomes
+
+
+def test_a_warc_file_cut_mid_record_is_repaired_by_the_next_writer(tmp_path):
+    from storage.warc import OPEN_SUFFIX, WarcFiles
+
+    files = WarcFiles(tmp_path, prefix="t")
+    for n in range(3):
+        files.write_exchange(f"http://www.tl.gov.cn/{n}.html", 200, [("Content-Type", "text/html")], b"x" * 4000)
+    name = files._name
+    files._file.flush()
+    path = tmp_path / name
+    whole = path.stat().st_size
+    with open(path, "ab") as stream:
+        stream.write(path.read_bytes()[300:900])  # a record cut short, as a kill leaves it
+    (tmp_path / (name + OPEN_SUFFIX)).write_text("999999999@" + os.uname().nodename)  # its writer is dead
+    again = WarcFiles(tmp_path, prefix="t")
+    assert again.repaired == [(name, 600)]
+    assert path.stat().st_size == whole
+    assert (tmp_path / (name + ".partial")).stat().st_size == 600  # kept aside, never deleted
+    assert whole_warc_records(tmp_path) == 1 + 3 * 2
+
+
+def test_an_import_killed_and_run_again_imports_each_line_once(tmp_path):
+    lines = [json.dumps({"url": f"https://www.example-mirror.com/{n}.html", "title": f"{2010 + n}年铜陵市政府工作报告",
+                         "text": f"各位代表：现在，我代表市人民政府向大会报告工作，请予审议。第{n}号文本，" * 20},
+                        ensure_ascii=False) for n in range(6)]
+    source = tmp_path / "reports.jsonl"
+    source.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    archive = tmp_path / "archive.sqlite"
+    assert scrapy("import", str(source), archive=archive).returncode == 0
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")  # the whole file, as if the first run died
+    again = scrapy("import", str(source), archive=archive)
+    assert again.returncode == 0, again.stderr
+    assert "3 already held" in again.stdout
+    with sqlite3.connect(archive) as db:
+        assert db.execute("select count(*) from captures").fetchone()[0] == 6
+        assert db.execute("select count(*) from documents").fetchone()[0] == 6
