@@ -12,11 +12,11 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawler.incremental import AlreadyHeld
+from crawler.middlewares import RobotsTxtUnreachable
 from domain.challenges import CHALLENGE_STATUSES
 from domain.fetch import Fetch, utc_now
 from domain.pages.listing import Link, ListingPage
-from crawler.incremental import AlreadyHeld
-from crawler.middlewares import RobotsTxtUnreachable
 from domain.pages.platforms import DataRequest
 
 # Report pages reach the callback whatever their status, to be recorded; redirects are still followed.
