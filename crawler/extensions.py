@@ -9,7 +9,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy import func, select
 
-from crawler.archive import archive_for
+from crawler.archive import STORAGE_FAILED, archive_for
 from domain.pages.platforms import PLATFORMS
 from storage.models import PortalCrawl
 
@@ -44,7 +44,7 @@ def site_outcome(pages: int, report_links: int, blocked: int, errors: int, robot
 
 
 def exit_status(finish_reason: str, outcomes: list[str], reports_failed: int) -> int:
-    if finish_reason == "storage_failed":
+    if finish_reason == STORAGE_FAILED:
         return EXIT_STORAGE_FAILED
     if finish_reason != "finished":
         return EXIT_INTERRUPTED
@@ -91,7 +91,9 @@ class CrawlRecorder:
             count = {name: stats.get_value(f"{prefix}/{name}", 0) for name in (
                 "pages", "pages_unchanged", "report_links", "blocked", "errors", "robots_disallowed",
                 "reports_fetched", "reports_held", "reports_failed")}
-            done = reason == "finished" or (key in spider.answered and spider.pending[key] <= 0)
+            # After a storage failure no site counts as done: what it answered may not all be archived.
+            done = reason == "finished" or (reason != STORAGE_FAILED and key in spider.answered
+                                            and spider.pending[key] <= 0)
             outcome = site_outcome(count["pages"], count["report_links"], count["blocked"], count["errors"],
                                    count["robots_disallowed"], done)
             # The platform most of the site's pages showed (domain.pages.platforms.detect).

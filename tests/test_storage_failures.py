@@ -1,0 +1,84 @@
+"""A full disk stops a crawl or an import loudly (exit 3, close reason storage_failed, no site recorded
+`ok`); once there is room again, the same command finishes the work. The disk fills by fault injection
+in the crawl's own processes (tests/faults/sitecustomize.py)."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+
+from storage.db import Archive
+from tests.conftest import FAST, ROOT, SCRAPY, scrapy
+
+FARM_PORTALS = ROOT / "farm" / "portals.toml"
+FAULTS = ROOT / "tests" / "faults"
+
+
+def run_on_full_disk(args: list[str], archive, proxy: str | None = None, **faults: int):
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}
+    env.update({"ARCHIVE_DB": f"sqlite:///{archive}", "PORTALS_FILE": str(FARM_PORTALS),
+                "PYTHONPATH": os.pathsep.join([str(FAULTS), str(ROOT)])})
+    env.update({f"GOVREPORTS_FAULT_{name.upper()}": str(value) for name, value in faults.items()})
+    if proxy:
+        env["http_proxy"] = proxy
+    return subprocess.run([*SCRAPY, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def crawl_records(archive) -> list[tuple]:
+    with sqlite3.connect(archive) as db:
+        return db.execute("select outcome, finish_reason from portal_crawls order by id").fetchall()
+
+
+def documents(archive) -> int:
+    with sqlite3.connect(archive) as db:
+        return db.execute("select count(*) from documents").fetchone()[0]
+
+
+CRAWL = ["crawl", "portals", "-a", "region=池州", *FAST]
+
+
+def test_a_full_warc_disk_stops_the_crawl_with_exit_3_and_the_rerun_finishes(farm, tmp_path):
+    archive = tmp_path / "archive.sqlite"
+    full = run_on_full_disk(CRAWL, archive, proxy=farm.proxy_url, warc_bytes=20_000)
+    assert full.returncode == 3, full.stderr[-3000:]
+    assert "storage failed, stopping the crawl: WARC files" in full.stderr
+    assert "No space left on device" in full.stderr
+    assert crawl_records(archive) == [("interrupted", "storage_failed")]  # never `ok`
+    assert documents(archive) < 5
+    again = scrapy(*CRAWL, proxy=farm.proxy_url, archive=archive, portals=FARM_PORTALS)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert documents(archive) == 5
+    assert crawl_records(archive)[-1] == ("ok", "finished")
+
+
+def test_a_full_database_disk_stops_the_crawl_with_exit_3_and_the_rerun_finishes(farm, tmp_path):
+    archive = tmp_path / "archive.sqlite"
+    Archive.open(f"sqlite:///{archive}").close()  # migrated while there was room
+    with sqlite3.connect(archive) as db:
+        pages = db.execute("pragma page_count").fetchone()[0]
+    full = run_on_full_disk(CRAWL, archive, proxy=farm.proxy_url, db_pages=pages + 2)
+    assert full.returncode == 3, full.stderr[-3000:]
+    assert "storage failed, stopping the crawl: archive database" in full.stderr
+    assert "database or disk is full" in full.stderr
+    assert ("ok", "finished") not in crawl_records(archive)
+    again = scrapy(*CRAWL, proxy=farm.proxy_url, archive=archive, portals=FARM_PORTALS)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert documents(archive) == 5
+
+
+def test_an_import_on_a_full_disk_exits_3_with_its_summary_and_the_rerun_imports_the_rest(tmp_path):
+    archive = tmp_path / "archive.sqlite"
+    text = "各位代表：现在，我代表市人民政府向大会报告工作，请予审议。"
+    source = tmp_path / "reports.jsonl"
+    source.write_text("".join(json.dumps({"url": f"https://www.example-mirror.com/{n}.html",
+                                          "title": f"{2000 + n}年铜陵市政府工作报告", "text": f"{text}第{n}号。" * 40},
+                                         ensure_ascii=False) + "\n" for n in range(20)), encoding="utf-8")
+    full = run_on_full_disk(["import", str(source)], archive, warc_bytes=3_000)
+    assert full.returncode == 3, full.stderr
+    assert "import stopped at line" in full.stderr and "No space left on device" in full.stderr
+    assert "lines imported" in full.stdout  # the summary of what was done
+    again = scrapy("import", str(source), archive=archive)
+    assert again.returncode == 0, again.stderr
+    with sqlite3.connect(archive) as db:
+        assert db.execute("select count(*) from captures").fetchone()[0] == 20
