@@ -3,9 +3,14 @@ goes through the crawl's own derivation (domain.derive), so "the report is the s
 meant when the capture was archived."""
 from __future__ import annotations
 
+import sys
+import time
 from dataclasses import replace
 
-from crawler.archive import archive_for, registry_for
+from scrapy.exceptions import DropItem
+from sqlalchemy.exc import SQLAlchemyError
+
+from crawler.archive import archive_for, registry_for, stop_for_storage_failure
 from domain.derive import derive
 from domain.fetch import utc_now
 from domain.provenance import OFFICIAL, classify
@@ -14,16 +19,37 @@ from storage.models import Capture, Document, Verification
 
 
 class VerificationPipeline:
+    """Writes each verification; every PROGRESS_INTERVAL seconds prints how far the run is (stderr). A
+    row that cannot be written because the storage failed stops the run (exit 3)."""
+
     def __init__(self, crawler):
+        self.crawler = crawler
         self.stats = crawler.stats
         self.archive = archive_for(crawler)
         self.registry = registry_for(crawler, self.archive)
+        self.interval = crawler.settings.getfloat("PROGRESS_INTERVAL", 60.0)
+        self.last_progress = time.monotonic()
+        self.done = 0
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def process_item(self, item):
+        try:
+            result = self._record(item)
+        except (OSError, SQLAlchemyError) as exc:
+            stop_for_storage_failure(self.crawler, f"archive database: {type(exc).__name__}: {exc}".splitlines()[0])
+            raise DropItem(f"verification of document {item['document_id']} not stored: {exc}") from exc
+        self.done += 1
+        if self.interval > 0 and time.monotonic() - self.last_progress >= self.interval:
+            self.last_progress = time.monotonic()
+            total = getattr(self.crawler.spider, "total", None)
+            print(f"verify: {self.done}" + (f" of {total}" if total is not None else "") + " documents verified",
+                  file=sys.stderr)
+        return result
+
+    def _record(self, item):
         fetch = item.get("fetch")
         with self.archive.write_session() as session, session.begin():
             capture = session.get(Capture, item["capture_id"])

@@ -144,3 +144,24 @@ def test_an_import_killed_and_run_again_imports_each_line_once(tmp_path):
     with sqlite3.connect(archive) as db:
         assert db.execute("select count(*) from captures").fetchone()[0] == 6
         assert db.execute("select count(*) from documents").fetchone()[0] == 6
+
+
+def test_a_verify_killed_and_run_again_verifies_each_document_once(farm, tmp_path):
+    archive = tmp_path / "archive.sqlite"
+    portals = ROOT / "farm" / "portals.toml"
+    crawled = scrapy("crawl", "portals", "-a", "region=铜陵", "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_BACKOFF_BASE=0",
+                     proxy=farm.proxy_url, archive=archive, portals=portals)
+    assert crawled.returncode == 0, crawled.stderr[-2000:]
+    env = {**env_for(farm, portals, archive)}
+    command = [*SCRAPY, "verify", *PACE[:4], "-s", "DOWNLOAD_DELAY=0.6"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    time.sleep(4.0)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    with sqlite3.connect(archive) as db:
+        per_document = db.execute("select d.id, count(v.id) from documents d left join verifications v "
+                                  "on v.document_id = d.id group by d.id").fetchall()
+    assert per_document and {count for _id, count in per_document} == {1}

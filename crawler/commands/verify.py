@@ -1,4 +1,8 @@
-"""`scrapy verify [--region R] [--older-than DAYS]`: re-fetch official URLs and record what changed."""
+"""`scrapy verify [--region R] [--older-than DAYS]`: re-fetch official URLs and record what changed.
+
+Documents verified in the last DAYS days (default 1) are skipped, so a verify killed midway and run
+again verifies each document once; `--older-than 0` verifies them all. Exit statuses: 0 every document
+verified, 1 some could not be (error or blocked), 2 bad usage, 3 storage failed (the run stopped)."""
 import sys
 
 from scrapy.exceptions import UsageError
@@ -22,7 +26,8 @@ class Command(ProjectCommand):
     def add_options(self, parser):
         super().add_options(parser)
         parser.add_argument("--region", help="only this region and the regions under it")
-        parser.add_argument("--older-than", metavar="DAYS", help="only documents not verified in the last DAYS days")
+        parser.add_argument("--older-than", metavar="DAYS", default="1",
+                            help="only documents not verified in the last DAYS days (default 1; 0: all)")
 
     def process_options(self, args, opts):
         super().process_options(args, opts)
@@ -38,7 +43,8 @@ class Command(ProjectCommand):
         archive = open_archive(self.settings, must_exist=True)
         with archive.session() as session:
             before = session.scalar(select(func.max(Verification.id))) or 0
-        self.crawler_process.crawl(VerifySpider, **spider_args)
+        crawler = self.crawler_process.create_crawler(VerifySpider)
+        self.crawler_process.crawl(crawler, **spider_args)
         self.crawler_process.start()
         with archive.session() as session:
             rows = session.execute(select(Verification.outcome, func.count()).where(Verification.id > before)
@@ -51,6 +57,10 @@ class Command(ProjectCommand):
         archive.close()
         total = sum(count for _outcome, count in rows)
         print(f"{total} documents verified: " + (", ".join(f"{outcome} {count}" for outcome, count in rows) or "none"))
-        if any(outcome in ("error",) for outcome, _ in rows):
+        if crawler.stats.get_value("archive/storage_failed_reason"):
+            print(f"verify stopped: storage failed: {crawler.stats.get_value('archive/storage_failed_reason')}",
+                  file=sys.stderr)
+            self.exitcode = 3
+        elif any(outcome in ("error", "blocked") for outcome, _ in rows):
             self.exitcode = 1
         sys.stdout.flush()

@@ -15,7 +15,8 @@ from storage.models import Capture, Document, Verification
 
 class VerifySpider(scrapy.Spider):
     """Arguments: `region` (optional, as for portals), `older_than` (days; only documents whose last
-    verification is older, or that were never verified)."""
+    verification is older, or that were never verified; none: all). `scrapy verify` passes 1 by default,
+    so a run killed midway and started again verifies each document once."""
 
     name = "verify"
     custom_settings = {"ITEM_PIPELINES": {"pipelines.verify.VerificationPipeline": 100}}
@@ -67,6 +68,7 @@ class VerifySpider(scrapy.Spider):
 
     async def start(self):
         targets = self.targets()
+        self.total = len(targets)
         self.logger.info("verifying %d official URLs", len(targets))
         for document_id, capture in targets:
             yield scrapy.Request(capture.final_url, callback=self.parse, errback=self.failed, dont_filter=True,
