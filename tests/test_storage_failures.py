@@ -82,3 +82,39 @@ def test_an_import_on_a_full_disk_exits_3_with_its_summary_and_the_rerun_imports
     assert again.returncode == 0, again.stderr
     with sqlite3.connect(archive) as db:
         assert db.execute("select count(*) from captures").fetchone()[0] == 20
+
+
+def test_two_crawls_and_an_import_at_once_share_one_archive(farm, tmp_path):
+    """WAL, a busy timeout and retried writes: three writers into one SQLite file, none fails, and the
+    archive holds what the three would have archived one after another."""
+    archive = tmp_path / "archive.sqlite"
+    Archive.open(f"sqlite:///{archive}").close()
+    source = tmp_path / "reports.jsonl"
+    chizhou = next(e for e in farm.farm.expected if e.region_code == "341700" and e.year == 2024).report
+    lines = [{"url": "https://www.example-mirror.com/chizhou-2024.html", "title": "2024年池州市政府工作报告",
+              "text": "\n".join([chizhou.delivery_line, *chizhou.paragraphs])}]
+    lines += [{"url": f"https://www.example-mirror.com/{n}.html", "title": f"{2000 + n}年铜陵市政府工作报告",
+               "text": f"各位代表：现在，我代表市人民政府向大会报告工作。这是第{n}份，内容各不相同：{'甲乙丙丁'[n % 4] * 30}{n}。"}
+              for n in range(8)]
+    source.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}
+    env.update({"ARCHIVE_DB": f"sqlite:///{archive}", "PORTALS_FILE": str(FARM_PORTALS), "http_proxy": farm.proxy_url,
+                "ARCHIVE_WRITERS": "2"})
+    commands = [[*SCRAPY, "crawl", "portals", "-a", "region=池州", *FAST],
+                [*SCRAPY, "crawl", "portals", "-a", "region=福建", *FAST],
+                [*SCRAPY, "import", str(source)]]
+    running = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for command in commands]
+    results = [(process.wait(timeout=300), process.stderr.read()) for process in running]
+    for status, stderr in results:
+        assert status == 0, stderr[-3000:]
+    fujian = [e for e in farm.farm.expected if e.region_code.startswith("35")]
+    with sqlite3.connect(archive) as db:
+        regions = db.execute("select region_code, year, count(*) from documents group by region_code, year "
+                             "having count(*) > 1").fetchall()
+        chizhou_captures = db.execute("select count(*) from captures c join documents d on c.document_id = d.id "
+                                      "where d.region_code = '341700' and d.year = 2024").fetchone()[0]
+        total = db.execute("select count(*) from documents").fetchone()[0]
+    assert regions == []  # no report twice
+    assert chizhou_captures == 2  # the official page and the imported copy: one document
+    assert total == 5 + len(fujian) + 8
