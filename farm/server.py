@@ -89,6 +89,9 @@ class FarmHandler(BaseHTTPRequestHandler):
             status, headers, body = 404, (("Content-Type", "text/html; charset=utf-8"),), NOT_FOUND
         else:
             status, headers, body = route.status, route.headers, route.body
+        if self.server.farm.flaky.get((host, path), 0) > 0:
+            self.server.farm.flaky[(host, path)] -= 1
+            status, headers, body = 503, (("Content-Type", "text/html"), ("Retry-After", "1")), b"<h1>503</h1>"
         if status == 200 and self.server.etags:
             # Validators as real servers send them; a conditional request for an unchanged page gets 304.
             etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
@@ -100,7 +103,16 @@ class FarmHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if send_body:
+        drip = self.server.farm.drip.get((host, path))
+        if send_body and drip:
+            try:
+                for start in range(0, len(body), 64):
+                    self.wfile.write(body[start:start + 64])
+                    self.wfile.flush()
+                    time.sleep(drip)
+            except OSError:
+                return  # the client gave up waiting, as it should
+        elif send_body:
             self.wfile.write(body)
         self.server.timeline.append((host, started, time.monotonic()))
 

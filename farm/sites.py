@@ -42,6 +42,10 @@ class Farm:
     required_forms: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     # Hosts served over https (through CONNECT); a plain http request to one is redirected to https.
     https_hosts: set[str] = field(default_factory=set)
+    # Routes whose first N answers are 503 (a struggling server), and routes that drip their body out
+    # (seconds between 64-byte chunks).
+    flaky: dict[tuple[str, str], int] = field(default_factory=dict)
+    drip: dict[tuple[str, str], float] = field(default_factory=dict)
 
     def page(self, url: str, html: str, charset: str = "utf-8", content_type: str | None = None, status: int = 200,
              gzipped: bool = False):

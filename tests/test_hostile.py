@@ -66,3 +66,98 @@ def test_robots_5xx_private_redirects_and_endless_pagers_are_contained(hostile, 
     assert outcomes["341800"] == "unreachable" and outcomes["341700"] == "unreachable"
     assert outcomes["340700"] == "unreachable"  # its robots.txt answered 500
     assert outcomes["341500"] == "robots_disallowed"  # its robots.txt forbids everything
+
+
+XUANCHENG = dict(site_name="宣城市人民政府", domain="www.xuancheng.gov.cn", site_code="3418000001", column="政府工作报告",
+                 icp="皖ICP备00000000号", police="皖公网安备 00000000000000号")
+GOOD_PARAGRAPHS = ["——2024年1月10日在宣城市第五届人民代表大会第四次会议上", "各位代表：现在，我代表市人民政府向大会报告工作，请予审议。",
+                   "过去一年，全市上下坚持稳中求进工作总基调，经济运行持续回升向好，高质量发展取得新成效。"]
+ENTITY_BOMB = ('<?xml version="1.0"?><!DOCTYPE html [<!ENTITY a "哈哈哈哈哈哈哈哈哈哈">'
+               + "".join(f'<!ENTITY {chr(98 + n)} "{("&" + chr(97 + n) + ";") * 10}">' for n in range(8))
+               + ']><html><head><title>2019年宣城市政府工作报告</title></head><body><p>&i;</p></body></html>')
+
+
+def article(title: str, paragraphs=GOOD_PARAGRAPHS) -> str:
+    return templates.trs_article(title=title, pubdate="2024-01-15", source="市政府办公室", paragraphs=paragraphs,
+                                 **XUANCHENG)
+
+
+@pytest.fixture
+def hostile_pages(tmp_path):
+    """One portal whose report links lead to every kind of hostile or broken answer, and one good report."""
+    import gzip
+
+    from farm.sites import ROBOTS_ALLOW_ALL
+    farm = Farm()
+    base = "http://www.xuancheng.gov.cn"
+    cases = {
+        "t2024.html": ("2024年宣城市政府工作报告", None),  # good, but the server answers 503 twice first
+        "t2023.html": ("2023年宣城市政府工作报告", None),  # a redirect loop
+        "t2022.html": ("2022年宣城市政府工作报告", None),  # a gzip bomb: 20 MB of zeros in 20 KB
+        "t2021.html": ("2021年宣城市政府工作报告", None),  # larger than DOWNLOAD_MAXSIZE
+        "t2020.html": ("2020年宣城市政府工作报告", None),  # drips its bytes out past DOWNLOAD_TIMEOUT
+        "t2019.html": ("2019年宣城市政府工作报告", None),  # an entity-expansion bomb
+        "t2018.html": ("2018年宣城市政府工作报告", None),  # malformed: tags only, no text
+        "t2017.html": ("2017年宣城市政府工作报告", None),  # a 521 challenge with $_ts (瑞数)
+        "t2016.html": ("2016年宣城市政府工作报告", None),  # a 412 without any script
+        "t2015.html": ("2015年宣城市政府工作报告", None),  # truncated mid-tag: what arrived is kept
+        "P020240115.pdf": ("2024年宣城市政府工作报告（PDF）", None),  # a file: larger limit than pages
+    }
+    farm.page(f"{base}/robots.txt", ROBOTS_ALLOW_ALL, content_type="text/plain")
+    farm.page(f"{base}/", templates.home(links=[("/zwgk/zfgzbg/", "政府工作报告")], site_name="宣城市人民政府"))
+    farm.page(f"{base}/zwgk/zfgzbg/", templates.listing(
+        site_name="宣城市人民政府", title="政府工作报告",
+        items=[(f"/zwgk/zfgzbg/{name}", title, "2024-01-15") for name, (title, _) in cases.items()]))
+    path = "/zwgk/zfgzbg/"
+    farm.page(base + path + "t2024.html", article("2024年宣城市政府工作报告"))
+    farm.flaky[("www.xuancheng.gov.cn", path + "t2024.html")] = 2
+    farm.redirect(base + path + "t2023.html", base + path + "t2023b.html")
+    farm.redirect(base + path + "t2023b.html", base + path + "t2023.html")
+    farm.raw(base + path + "t2022.html", 200, (("Content-Type", "text/html"), ("Content-Encoding", "gzip")),
+             gzip.compress(b"\0" * 20_000_000, compresslevel=9))
+    farm.page(base + path + "t2021.html", article("2021年宣城市政府工作报告", GOOD_PARAGRAPHS * 3000))
+    farm.page(base + path + "t2020.html", article("2020年宣城市政府工作报告"))
+    farm.drip[("www.xuancheng.gov.cn", path + "t2020.html")] = 0.2
+    farm.page(base + path + "t2019.html", ENTITY_BOMB)
+    farm.page(base + path + "t2018.html", "<html><<div><p<<>>></span></td></tr><html><body" * 200)
+    farm.raw(base + path + "t2017.html", 521, (("Content-Type", "text/html"),),
+             b"<html><script>var $_ts=window['$_ts'];if(!$_ts)$_ts={};$_ts.nsd=12345;</script></html>")
+    farm.raw(base + path + "t2016.html", 412, (("Content-Type", "text/html"),), b"")
+    farm.page(base + path + "t2015.html", article("2015年宣城市政府工作报告")[:1800])
+    from farm import documents
+    pdf = documents.report_pdf("2024年宣城市政府工作报告", GOOD_PARAGRAPHS * 400)
+    farm.raw(base + path + "P020240115.pdf", 200, (("Content-Type", "application/pdf"),), pdf)
+    registry = tmp_path / "portals.toml"
+    registry.write_text(f'[[portal]]\ncode = "341800"\nurl = "{base}/"\n', encoding="utf-8")
+    server = FarmServer(farm).start()
+    yield server, registry, len(pdf)
+    server.stop()
+
+
+def test_hostile_answers_are_contained_and_each_leaves_a_status(hostile_pages, tmp_path):
+    server, registry, pdf_size = hostile_pages
+    archive = tmp_path / "a.sqlite"
+    assert pdf_size > 40_000
+    run = scrapy("crawl", "portals", "-a", "region=宣城", *FAST, "-s", "DOWNLOAD_MAXSIZE=40000",
+                 "-s", f"ATTACHMENT_MAX_SIZE={pdf_size * 2}", "-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_TIMES=2",
+                 proxy=server.proxy_url, archive=archive, portals=registry)
+    # Finished, with reports that could not be fetched: exit 1, and the summary says how many.
+    assert run.returncode == 1, run.stderr[-3000:]
+    assert "Traceback" not in run.stderr
+    import sqlite3
+    with sqlite3.connect(archive) as db:
+        statuses = {url.rsplit("/", 1)[1]: (status, http) for url, status, http in db.execute(
+            "select final_url, extraction_status, http_status from captures")}
+        documents = {year for (year,) in db.execute("select year from documents")}
+        failed = db.execute("select reports_failed, outcome from portal_crawls").fetchone()
+    assert statuses["t2024.html"] == ("ok", 200)  # after the burst of 503s
+    assert statuses["P020240115.pdf"][0] == "ok"  # a file may be larger than a page
+    assert statuses["t2019.html"][0] in ("no_text", "not_report")  # the bomb's entities are never expanded
+    assert statuses["t2018.html"][0] in ("no_text", "not_report")
+    assert statuses["t2017.html"] == ("blocked", 521) and statuses["t2016.html"] == ("blocked", 412)
+    assert statuses["t2015.html"][0] in ("ok", "no_text", "not_report")  # recorded, whatever arrived
+    # Never answered within the limits: no capture, counted as failed (the redirect loop, the gzip bomb,
+    # the page over DOWNLOAD_MAXSIZE, the drip past DOWNLOAD_TIMEOUT).
+    assert not {"t2023.html", "t2023b.html", "t2022.html", "t2021.html", "t2020.html"} & set(statuses)
+    assert failed == (4, "ok")
+    assert documents <= {2024, 2015}

@@ -91,9 +91,15 @@ class ReportSiteSpider(scrapy.Spider):
             self.answered.add(key)
 
     def request_dropped(self, request, spider=None) -> None:
-        """A request the scheduler refused (a URL already seen) will never be answered."""
-        if request.meta.get("site_key") is not None and request.callback in (self.parse_navigation, self.parse_report):
-            self.pending[request.meta["site_key"]] -= 1
+        """A request the scheduler refused (a URL already seen) will never be answered. A report request
+        refused after redirects went round in a circle (A → B → A) is a report that could not be fetched."""
+        key = request.meta.get("site_key")
+        if key is not None and request.callback in (self.parse_navigation, self.parse_report):
+            self.pending[key] -= 1
+            if request.meta.get("report") and request.url in request.meta.get("redirect_urls", ()):
+                self.logger.info("%s: redirect loop: %s", key, " → ".join([*request.meta["redirect_urls"], request.url]))
+                self.crawler.stats.inc_value(f"{self.stats_prefix}/{key}/reports_failed")
+                self.crawler.stats.inc_value(f"{self.stats_prefix}/{key}/errors")
 
     def progress(self) -> dict[str, int]:
         """Sites done (answered, nothing pending), in progress, and not yet answered."""
