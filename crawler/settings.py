@@ -54,6 +54,7 @@ DOWNLOAD_TIMEOUT = 60
 COOKIES_ENABLED = False  # challenge cookies are never replayed
 HTTPS_VIA_HTTP_PROXY = True  # https requests use http_proxy when https_proxy is not set
 ALLOW_PRIVATE_ADDRESSES = False  # never fetch loopback, private, link-local or reserved addresses
+DNS_RESOLVER = "crawler.resolver.PublicAddressResolver"  # …nor names that resolve to them (crawler/resolver.py)
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubled for each further one

@@ -161,3 +161,31 @@ def test_hostile_answers_are_contained_and_each_leaves_a_status(hostile_pages, t
     assert not {"t2023.html", "t2023b.html", "t2022.html", "t2021.html", "t2020.html"} & set(statuses)
     assert failed == (4, "ok")
     assert documents <= {2024, 2015}
+
+
+def test_a_name_that_resolves_to_a_private_address_is_not_fetched(tmp_path):
+    """Without a proxy the crawler resolves names itself: a portal's name answered with a loopback or
+    private address is refused (the machine's own hostname resolves to one here)."""
+    import ipaddress
+    import socket
+    name = socket.gethostname()
+    try:
+        address = socket.gethostbyname(name)
+    except OSError:
+        pytest.skip("this machine's hostname does not resolve")
+    if ipaddress.ip_address(address).is_global:
+        pytest.skip("this machine's hostname resolves to a public address")
+    farm = Farm()
+    farm.page(f"http://{name}/", templates.home(links=[("/zwgk/", "政府工作报告")], **SITE))
+    server = FarmServer(farm, host=address).start()
+    try:
+        registry = tmp_path / "portals.toml"
+        registry.write_text(f'[[portal]]\ncode = "340700"\nurl = "http://{name}:{server.server_address[1]}/"\n',
+                            encoding="utf-8")
+        run = scrapy("crawl", "portals", "-a", "region=铜陵", *FAST, "-s", "RETRY_TIMES=0", archive=tmp_path / "a.sqlite",
+                     portals=registry)
+    finally:
+        server.stop()
+    assert server.requests == []
+    assert f"not connecting to {name}: it resolves to {address}, a private, loopback or reserved address" in run.stderr
+    assert run.returncode == 1  # the portal is unreachable
