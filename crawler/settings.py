@@ -29,6 +29,7 @@ DISCOVERY_DEPTH = 3  # link hops from a home page to the report column (start_ur
 DISCOVERY_LINKS_PER_PAGE = 6  # column links followed from one page, best ranked first
 DISCOVERY_MAX_PAGES = 200  # navigation pages per portal, discovery and listings together
 LISTING_MAX_PAGES = 60  # pages of one listing followed through its pager
+NAVIGATION_MAX_PARSE_SIZE = 2 * 1024 * 1024  # bytes of a navigation page read for links (parsed on the reactor)
 # Size limits: pages, and the larger files a report may be published as (PDF, DOCX).
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 ATTACHMENT_MAX_SIZE = 64 * 1024 * 1024

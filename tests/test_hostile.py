@@ -189,3 +189,25 @@ def test_a_name_that_resolves_to_a_private_address_is_not_fetched(tmp_path):
     assert server.requests == []
     assert f"not connecting to {name}: it resolves to {address}, a private, loopback or reserved address" in run.stderr
     assert run.returncode == 1  # the portal is unreachable
+
+
+def test_a_huge_listing_is_read_up_to_the_parse_limit_and_kept_whole(tmp_path):
+    from farm.sites import ROBOTS_ALLOW_ALL
+    farm = Farm()
+    base = "http://www.xuancheng.gov.cn"
+    farm.page(f"{base}/robots.txt", ROBOTS_ALLOW_ALL, content_type="text/plain")
+    items = [(f"/zwgk/zfgzbg/t{n}.html", f"{1990 + n % 30}年宣城市政府工作报告（第{n}稿）", "2024-01-15") for n in range(2000)]
+    farm.page(f"{base}/", templates.listing(site_name="宣城市人民政府", title="政府工作报告", items=items))
+    size = len(farm.routes[("www.xuancheng.gov.cn", "/")].body)
+    registry = tmp_path / "portals.toml"
+    registry.write_text(f'[[portal]]\ncode = "341800"\nurl = "{base}/"\n', encoding="utf-8")
+    server = FarmServer(farm).start()
+    try:
+        run = scrapy("crawl", "portals", "-a", "region=宣城", *FAST, "-s", "NAVIGATION_MAX_PARSE_SIZE=20000",
+                     proxy=server.proxy_url, archive=tmp_path / "a.sqlite", portals=registry)
+    finally:
+        server.stop()
+    assert f"is {size} bytes; links are read from its first 20000" in run.stderr
+    asked = [path for _host, path, _ua in server.requests if path.startswith("/zwgk/zfgzbg/t")]
+    assert 0 < len(asked) < 2000  # the links in the part read
+    assert "'portal/341800/navigation_truncated': 1" in run.stderr

@@ -112,8 +112,9 @@ class ListingPage(HtmlPage):
     def column_links(self) -> list[Link]:
         """Links that may lead to the report column, best first: by link text, then by URL slug."""
         ranked = []
+        reports = {(link.url, link.text) for link in self.report_links}  # a set: listings hold thousands
         for link in self.links:
-            if link in self.report_links:
+            if (link.url, link.text) in reports:
                 continue
             rank = _column_rank(link)
             if rank is not None:
