@@ -7,10 +7,10 @@ from collections import Counter
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from sqlalchemy import func, select
 
 from crawler.archive import STORAGE_FAILED, archive_for
 from domain.pages.platforms import PLATFORMS
+from storage.crawls import change_since, previous_records
 from storage.models import PortalCrawl
 
 
@@ -113,7 +113,8 @@ class CrawlRecorder:
             stats.set_value(f"crawl/sites_{outcome}", sum(1 for row in rows if row.outcome == outcome))
         try:
             archive = archive_for(self.crawler)
-            previous = self._previous(archive, spider.name, [row.site for row in rows])
+            with archive.session() as session:
+                previous = previous_records(session, spider.name, [row.site for row in rows])
             with archive.write_session() as session, session.begin():
                 session.add_all(rows)
         except Exception as exc:  # noqa: BLE001 - a full disk: the summary is still logged, the exit says so
@@ -122,27 +123,9 @@ class CrawlRecorder:
             previous = {}
         self._log_summary(spider, rows, previous, reason, stats.get_value("crawl/exit_status"))
 
-    @staticmethod
-    def _previous(archive, spider_name: str, keys: list[str]) -> dict[str, PortalCrawl]:
-        """Each site's latest earlier crawl record."""
-        with archive.session() as session:
-            latest = (select(func.max(PortalCrawl.id)).where(PortalCrawl.spider == spider_name)
-                      .group_by(PortalCrawl.site))
-            rows = session.scalars(select(PortalCrawl).where(PortalCrawl.id.in_(latest))).all()
-        wanted = set(keys)
-        return {row.site: row for row in rows if row.site in wanted}
-
     def _log_summary(self, spider, rows: list[PortalCrawl], previous: dict, reason: str, status: int) -> None:
         def change(row: PortalCrawl) -> str:
-            before = previous.get(row.site)
-            if before is None:
-                return "first crawl"
-            parts = []
-            if before.outcome != row.outcome:
-                parts.append(f"was {before.outcome}")
-            if before.report_links != row.report_links:
-                parts.append(f"report links {row.report_links - before.report_links:+d}")
-            return ", ".join(parts) or "unchanged"
+            return change_since(previous.get(row.site), row)
 
         outcomes = Counter(row.outcome for row in rows)
         spider.logger.info("crawl %s ended (%s), exit status %d: %d sites: %s", self.crawl_id, reason, status,

@@ -9,11 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from domain.regions import RegionRegistry
+from storage.crawls import fewer_report_links, previous_records
 from storage.models import Capture, Document, PortalCrawl, Verification
 
 # Conditions `--fail-on` accepts.
-CONDITIONS = ("mirror_only", "conflict", "unverified", "missing_year", "blocked", "unreachable", "empty", "changed",
-              "gone")
+CONDITIONS = ("mirror_only", "conflict", "unverified", "missing_year", "blocked", "unreachable", "robots_disallowed",
+              "interrupted", "empty", "fewer_reports", "changed", "gone")
+# What the latest crawl of a portal says, as an audit row's note.
+CRAWL_GAPS = {"blocked": "refused the crawler (anti-bot challenge)", "unreachable": "could not be reached",
+              "robots_disallowed": "forbids crawling in its robots.txt",
+              "interrupted": "was not crawled to the end (the crawl stopped)", "empty": "yielded no report"}
 
 
 @dataclass
@@ -21,7 +26,7 @@ class AuditRow:
     region_code: str | None
     region_name: str | None
     year: int | None
-    status: str  # a document status, or a gap: missing_year | blocked | empty
+    status: str  # a document status, or a gap: missing_year | fewer_reports | a crawl outcome (CRAWL_GAPS)
     document_id: int | None = None
     official_url: str | None = None
     captures: dict = field(default_factory=dict)  # site kind → count
@@ -70,12 +75,16 @@ def _gaps(session, regions, region_codes, years_by_region, this_year) -> list[Au
     for code, crawl in sorted(_latest_crawls(session, region_codes).items()):
         region = regions.get(code)
         name = region.name if region else None
-        if crawl.outcome in ("blocked", "unreachable", "empty"):
-            what = {"blocked": "refused the crawler (anti-bot challenge)", "unreachable": "could not be reached",
-                    "empty": "yielded no report"}[crawl.outcome]
+        if crawl.outcome in CRAWL_GAPS:
             gaps.append(AuditRow(code, name, None, crawl.outcome,
-                                 note=f"portal {what} on {crawl.finished_at:%Y-%m-%d}; {crawl.pages} pages, "
-                                      f"{crawl.report_links} report links, {crawl.blocked} blocked, {crawl.errors} errors"))
+                                 note=f"portal {CRAWL_GAPS[crawl.outcome]} on {crawl.finished_at:%Y-%m-%d}; "
+                                      f"{crawl.pages} pages, {crawl.report_links} report links, {crawl.blocked} "
+                                      f"blocked, {crawl.errors} errors"))
+        before = _before(session, crawl)
+        if fewer_report_links(before, crawl):
+            gaps.append(AuditRow(code, name, None, "fewer_reports",
+                                 note=f"the crawl of {crawl.finished_at:%Y-%m-%d} found {crawl.report_links} report "
+                                      f"links, the one before {before.report_links}"))
         years = years_by_region.get(code)
         if years:
             # Every year from the earliest archived to the current one should have a report.
@@ -84,6 +93,10 @@ def _gaps(session, regions, region_codes, years_by_region, this_year) -> list[Au
                     gaps.append(AuditRow(code, name, year, "missing_year",
                                          note=f"no document for {year} although the portal was crawled"))
     return gaps
+
+
+def _before(session, crawl: PortalCrawl) -> PortalCrawl | None:
+    return previous_records(session, crawl.spider, [crawl.site], before_id=crawl.id).get(crawl.site)
 
 
 def failing(rows: list[AuditRow], conditions: set[str]) -> list[AuditRow]:

@@ -51,7 +51,7 @@ def test_export_to_a_file_filtered_by_region_and_year(farm_crawl, tmp_path):
 
 def test_every_command_help_reads_cleanly():
     # Scrapy's help formatter turns a "word:" inside an option's help into an underlined heading.
-    for command in ("extract", "export", "import", "audit", "verify", "show"):
+    for command in ("extract", "export", "import", "audit", "verify", "show", "crawls", "registry"):
         run = scrapy(command, "-h")
         assert run.returncode == 0, run.stderr
         options = run.stdout.split("Global Options")[0]
@@ -89,3 +89,29 @@ def test_a_reader_that_stops_reading_ends_the_export_quietly(farm_crawl):
     export.stdout.close()  # like `| head -1`
     _out, err = export.communicate(timeout=120)
     assert b"Traceback" not in err and b"BrokenPipeError" not in err
+
+
+def test_the_crawl_summary_is_stored_and_listed_per_site(farm_crawl):
+    table = scrapy("crawls", archive=farm_crawl[0])
+    assert table.returncode == 0, table.stderr
+    assert "(portals, finished," in table.stdout
+    rows = json.loads(scrapy("crawls", "--format", "json", archive=farm_crawl[0]).stdout)
+    by_site = {row["site"]: row for row in rows}
+    assert by_site["360100"]["outcome"] == "blocked"  # 南昌's anti-bot challenge
+    assert by_site["341700"]["outcome"] == "ok" and by_site["341700"]["reports_new"] == 5
+    assert {row["change"] for row in rows} == {"first crawl"}
+    csv_lines = scrapy("crawls", "--format", "csv", archive=farm_crawl[0]).stdout.splitlines()
+    assert csv_lines[0].startswith("crawl_id,spider,site,outcome") and len(csv_lines) == len(rows) + 1
+
+
+def test_show_verify_and_import_print_json_when_asked(farm_crawl, tmp_path):
+    document = export(farm_crawl[0])[0]
+    shown = json.loads(scrapy("show", str(document["id"]), "--format", "json", archive=farm_crawl[0]).stdout)
+    assert shown["id"] == document["id"] and shown["captures"] == document["captures"]
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"url": "https://m.example.com/1", "title": "2020年铜陵市政府工作报告", "text": "x"}\nnot json\n',
+                      encoding="utf-8")
+    imported = scrapy("import", str(source), "--format", "json", archive=tmp_path / "a.sqlite")
+    assert imported.returncode == 1
+    summary = json.loads(imported.stdout)
+    assert summary["lines"] == 2 and summary["rejected"] == [{"line": 2, "reason": summary["rejected"][0]["reason"]}]

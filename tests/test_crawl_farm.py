@@ -244,3 +244,21 @@ def test_a_crawl_feeds_its_captures_to_a_feed_export(farm, tmp_path):
     report = next(i for i in items if i["final_url"].endswith("t20221230_3523.html"))
     assert report["extraction_status"] == "ok" and report["relation"] == "original" and report["warc_file"]
     assert "Context impl" not in run.stderr  # no migration chatter in the log
+
+
+def test_a_portal_that_shows_fewer_reports_than_last_time_is_flagged(tmp_path):
+    from farm.server import FarmServer
+    from farm.sites import build_farm
+    server = FarmServer(build_farm()).start()
+    archive = tmp_path / "archive.sqlite"
+    try:
+        args = ("crawl", "portals", "-a", "region=池州", *FAST)
+        assert scrapy(*args, proxy=server.proxy_url, archive=archive, portals=ROOT / "farm" / "portals.toml").returncode == 0
+        del server.farm.routes[("www.chizhou.gov.cn", "/Special/zfgzbg/index_2.html")]  # a listing page gone
+        again = scrapy(*args, proxy=server.proxy_url, archive=archive, portals=ROOT / "farm" / "portals.toml")
+    finally:
+        server.stop()
+    assert "site 341700: ok;" in again.stderr and "report links -2" in again.stderr
+    audit = scrapy("audit", "--region", "池州", "--fail-on", "fewer_reports", archive=archive)
+    assert audit.returncode == 1 and "fewer_reports" in audit.stdout
+    assert "found 3 report links, the one before 5" in audit.stdout

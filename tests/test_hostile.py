@@ -66,6 +66,8 @@ def test_robots_5xx_private_redirects_and_endless_pagers_are_contained(hostile, 
     assert outcomes["341800"] == "unreachable" and outcomes["341700"] == "unreachable"
     assert outcomes["340700"] == "unreachable"  # its robots.txt answered 500
     assert outcomes["341500"] == "robots_disallowed"  # its robots.txt forbids everything
+    audit = scrapy("audit", "--fail-on", "robots_disallowed", archive=archive)
+    assert audit.returncode == 1 and "forbids crawling in its robots.txt" in audit.stdout
 
 
 XUANCHENG = dict(site_name="宣城市人民政府", domain="www.xuancheng.gov.cn", site_code="3418000001", column="政府工作报告",

@@ -2,6 +2,7 @@
 
 Exit statuses: 0 every line imported (or already held), 1 some lines rejected (each reported by number),
 2 bad usage, 3 storage failed (the import stopped; run it again to go on: held lines are skipped)."""
+import json
 import sys
 import time
 
@@ -20,7 +21,12 @@ class Command(ProjectCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self):
-        return "FILE"
+        return "FILE [--format text|json]"
+
+    def add_options(self, parser):
+        super().add_options(parser)
+        parser.add_argument("--format", choices=("text", "json"), default="text",
+                            help="json: the summary as one JSON object (rejected lines included)")
 
     def short_desc(self):
         return "Import report texts from a JSON Lines file (url, title, text; optional fetched_at, html, source)"
@@ -64,11 +70,18 @@ class Command(ProjectCommand):
         for number, problem in report.bad_lines:
             print(f"{args[0]}:{number}: skipped: {problem}", file=sys.stderr)
         counts = report.counts  # the crawl's own stats keys
-        print(f"{counts['archive/captures']} lines imported, {report.held} already held, "
-              f"{len(report.bad_lines)} rejected; "
-              f"{counts['archive/documents_new']} new documents, {counts['archive/documents_seen']} captures of "
-              "known documents; " + ", ".join(f"{key} {value}" for key, value in sorted(counts.items())
-                                              if key.startswith(("extract/", "archive/captures/"))))
+        if opts.format == "json":
+            print(json.dumps({"lines": report.lines, "imported": counts["archive/captures"], "held": report.held,
+                              "rejected": [{"line": n, "reason": why} for n, why in report.bad_lines],
+                              "documents_new": counts["archive/documents_new"],
+                              "storage_failed": storage_error, "counts": dict(sorted(counts.items()))},
+                             ensure_ascii=False))
+        else:
+            print(f"{counts['archive/captures']} lines imported, {report.held} already held, "
+                  f"{len(report.bad_lines)} rejected; "
+                  f"{counts['archive/documents_new']} new documents, {counts['archive/documents_seen']} captures of "
+                  "known documents; " + ", ".join(f"{key} {value}" for key, value in sorted(counts.items())
+                                                  if key.startswith(("extract/", "archive/captures/"))))
         if storage_error:
             print(f"import stopped at line {report.lines}: storage failed: {storage_error}", file=sys.stderr)
             self.exitcode = 3

@@ -1,8 +1,12 @@
-"""`scrapy show ID`: one document's whole trail, from the stored bytes to the last verification."""
+"""`scrapy show ID [--format text|json]`: one document's whole trail, from the stored bytes to the last
+verification; as JSON, the document's export record (storage.export)."""
+import json
+
 from scrapy.exceptions import UsageError
 
 from crawler.cli import ProjectCommand
 from crawler.commands import open_archive
+from storage.export import iter_documents
 from storage.trail import trail
 
 
@@ -11,7 +15,11 @@ class Command(ProjectCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self):
-        return "DOCUMENT_ID"
+        return "DOCUMENT_ID [--format text|json]"
+
+    def add_options(self, parser):
+        super().add_options(parser)
+        parser.add_argument("--format", choices=("text", "json"), default="text")
 
     def short_desc(self):
         return "Print one document's provenance trail: captures, WARC records, evidence, verifications"
@@ -22,7 +30,11 @@ class Command(ProjectCommand):
         archive = open_archive(self.settings, must_exist=True)
         with archive.session() as session:
             lines = trail(session, archive.regions, archive.warc_dir, int(args[0]))
+            record = next(iter_documents(session, archive.regions, document_id=int(args[0])), None)
         archive.close()
         if lines is None:
             raise UsageError(f"no document {args[0]}", print_help=False)
-        print("\n".join(lines))
+        if opts.format == "json":
+            print(json.dumps(record, ensure_ascii=False, indent=1))
+        else:
+            print("\n".join(lines))

@@ -3,6 +3,7 @@
 Documents verified in the last DAYS days (default 1) are skipped, so a verify killed midway and run
 again verifies each document once; `--older-than 0` verifies them all. Exit statuses: 0 every document
 verified, 1 some could not be (error or blocked), 2 bad usage, 3 storage failed (the run stopped)."""
+import json
 import sys
 
 from scrapy.exceptions import UsageError
@@ -18,7 +19,7 @@ class Command(ProjectCommand):
     positional = (0, 0)
 
     def syntax(self):
-        return "[--region REGION] [--older-than DAYS]"
+        return "[--region REGION] [--older-than DAYS] [--format text|json]"
 
     def short_desc(self):
         return "Re-fetch each document's official URL and record whether it is unchanged, changed, moved or gone"
@@ -28,6 +29,8 @@ class Command(ProjectCommand):
         parser.add_argument("--region", help="only this region and the regions under it")
         parser.add_argument("--older-than", metavar="DAYS", default="1",
                             help="only documents not verified in the last DAYS days (default 1; 0: all)")
+        parser.add_argument("--format", choices=("text", "json"), default="text",
+                            help="json: one line per verification of this run, then the summary")
 
     def process_options(self, args, opts):
         super().process_options(args, opts)
@@ -49,14 +52,23 @@ class Command(ProjectCommand):
         with archive.session() as session:
             rows = session.execute(select(Verification.outcome, func.count()).where(Verification.id > before)
                                    .group_by(Verification.outcome).order_by(Verification.outcome)).all()
-            changed = session.scalars(select(Verification).where(
-                Verification.id > before, Verification.outcome != "unchanged").order_by(Verification.id)).all()
-            for verification in changed:
-                print(f"document {verification.document_id}: {verification.outcome}: {verification.url}"
-                      + (f" ({verification.detail})" if verification.detail else ""))
+            shown = select(Verification).where(Verification.id > before).order_by(Verification.id)
+            if opts.format == "text":
+                shown = shown.where(Verification.outcome != "unchanged")
+            for verification in session.scalars(shown):
+                if opts.format == "json":
+                    print(json.dumps({"document_id": verification.document_id, "outcome": verification.outcome,
+                                      "url": verification.url, "final_url": verification.final_url,
+                                      "http_status": verification.http_status, "detail": verification.detail,
+                                      "warc_file": verification.warc_file, "warc_offset": verification.warc_offset},
+                                     ensure_ascii=False))
+                else:
+                    print(f"document {verification.document_id}: {verification.outcome}: {verification.url}"
+                          + (f" ({verification.detail})" if verification.detail else ""))
         archive.close()
         total = sum(count for _outcome, count in rows)
-        print(f"{total} documents verified: " + (", ".join(f"{outcome} {count}" for outcome, count in rows) or "none"))
+        summary = f"{total} documents verified: " + (", ".join(f"{o} {n}" for o, n in rows) or "none")
+        print(summary, file=sys.stderr if opts.format == "json" else sys.stdout)
         if crawler.stats.get_value("archive/storage_failed_reason"):
             print(f"verify stopped: storage failed: {crawler.stats.get_value('archive/storage_failed_reason')}",
                   file=sys.stderr)

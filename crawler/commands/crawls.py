@@ -1,0 +1,52 @@
+"""`scrapy crawls [--crawl ID] [--format table|csv|json]`: the summary a crawl stored, site by site."""
+import csv
+import json
+import sys
+from dataclasses import fields
+
+from crawler.cli import ProjectCommand
+from crawler.commands import open_archive, pad
+from storage.crawls import SiteSummary, as_dicts, crawl_summary
+
+
+class Command(ProjectCommand):
+    positional = (0, 0)
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self):
+        return "[--crawl ID] [--format table|csv|json]"
+
+    def short_desc(self):
+        return "What a crawl did per site (default: the latest): outcome, pages, reports new/held/failed, change"
+
+    def add_options(self, parser):
+        super().add_options(parser)
+        parser.add_argument("--crawl", metavar="ID", help="the crawl's id (logged at its end; default: the latest)")
+        parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    def main(self, args, opts):
+        archive = open_archive(self.settings, must_exist=True)
+        with archive.session() as session:
+            rows = crawl_summary(session, opts.crawl)
+        archive.close()
+        if opts.format == "json":
+            json.dump(as_dicts(rows), sys.stdout, ensure_ascii=False, indent=1)
+            print()
+        elif opts.format == "csv":
+            names = [field.name for field in fields(SiteSummary)]
+            writer = csv.writer(sys.stdout)
+            writer.writerow(names)
+            for row in as_dicts(rows):
+                writer.writerow([row[name] for name in names])
+        else:
+            if rows:
+                print(f"crawl {rows[0].crawl_id} ({rows[0].spider}, {rows[0].finish_reason}, "
+                      f"{rows[0].finished_at:%Y-%m-%d %H:%M})")
+            print(f"{pad('site', 24)} {'outcome':<17} {'pages':>5} {'304':>4} {'links':>5} {'new':>4} {'held':>4} "
+                  f"{'fail':>4}  change")
+            for row in rows:
+                print(f"{pad(row.site, 24)} {row.outcome:<17} {row.pages:>5} {row.pages_unchanged:>4} "
+                      f"{row.report_links:>5} {row.reports_new:>4} {row.reports_held:>4} {row.reports_failed:>4}  "
+                      f"{row.change}")
+        if not rows:
+            print("no crawl recorded yet", file=sys.stderr)
