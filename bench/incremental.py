@@ -74,7 +74,7 @@ def main() -> None:
         expected = sorted(documents(tmp / "whole.sqlite"))
         resumed_env = crawl_env(server, registry, tmp, "resumed")
         spent, runs = 0.0, 0
-        for kill in range(1, args.kills + 1):
+        for _ in range(args.kills):
             started = time.perf_counter()
             process = subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=华东", *PACE],
                                        cwd=ROOT, env=resumed_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

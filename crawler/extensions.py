@@ -142,7 +142,7 @@ class CrawlRecorder:
 class CrawlProgress:
     """Every PROGRESS_INTERVAL seconds (default 60; 0 turns it off), and once at the end, logs what an
     operator of a long crawl wants to know: sites done / in progress / not yet answered, documents new and
-    already held, errors by kind. The final counts are kept in the stats (`progress/…`)."""
+    seen again, report pages skipped as already held, errors by kind. The final counts are kept in the stats (`progress/…`)."""
 
     def __init__(self, crawler, interval: float):
         self.crawler = crawler
@@ -182,15 +182,19 @@ class CrawlProgress:
         errors: Counter[str] = Counter()
         for name, value in stats.items():
             if name.startswith("downloader/exception_type_count/"):
-                errors[name.rsplit(".", 1)[-1]] += value  # twisted.internet.error.TimeoutError → TimeoutError
+                kind = name.rsplit(".", 1)[-1]  # twisted.internet.error.TimeoutError → TimeoutError
+                if kind != "AlreadyHeld":  # skipped on purpose: the archive holds the page (reports_held)
+                    errors[kind] += value
             elif "/navigation_http_" in name:
                 errors[f"http_{name.rsplit('_', 1)[1]}"] += value
         counts = {**{f"sites_{key}": value for key, value in sites.items()},
                   "documents_new": stats.get("archive/documents_new", 0),
-                  "documents_held": stats.get("archive/documents_seen", 0),
+                  "documents_seen": stats.get("archive/documents_seen", 0),
+                  "reports_held": stats.get("incremental/reports_held", 0),
                   "errors": sum(errors.values())}
         kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(errors.items()))
         line = (f"sites {sites.get('done', 0)} done, {sites.get('in_progress', 0)} in progress, "
                 f"{sites.get('left', 0)} not yet answered; documents {counts['documents_new']} new, "
-                f"{counts['documents_held']} already held; errors {counts['errors']}" + (f" ({kinds})" if kinds else ""))
+                f"{counts['documents_seen']} seen again; reports {counts['reports_held']} already held, not fetched; "
+                f"errors {counts['errors']}" + (f" ({kinds})" if kinds else ""))
         return line, counts

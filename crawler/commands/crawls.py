@@ -28,6 +28,7 @@ class Command(ProjectCommand):
         archive = open_archive(self.settings, must_exist=True)
         with archive.session() as session:
             rows = crawl_summary(session, opts.crawl)
+        regions = archive.regions
         archive.close()
         if opts.format == "json":
             json.dump(as_dicts(rows), sys.stdout, ensure_ascii=False, indent=1)
@@ -45,7 +46,9 @@ class Command(ProjectCommand):
             print(f"{pad('site', 24)} {'outcome':<17} {'pages':>5} {'304':>4} {'links':>5} {'new':>4} {'held':>4} "
                   f"{'fail':>4}  change")
             for row in rows:
-                print(f"{pad(row.site, 24)} {row.outcome:<17} {row.pages:>5} {row.pages_unchanged:>4} "
+                region = regions.get(row.site) if row.site.isdigit() else None
+                site = f"{row.site} {region.name}" if region else row.site
+                print(f"{pad(site, 24)} {row.outcome:<17} {row.pages:>5} {row.pages_unchanged:>4} "
                       f"{row.report_links:>5} {row.reports_new:>4} {row.reports_held:>4} {row.reports_failed:>4}  "
                       f"{row.change}")
         if not rows:
