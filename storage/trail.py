@@ -17,7 +17,7 @@ def byte_check(warc_dir: str, capture) -> str:
         return "no WARC record (bytes not kept)"
     try:
         payload, _headers = read_payload(warc_dir, capture.warc_file, capture.warc_offset)
-    except (OSError, StopIteration) as exc:
+    except (OSError, StopIteration, ValueError) as exc:
         return f"WARC record unreadable: {exc}"
     digest = hashlib.sha256(payload).hexdigest()
     if digest == capture.payload_sha256:

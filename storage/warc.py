@@ -144,10 +144,18 @@ class WarcFiles:
         return self._write(record)
 
 
+def record_path(directory: str | Path, file: str) -> Path:
+    """Where a WARC file named in the archive is. Files are written flat in one directory, so a name with
+    a path in it (a tampered row: `../../etc/shadow`, `/etc/shadow`) is refused, never opened."""
+    if not file or file in (".", "..") or "/" in file or "\\" in file or "\0" in file:
+        raise ValueError(f"{file!r} is not a WARC file name of this archive")
+    return Path(directory) / file
+
+
 def read_payload(directory: str | Path, file: str, offset: int) -> tuple[bytes, dict]:
     """The payload bytes of the record at `offset` (as served: not de-chunked, not decompressed) and
     its WARC headers."""
-    with open(Path(directory) / file, "rb") as stream:
+    with open(record_path(directory, file), "rb") as stream:
         stream.seek(offset)
         record = next(iter(ArchiveIterator(stream)))
         return record.raw_stream.read(), dict(record.rec_headers.headers)
@@ -156,7 +164,7 @@ def read_payload(directory: str | Path, file: str, offset: int) -> tuple[bytes, 
 def read_record(directory: str | Path, file: str, offset: int) -> tuple[int, list[tuple[str, str]], bytes]:
     """The HTTP status, headers and payload (as served) of the response record at `offset`: what a
     repeat crawl answers itself with when the server says 304 Not Modified."""
-    with open(Path(directory) / file, "rb") as stream:
+    with open(record_path(directory, file), "rb") as stream:
         stream.seek(offset)
         record = next(iter(ArchiveIterator(stream)))
         if record.http_headers is None:

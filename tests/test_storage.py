@@ -97,3 +97,17 @@ def test_the_provenance_migration_moves_stored_bodies_into_a_warc_file(tmp_path)
     assert "body" not in columns
     payload, headers = read_payload(tmp_path / "warcs", file, offset)
     assert payload == body and headers["WARC-Record-ID"] == record_id
+
+
+def test_a_tampered_warc_file_name_is_refused_not_opened(tmp_path):
+    import pytest
+
+    from storage.warc import read_record
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not a WARC file")
+    (tmp_path / "warcs").mkdir()
+    for name in ("../secret.txt", str(secret), "..", ""):
+        with pytest.raises(ValueError, match="is not a WARC file name of this archive"):
+            read_payload(tmp_path / "warcs", name, 0)
+        with pytest.raises(ValueError):
+            read_record(tmp_path / "warcs", name, 0)
