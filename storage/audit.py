@@ -44,7 +44,7 @@ def audit(session: Session, regions: RegionRegistry, region_codes: set[str] | No
         query = query.where(Document.region_code.in_(region_codes))
     years_by_region: dict[str, set[int]] = {}
     for document in session.scalars(query):
-        status, official, note = document.status()
+        status, official, note = document.provenance()
         last = session.scalar(select(Verification).where(Verification.document_id == document.id)
                               .order_by(Verification.checked_at.desc(), Verification.id.desc()).limit(1))
         region = regions.get(document.region_code) if document.region_code else None

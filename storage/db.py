@@ -1,6 +1,7 @@
 """Opening the archive: engine, migrations, and the regions table kept in step with the data file."""
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain.regions import RegionRegistry, default_registry
 from domain.resources import package_path
+from domain.search import spaced_chars
 from storage.models import Region
+from storage.readers import refresh_unstated
 
 DEFAULT_ARCHIVE_DB = "sqlite:///archive.sqlite"
 DEFAULT_WARC_DIR = "warcs"
@@ -34,7 +37,8 @@ def database_url(value: str | None) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    engine = create_engine(url)
+    # JSON columns as readable UTF-8, not ASCII escapes: `evidence LIKE '%皖ICP%'` finds what it says.
+    engine = create_engine(url, json_serializer=lambda value: json.dumps(value, ensure_ascii=False))
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -48,6 +52,8 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            # The character search index's triggers call it (migration 0008, domain.search).
+            dbapi_connection.create_function("spaced_chars", 1, spaced_chars, deterministic=True)
             # SQLAlchemy, not the driver, opens transactions (below), so a writer can ask for IMMEDIATE.
             dbapi_connection.isolation_level = None
 
@@ -106,6 +112,7 @@ class Archive:
             upgrade(engine, warc_dir=warc_dir)
             with Session(engine) as session:
                 sync_regions(session, regions)
+                refresh_unstated(session)
         return cls(engine, regions, warc_dir)
 
     def close(self) -> None:

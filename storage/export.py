@@ -52,7 +52,7 @@ def document_record(document: Document, regions: RegionRegistry, related: list[d
                     verifications: list[Verification] | None = None) -> dict:
     region = regions.get(document.region_code) if document.region_code else None
     province = regions.province_of(region) if region else None
-    status, official, note = document.status()
+    status, official, note = document.provenance()
     return {
         "id": document.id,
         "title": document.title,

@@ -37,6 +37,9 @@ class Placement:
     created: bool = False
     merged: list[int] = field(default_factory=list)
     related: dict[int, float] = field(default_factory=dict)
+    # (region_code, year) of the documents merged away, and of the placed document before a restatement:
+    # the groups whose reader keys may change (storage.readers).
+    groups_left: set = field(default_factory=set)
 
 
 def lock_for_placement(session) -> None:
@@ -64,6 +67,8 @@ def place_capture(session, capture: Capture) -> Placement:
         placement = Placement(document.id, "original", 1.0, created=True)
     else:
         target_id, *others = sorted(same)
+        groups_left = {tuple(row) for row in session.execute(
+            select(Document.region_code, Document.year).where(Document.id.in_(same)))}
         for other in others:
             _merge(session, other, into=target_id)
         capture.document_id = target_id
@@ -74,7 +79,8 @@ def place_capture(session, capture: Capture) -> Placement:
             _restate(session, document)
         else:
             _join(session, document, shown, capture)
-        placement = Placement(target_id, capture.relation, capture.similarity, merged=others)
+        placement = Placement(target_id, capture.relation, capture.similarity, merged=others,
+                              groups_left=groups_left)
     for other_id, similarity in related.items():
         if other_id not in same:
             _link(session, placement.document_id, other_id, similarity)

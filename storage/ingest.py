@@ -17,6 +17,7 @@ from domain.fetch import Fetch
 from domain.portals import PortalRegistry
 from storage.grouping import place_capture
 from storage.models import Capture, Site
+from storage.readers import refresh_document
 
 logger = logging.getLogger(__name__)
 ATTEMPTS = 3
@@ -103,6 +104,7 @@ def _ingest(session, registry: PortalRegistry, fetch: Fetch, derivation: Derivat
     if report is None:
         return Ingested(capture.id, provenance.site_kind, extraction.status)
     placement = place_capture(session, capture)
+    refresh_document(session, placement.document_id, placement.groups_left)
     return Ingested(capture.id, provenance.site_kind, extraction.status, placement.document_id, placement.relation,
                     placement.similarity, placement.created, len(placement.merged), len(placement.related))
 

@@ -55,12 +55,19 @@ class Document(Base):
     disagreements: Mapped[dict | None] = mapped_column(JSON)
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # signature under dedup_scheme
     fingerprint_count: Mapped[int | None] = mapped_column(Integer)  # rows in dedup_fingerprints
+    # For readers, kept current by storage.readers: a stable key (340700-2023), the status and its note,
+    # and the official capture.
+    key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status: Mapped[str | None] = mapped_column(String(16), index=True)
+    status_note: Mapped[str | None] = mapped_column(Text)
+    official_capture_id: Mapped[int | None] = mapped_column(Integer)
 
     region: Mapped[Region | None] = relationship()
     captures: Mapped[list[Capture]] = relationship(back_populates="document", order_by="Capture.id")
 
-    def status(self) -> tuple[str, Capture | None, str | None]:
-        """(status, official capture, note): domain.provenance.document_status on this document."""
+    def provenance(self) -> tuple[str, Capture | None, str | None]:
+        """(status, official capture, note): domain.provenance.document_status on this document's loaded
+        captures (the `status` column holds the same, kept current by storage.readers)."""
         return document_status(self.captures, self.source_capture_id)
 
 

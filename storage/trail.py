@@ -30,7 +30,7 @@ def trail(session: Session, regions: RegionRegistry, warc_dir: str, document_id:
     if document is None:
         return None
     region = regions.get(document.region_code) if document.region_code else None
-    status, official, note = document.status()
+    status, official, note = document.provenance()
     lines = [
         f"document {document.id}: {document.title}",
         f"  region     {region.name if region else '-'} ({document.region_code or '-'})   year {document.year or '-'}"

@@ -61,7 +61,7 @@ class VerifySpider(scrapy.Spider):
                                           .where(Verification.document_id == document.id))
                     if last is not None and last > cutoff:
                         continue
-                _status, official, _note = document.status()
+                _status, official, _note = document.provenance()
                 if official is not None:
                     found.append((document.id, official))
         return found

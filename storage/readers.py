@@ -1,0 +1,93 @@
+"""What readers query, kept current by the archive: each document's status (official | conflict |
+mirror_only | unverified, domain.provenance.document_status), its official capture, and its stable key.
+
+The key is the region code and the year the report plans (`340700-2023`). When a region has more than
+one document for a year, the best of them (official before unverified before mirror-only, then the
+longest, then by text digest) keeps the bare key and the others get their text digest's first eight
+hex digits (`340700-2023-1a2b3c4d`); a document without a region or year always has the suffix
+(`x-2023-…`). Every rule reads the documents as they are, not the order they came in, so rebuilding the
+archive from the same sources in any order gives the same keys."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+
+from domain.provenance import document_status
+from storage.models import Capture, Document, Site
+
+STATUS_RANK = {"official": 0, "conflict": 1, "unverified": 2, "mirror_only": 3}
+
+
+@dataclass(frozen=True)
+class _CaptureFacts:
+    """The columns document_status reads, without loading whole captures (texts, headers)."""
+    id: int
+    site_kind: str
+    source: str
+    similarity: float | None
+    relation: str | None
+    site_label: str
+
+
+def key_prefix(region_code: str | None, year: int | None) -> str:
+    return f"{region_code or 'x'}-{year if year is not None else 'x'}"
+
+
+def refresh_document(session, document_id: int, other_groups: set[tuple] = frozenset()) -> None:
+    """Recompute one document's status and official capture, and the keys of its region and year (and
+    of `other_groups`: the region-years of documents merged into it, or where it was before)."""
+    document = session.get(Document, document_id)
+    if document is None:
+        return
+    rows = session.execute(
+        select(Capture.id, Capture.site_kind, Capture.source, Capture.similarity, Capture.relation, Site.name,
+               Site.host, Capture.final_url)
+        .outerjoin(Site, Capture.site_id == Site.id).where(Capture.document_id == document_id)
+        .order_by(Capture.id)).all()
+    facts = [_CaptureFacts(r.id, r.site_kind, r.source, r.similarity, r.relation, r.name or r.host or r.final_url)
+             for r in rows]
+    status, official, note = document_status(facts, document.source_capture_id)
+    document.status, document.status_note = status, note
+    document.official_capture_id = official.id if official else None
+    groups = {(document.region_code, document.year), *other_groups}
+    if document.key:
+        groups.add(_group_of_key(document.key))
+    assign_keys(session, groups)
+
+
+def _group_of_key(key: str) -> tuple:
+    region, year = key.split("-")[:2]
+    return (None if region == "x" else region, None if year == "x" else int(year))
+
+
+def assign_keys(session, groups: set[tuple]) -> None:
+    session.flush()
+    for region_code, year in groups:
+        query = select(Document.id, Document.key, Document.status, func.length(Document.text).label("length"),
+                       Document.text_sha256)
+        query = query.where(Document.region_code.is_(None) if region_code is None else Document.region_code == region_code)
+        query = query.where(Document.year.is_(None) if year is None else Document.year == year)
+        rows = session.execute(query).all()
+        ranked = sorted(rows, key=lambda r: (STATUS_RANK.get(r.status or "", 9), -r.length, r.text_sha256))
+        prefix = key_prefix(region_code, year)
+        wanted = {r.id: prefix if index == 0 and region_code is not None and year is not None
+                  else f"{prefix}-{r.text_sha256[:8]}" for index, r in enumerate(ranked)}
+        changing = [r.id for r in rows if r.key != wanted[r.id]]
+        if not changing:
+            continue
+        # Keys are unique: cleared before they are assigned, as two documents may swap theirs.
+        session.execute(update(Document).where(Document.id.in_(changing)).values(key=None))
+        for document_id in changing:
+            session.execute(update(Document).where(Document.id == document_id).values(key=wanted[document_id]))
+    session.expire_all()
+
+
+def refresh_unstated(session) -> int:
+    """Documents that predate the reader columns (migration 0008), filled in; how many."""
+    ids = session.scalars(select(Document.id).where(Document.status.is_(None))).all()
+    for document_id in ids:
+        refresh_document(session, document_id)
+    if ids:
+        session.commit()
+    return len(ids)
