@@ -158,6 +158,10 @@ def official_capture(captures, shown_capture_id: int | None):
     return next((c for c in official if c.id == shown_capture_id), official[0] if official else None)
 
 
+# What document_status says of a document.
+DOCUMENT_STATUSES = ("official", "conflict", "mirror_only", "unverified")
+
+
 def document_status(captures, shown_capture_id: int | None) -> tuple[str, object | None, str | None]:
     """(status, the official capture or None, a note saying why)."""
     anchor = official_capture(captures, shown_capture_id)

@@ -54,6 +54,7 @@ def document_record(document: Document, regions: RegionRegistry, related: list[d
     province = regions.province_of(region) if region else None
     status, official, note = document.provenance()
     return {
+        "key": document.key,
         "id": document.id,
         "title": document.title,
         "region_code": document.region_code,
@@ -76,11 +77,16 @@ def document_record(document: Document, regions: RegionRegistry, related: list[d
 
 
 def iter_documents(session: Session, regions: RegionRegistry, region_codes: set[str] | None = None,
-                   year: int | None = None, document_id: int | None = None) -> Iterator[dict]:
+                   year: int | None = None, document_id: int | None = None, status: str | None = None,
+                   key: str | None = None) -> Iterator[dict]:
     query = (select(Document).options(selectinload(Document.captures).selectinload(Capture.site))
              .order_by(Document.region_code, Document.year, Document.id))
     if document_id is not None:
         query = query.where(Document.id == document_id)
+    if key is not None:
+        query = query.where(Document.key == key)
+    if status is not None:
+        query = query.where(Document.status == status)
     if region_codes is not None:
         query = query.where(Document.region_code.in_(region_codes))
     if year is not None:

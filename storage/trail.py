@@ -32,7 +32,7 @@ def trail(session: Session, regions: RegionRegistry, warc_dir: str, document_id:
     region = regions.get(document.region_code) if document.region_code else None
     status, official, note = document.provenance()
     lines = [
-        f"document {document.id}: {document.title}",
+        f"document {document.key} (id {document.id}): {document.title}",
         f"  region     {region.name if region else '-'} ({document.region_code or '-'})   year {document.year or '-'}"
         f"   delivered {document.delivered_on or '-'}   speaker {document.speaker or '-'}",
         f"  status     {status}" + (f" — {note}" if note else ""),

@@ -6,7 +6,10 @@ from scrapy.exceptions import UsageError
 
 from crawler.cli import ProjectCommand
 from crawler.commands import open_archive
+from sqlalchemy import select
+
 from storage.export import iter_documents
+from storage.models import Document
 from storage.trail import trail
 
 
@@ -15,7 +18,7 @@ class Command(ProjectCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self):
-        return "DOCUMENT_ID [--format text|json]"
+        return "KEY_OR_ID [--format text|json]"
 
     def add_options(self, parser):
         super().add_options(parser)
@@ -25,12 +28,15 @@ class Command(ProjectCommand):
         return "Print one document's provenance trail: captures, WARC records, evidence, verifications"
 
     def main(self, args, opts):
-        if len(args) != 1 or not args[0].isdigit():
-            raise UsageError("give one document id (see scrapy export or scrapy audit)")
+        if len(args) != 1:
+            raise UsageError("give one document key (340700-2023) or id (see scrapy export, search or audit)")
         archive = open_archive(self.settings, must_exist=True)
         with archive.session() as session:
-            lines = trail(session, archive.regions, archive.warc_dir, int(args[0]))
-            record = next(iter_documents(session, archive.regions, document_id=int(args[0])), None)
+            # A key (340700-2023, stable across rebuilds) or a bare id.
+            document_id = int(args[0]) if args[0].isdigit() else session.scalar(
+                select(Document.id).where(Document.key == args[0]))
+            lines = trail(session, archive.regions, archive.warc_dir, document_id) if document_id else None
+            record = next(iter_documents(session, archive.regions, document_id=document_id), None) if lines else None
         archive.close()
         if lines is None:
             raise UsageError(f"no document {args[0]}", print_help=False)

@@ -60,11 +60,12 @@ LEFT JOIN documents d ON d.id = c.document_id
 LEFT JOIN sites s ON s.id = c.site_id
 """
 
-# Every year from a region's first archived report to its latest crawl or report, held or not.
+# Every year from a region's first archived report to the current year (as the audit's missing_year),
+# held or not.
 READER_COVERAGE = """
 CREATE VIEW reader_coverage AS
 WITH RECURSIVE spans(region_code, first_year, last_year) AS (
-    SELECT region_code, min(year), max(year) FROM documents
+    SELECT region_code, min(year), CASE WHEN max(year) > {this_year} THEN max(year) ELSE {this_year} END FROM documents
     WHERE region_code IS NOT NULL AND year IS NOT NULL GROUP BY region_code
 ), years(region_code, year, last_year) AS (
     SELECT region_code, first_year, last_year FROM spans
@@ -129,7 +130,9 @@ def upgrade() -> None:
                       for c, v in zip(columns, row[1:], strict=True)}
             connection.execute(sa.text(f"UPDATE {table} SET {', '.join(f'{c} = :{c}' for c in columns)} "
                                        f"WHERE {key} = :key"), {**values, "key": row[0]})
-    for view in (READER_DOCUMENTS, READER_CAPTURES, READER_COVERAGE):
+    this_year = ("CAST(strftime('%Y', CURRENT_DATE) AS INTEGER)" if connection.dialect.name == "sqlite"
+                 else "CAST(EXTRACT(YEAR FROM CURRENT_DATE) AS INTEGER)")
+    for view in (READER_DOCUMENTS, READER_CAPTURES, READER_COVERAGE.replace("{this_year}", this_year)):
         op.execute(view)
     if connection.dialect.name == "sqlite":
         for statement in SEARCH:

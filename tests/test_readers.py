@@ -1,0 +1,138 @@
+"""The archive as its readers see it: views that need no knowledge of the internals, status in SQL,
+stable keys, full-text search in Chinese, and exports in the formats readers' tools take."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import sqlite3
+
+import pytest
+
+from domain.portals import load_registry
+from farm.texts import make_report
+from storage.db import Archive
+from storage.importer import import_lines
+from tests.conftest import export, scrapy
+
+
+def query(archive, sql: str, *params) -> list[tuple]:
+    with sqlite3.connect(archive) as db:
+        return db.execute(sql, params).fetchall()
+
+
+def test_the_reader_views_answer_without_the_internals(farm_crawl):
+    archive = farm_crawl[0]
+    documents = {row[0]: row for row in query(archive, "select key, region_name, province, area, status, "
+                                                       "official_url, captures from reader_documents")}
+    assert documents["340700-2023"][1:5] == ("铜陵市", "安徽省", "华东", "official")
+    assert documents["340700-2023"][5].startswith("http://www.tl.gov.cn/") and documents["340700-2023"][6] == 1
+    assert documents["350100-2024"][2] == "福建省"
+    captures = query(archive, "select site_kind, relation, warc_file from reader_captures where document_key = ?",
+                     "340700-2023")
+    assert [(kind, relation) for kind, relation, _ in captures] == [("official", "original")]
+    assert all(warc for _, _, warc in captures)
+    coverage = {(code, year): held for code, year, held in query(
+        archive, "select region_code, year, held_from from reader_coverage")}
+    assert coverage[("340700", 2023)] == "official" and coverage[("360000", 2022)] == "unverified"
+    assert coverage[("340700", 2025)] == "missing"  # a year with no report (up to the current year)
+
+
+def test_status_is_in_sql_and_agrees_with_the_export(farm_crawl):
+    stored = dict(query(farm_crawl[0], "select key, status from documents"))
+    assert stored == {d["key"]: d["status"] for d in export(farm_crawl[0])}
+    assert query(farm_crawl[0], "select count(*) from documents where status is null") == [(0,)]
+
+
+def test_json_columns_are_readable_utf8(farm_crawl):
+    assert query(farm_crawl[0], "select count(*) from captures where evidence like '%皖ICP%'")[0][0] > 0
+    assert query(farm_crawl[0], "select count(*) from captures where evidence like '%\\u%'")[0][0] == 0
+
+
+def _lines(order: int) -> list[str]:
+    """Imports of three regions' reports; 铜陵 2023 twice over (a draft and a different final text), and
+    one excerpt."""
+    reports = [("铜陵市", 2023, 0), ("铜陵市", 2023, 7), ("池州市", 2022, 0), ("黄山市", 2021, 0)]
+    lines = []
+    for city, year, seed in reports:
+        report = make_report(city, year, dt.date(year, 1, 10), "某某某", seed=seed)
+        lines.append(json.dumps({"url": f"https://mirror.example.com/{city}{year}{seed}.html",
+                                 "title": f"{year}年{city}政府工作报告", "text": "\n".join(report.paragraphs)},
+                                ensure_ascii=False))
+    excerpt = make_report("池州市", 2022, dt.date(2022, 1, 10), "某某某").paragraphs[:6]
+    lines.append(json.dumps({"url": "https://mirror2.example.com/chizhou.html", "title": "2022年池州市政府工作报告",
+                             "text": "\n".join(excerpt)}, ensure_ascii=False))
+    random.Random(order).shuffle(lines)
+    return lines
+
+
+def test_keys_survive_a_rebuild_in_any_order(tmp_path):
+    keys = []
+    for order in range(3):
+        archive = Archive.open(f"sqlite:///{tmp_path / f'a{order}.sqlite'}", warc_dir=str(tmp_path / "w"))
+        import_lines(_lines(order), archive, load_registry(None, archive.regions))
+        archive.close()
+        keys.append(sorted(query(tmp_path / f"a{order}.sqlite", "select key, text_sha256 from documents")))
+    assert keys[0] == keys[1] == keys[2]
+    names = [key for key, _ in keys[0]]
+    assert "340700-2023" in names and "341700-2022" in names and "341000-2021" in names
+    assert len([key for key in names if key.startswith("340700-2023-")]) == 1  # the second 2023 text: a suffix
+
+
+def test_show_takes_a_key(farm_crawl):
+    run = scrapy("show", "340700-2023", archive=farm_crawl[0])
+    assert run.returncode == 0 and run.stdout.startswith("document 340700-2023 (id ")
+    assert scrapy("show", "340700-1999", archive=farm_crawl[0]).returncode == 2
+
+
+@pytest.mark.parametrize("words, found", [
+    (["发展"], "every"),  # two characters: the character index
+    (["营商环境"], "some"),  # four: the trigram index
+    (["改革", "营商环境"], "some"),  # both, every word must occur
+])
+def test_search_finds_every_report_holding_the_words(farm_crawl, words, found):
+    archive = farm_crawl[0]
+    texts = dict(query(archive, "select key, title || ' ' || text from documents"))
+    expected = {key for key, text in texts.items() if all(word in text for word in words)}
+    assert expected and (found != "every" or expected == set(texts))
+    run = scrapy("search", *words, "--limit", "1000", "--format", "json", archive=archive)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["total"] == len(expected) and {hit["key"] for hit in result["hits"]} == expected
+    assert all(f"【{words[-1]}】" in hit["snippet"] or f"【{words[0]}】" in hit["snippet"] for hit in result["hits"])
+
+
+def test_search_narrows_by_region_and_year_and_says_when_nothing_is_found(farm_crawl):
+    run = scrapy("search", "发展", "--region", "安徽", "--year", "2023", "--format", "json", archive=farm_crawl[0])
+    hits = json.loads(run.stdout)["hits"]
+    assert hits and all(hit["key"].startswith("34") and hit["year"] == 2023 for hit in hits)
+    table = scrapy("search", "发展", "--region", "铜陵", "--limit", "2", archive=farm_crawl[0])
+    assert "documents contain 发展; the best 2:" in table.stdout and "340700-" in table.stdout
+    none = scrapy("search", "量子计算机", archive=farm_crawl[0])
+    assert none.returncode == 1 and none.stdout.startswith("0 documents contain")
+    assert scrapy("search", "发", archive=farm_crawl[0]).returncode == 2  # one character is no query
+
+
+def test_csv_and_parquet_exports_open_in_readers_tools(farm_crawl, tmp_path):
+    import duckdb
+    import pyarrow.parquet as pq
+    archive = farm_crawl[0]
+    documents = export(archive)
+    assert scrapy("export", "--format", "csv", "-o", str(tmp_path / "r.csv"), archive=archive).returncode == 0
+    assert scrapy("export", "--format", "parquet", "-o", str(tmp_path / "r.parquet"), archive=archive).returncode == 0
+    raw = (tmp_path / "r.csv").read_bytes()
+    assert raw.startswith("\ufeff".encode()) and "铜陵市".encode() in raw
+    rows = duckdb.sql(f"select key, region_code, year from read_csv('{tmp_path / 'r.csv'}', "
+                      "types={'region_code': 'VARCHAR'})").fetchall()
+    assert len(rows) == len(documents) and ("340700-2023", "340700", 2023) in rows
+    captures = duckdb.sql(f"select count(*) from read_csv('{tmp_path / 'r.captures.csv'}')").fetchall()[0][0]
+    assert captures == sum(len(d["captures"]) for d in documents)
+    table = pq.read_table(tmp_path / "r.parquet")
+    assert str(table.schema.field("region_code").type) == "string" and str(table.schema.field("year").type) == "int32"
+    assert str(table.schema.field("delivered_on").type) == "date32[day]"
+    typed = duckdb.sql(f"select key, region_code, delivered_on, len(captures) from '{tmp_path / 'r.parquet'}' "
+                       "where key = '340700-2023'").fetchall()[0]
+    assert typed == ("340700-2023", "340700", dt.date(2022, 12, 30), 1)
+    official = scrapy("export", "--status", "unverified", archive=archive)
+    assert [json.loads(line)["key"] for line in official.stdout.splitlines()] == ["360000-2022"]
+    assert scrapy("export", "--format", "csv", archive=archive).returncode == 2  # a file format needs -o
