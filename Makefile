@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 REGION ?= 华东
 
-.PHONY: venv demo test crawl export bench eval migrate clean
+.PHONY: venv demo test crawl export bench eval migrate clean browse browser
 
 venv: $(VENV)/.installed
 
@@ -16,7 +16,17 @@ $(VENV)/.installed: requirements.txt
 demo: venv
 	$(BIN)/python -m farm.demo
 
-test: venv
+# The archive in a browser (read-only, loopback): the demo's archive unless ARCHIVE_DB says another.
+browse: venv
+	ARCHIVE_DB=$${ARCHIVE_DB:-demo/archive.sqlite} $(BIN)/scrapy browse
+
+# Debian's Chromium for the browser tests (tests/test_browse.py); they skip, saying so, where it cannot be had.
+browser:
+	@command -v chromium >/dev/null 2>&1 || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 \
+	  || (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1)) \
+	  || echo "no Chromium (apt-get install chromium needs root and Debian's registry): the browser tests will skip"
+
+test: venv browser
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q

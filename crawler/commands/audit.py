@@ -3,6 +3,7 @@ per region and year, for archivists and scheduled jobs."""
 import csv
 import json
 import sys
+from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
@@ -17,7 +18,7 @@ class Command(ProjectCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self):
-        return "[--region REGION] [--format table|csv|json] [--fail-on mirror_only,conflict,…]"
+        return "[--region REGION] [--format table|csv|json] [--plot FILE.png] [--fail-on mirror_only,conflict,…]"
 
     def short_desc(self):
         return "Per region and year: status, official URL, captures by kind, verification, and gaps"
@@ -26,6 +27,8 @@ class Command(ProjectCommand):
         super().add_options(parser)
         parser.add_argument("--region", help="only this region and the regions under it")
         parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+        parser.add_argument("--plot", metavar="FILE",
+                            help="also draw the coverage (regions by years, by what is held) as a PNG image")
         parser.add_argument("--fail-on", default="", metavar="CONDITIONS",
                             help=f"exit 1 when any of these is present: {', '.join(CONDITIONS)}")
 
@@ -39,6 +42,10 @@ class Command(ProjectCommand):
         codes = region_codes(archive, opts.region)
         with archive.session() as session:
             rows = audit(session, archive.regions, codes)
+            if opts.plot:
+                from storage.coverage_plot import coverage_grid, plot_coverage
+                Path(opts.plot).write_bytes(plot_coverage(coverage_grid(session, archive.regions, codes)))
+                print(f"coverage drawn in {opts.plot}", file=sys.stderr)
         archive.close()
         if opts.format == "json":
             json.dump(as_dicts(rows), sys.stdout, ensure_ascii=False, indent=1)

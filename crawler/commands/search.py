@@ -1,7 +1,6 @@
 """`scrapy search WORDS… [--region R] [--year Y] [--limit N] [--format table|json]`: full-text search of
 the archive's reports, in Chinese (every word must occur; storage.search)."""
 import json
-import sys
 
 from scrapy.exceptions import UsageError
 

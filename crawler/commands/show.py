@@ -3,11 +3,10 @@ verification; as JSON, the document's export record (storage.export)."""
 import json
 
 from scrapy.exceptions import UsageError
+from sqlalchemy import select
 
 from crawler.cli import ProjectCommand
 from crawler.commands import open_archive
-from sqlalchemy import select
-
 from storage.export import iter_documents
 from storage.models import Document
 from storage.trail import trail

@@ -1,0 +1,82 @@
+"""Datasette metadata for an archive: titles, descriptions of every reader view and column, facets,
+hidden internal tables, and the canned queries archivists ask for. Built per archive, because
+Datasette keys metadata by the database's name (the file's stem)."""
+from __future__ import annotations
+
+READER_DOCUMENTS = {
+    "key": "Stable key: region code and year (340700-2023); a suffix only for a region's second report of a year",
+    "id": "Internal id (changes when the archive is rebuilt; use the key)",
+    "title": "Title as the best capture shows it", "region_code": "Division code (text, six digits)",
+    "region_name": "Region", "region_level": "province, prefecture or county", "province": "Province",
+    "area": "Big area (华东 …)", "year": "The year the report plans", "delivered_on": "The day it was delivered",
+    "speaker": "Who delivered it",
+    "status": "official: from the region's portal; conflict: mirrors differ from it; mirror_only: only on "
+              "mirrors; unverified: other sources",
+    "status_note": "Why the status", "official_url": "Where the official copy was fetched",
+    "official_fetched_at": "When (UTC)", "captures": "How many fetches hold this report",
+    "characters": "Length of the clean text", "text": "Clean text, one paragraph per line",
+    "text_sha256": "SHA-256 of the text (UTF-8)", "created_at": "First archived (UTC)",
+    "updated_at": "Last changed (UTC)",
+}
+READER_CAPTURES = {
+    "id": "Capture id", "document_key": "The document it belongs to", "url": "URL asked for",
+    "final_url": "URL that answered (after redirects)", "fetched_at": "When (UTC)", "http_status": "HTTP status",
+    "source": "crawl or import", "host": "Host", "site": "Site (mirror name or host)",
+    "site_kind": "official, other_gov, mirror or other", "evidence": "Why that kind (registry, ICP, 公安备案, site code)",
+    "relation": "original, duplicate, near_duplicate or excerpt", "similarity": "Similarity to the document (0–1)",
+    "warc_file": "WARC file holding the bytes as served", "warc_offset": "Offset of the record",
+    "payload_sha256": "SHA-256 of the body as served",
+}
+READER_COVERAGE = {
+    "region_code": "Division code", "region_name": "Region", "year": "Year",
+    "documents": "Documents held for the year", "held_from": "official, unverified, mirror_only or missing",
+    "key": "The year's document key",
+}
+INTERNAL = ("alembic_version", "dedup_scheme", "dedup_bands", "dedup_fingerprints", "dedup_stoplist", "page_validators",
+            "documents_search", "documents_search_chars", "documents_search_data", "documents_search_idx",
+            "documents_search_config", "documents_search_docsize", "documents_search_content",
+            "documents_search_chars_data", "documents_search_chars_idx", "documents_search_chars_config",
+            "documents_search_chars_docsize", "documents_search_chars_content", "sites", "document_links")
+
+QUERIES = {
+    "missing_years": {
+        "title": "Regions with no report for a year",
+        "description": "Every year from a region's first archived report to this year that the archive holds no report for",
+        "sql": "select region_code, region_name, province, year from reader_coverage where held_from = 'missing' "
+               "order by region_code, year",
+    },
+    "mirror_only": {
+        "title": "Reports found only on mirrors",
+        "sql": "select key, region_name, year, title, status_note from reader_documents where status = 'mirror_only' "
+               "order by region_code, year",
+    },
+    "official_page_changed": {
+        "title": "Reports whose official page changed or vanished since it was archived",
+        "description": "The latest `scrapy verify` outcome of each document, when it is not unchanged",
+        "sql": "select d.key, d.region_name, d.year, v.outcome, v.checked_at, v.url, v.detail "
+               "from verifications v join reader_documents d on d.id = v.document_id "
+               "where v.id = (select max(id) from verifications w where w.document_id = v.document_id) "
+               "and v.outcome in ('changed_text', 'changed_markup', 'gone', 'moved', 'off_site') order by d.key",
+    },
+}
+
+
+def metadata_for(database: str, plugin_config: dict) -> dict:
+    tables = {
+        "reader_documents": {"description": "One row per report: what it is, where, when, how trustworthy",
+                             "columns": READER_DOCUMENTS, "facets": ["province", "area", "year", "status"],
+                             "sort_desc": "year", "size": 50},
+        "reader_captures": {"description": "One row per fetch: where the bytes came from and why the site counts as "
+                                           "what it is", "columns": READER_CAPTURES,
+                            "facets": ["site_kind", "relation", "source"]},
+        "reader_coverage": {"description": "One row per region and year: whether the archive holds its report, and "
+                                           "from what kind of source", "columns": READER_COVERAGE,
+                            "facets": ["held_from", "province", "year"]},
+        **{name: {"hidden": True} for name in INTERNAL},
+    }
+    return {
+        "title": "govreports: Chinese government work reports (政府工作报告)",
+        "description": "Every report stored byte for byte as served, with its provenance. Search: /-/search",
+        "databases": {database: {"tables": tables, "queries": QUERIES}},
+        "plugins": {"govreports-browse": plugin_config},
+    }

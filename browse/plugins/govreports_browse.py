@@ -1,0 +1,142 @@
+"""The Datasette plugin of `scrapy browse`: routes for search, a document's page with its provenance,
+WARC record downloads and the coverage picture; links from every document key to its page. The data
+comes from the same functions as the command line (storage.search, storage.export, storage.coverage_plot)
+over a read-only connection."""
+from __future__ import annotations
+
+import asyncio
+from functools import lru_cache
+from urllib.parse import quote, urlencode
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from domain.regions import RegionError, default_registry
+from storage.export import iter_documents
+from storage.models import Capture
+from storage.warc import record_path
+
+PLUGIN = "govreports-browse"
+
+
+@lru_cache(maxsize=4)
+def _engine(archive_path: str):
+    # Read-only: the browser never writes, and a crawl may be writing beside it.
+    return create_engine(f"sqlite:///file:{archive_path}?mode=ro&uri=true")
+
+
+def _config(datasette) -> dict:
+    return datasette.plugin_config(PLUGIN) or {}
+
+
+async def _in_thread(datasette, work):
+    config = _config(datasette)
+
+    def run():
+        with Session(_engine(config["archive_path"])) as session:
+            return work(session, config)
+    return await asyncio.to_thread(run)
+
+
+@hookimpl
+def register_routes():
+    return [
+        (r"^/-/search$", search_page),
+        (r"^/-/document/(?P<key>[^/]+)$", document_page),
+        (r"^/-/warc/(?P<capture_id>\d+)$", warc_record),
+        (r"^/-/coverage$", coverage_page),
+        (r"^/-/coverage\.png$", coverage_png),
+    ]
+
+
+@hookimpl
+def menu_links(datasette):
+    return [{"href": datasette.urls.path("/-/search"), "label": "Search the reports"},
+            {"href": datasette.urls.path("/-/coverage"), "label": "Coverage by region and year"}]
+
+
+@hookimpl
+def render_cell(value, column):
+    # Every document key, wherever it shows (views, canned queries), leads to the document's page.
+    if column in ("key", "document_key") and isinstance(value, str) and value:
+        return Markup(f'<a href="/-/document/{quote(value)}">{escape(value)}</a>')
+    return None
+
+
+async def search_page(datasette, request):
+    from storage.search import search
+
+    query = request.args.get("q", "").strip()
+    region = request.args.get("region", "").strip()
+    year = request.args.get("year", "").strip()
+    context = {"q": query, "region": region, "year": year, "hits": [], "total": None, "error": None}
+    if query:
+        def work(session, _config):
+            codes = {r.code for r in default_registry().resolve(region)} if region else None
+            return search(session, query, codes, int(year) if year.isdigit() else None, limit=50)
+        try:
+            context["total"], context["hits"] = await _in_thread(datasette, work)
+        except (ValueError, RegionError) as exc:
+            context["error"] = str(exc)
+    return Response.html(await datasette.render_template("govreports_search.html", context, request=request))
+
+
+async def document_page(datasette, request):
+    key = request.url_vars["key"]
+
+    def work(session, _config):
+        return next(iter_documents(session, default_registry(), key=key), None)
+    record = await _in_thread(datasette, work)
+    if record is None:
+        return Response.html(f"<h1>No document {escape(key)}</h1>", status=404)
+    paragraphs = record["text"].split("\n")
+    return Response.html(await datasette.render_template(
+        "govreports_document.html", {"document": record, "paragraphs": paragraphs}, request=request))
+
+
+async def warc_record(datasette, request):
+    capture_id = int(request.url_vars["capture_id"])
+
+    def work(session, config):
+        capture = session.get(Capture, capture_id)
+        if capture is None or not capture.warc_file or capture.warc_length is None:
+            return None
+        with open(record_path(config["warc_dir"], capture.warc_file), "rb") as stream:
+            stream.seek(capture.warc_offset)
+            return capture.warc_file, stream.read(capture.warc_length)
+    try:
+        found = await _in_thread(datasette, work)
+    except (OSError, ValueError) as exc:
+        return Response.text(f"WARC record unreadable: {exc}", status=404)
+    if found is None:
+        return Response.text(f"capture {capture_id} has no WARC record", status=404)
+    file, record = found
+    name = f"capture-{capture_id}.warc.gz"
+    return Response(record, content_type="application/warc", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "X-WARC-File": file})
+
+
+async def coverage_page(datasette, request):
+    region = request.args.get("region", "")
+    image = datasette.urls.path("/-/coverage.png") + (f"?{urlencode({'region': region})}" if region else "")
+    return Response.html(await datasette.render_template(
+        "govreports_coverage.html", {"image": image, "region": region}, request=request))
+
+
+async def coverage_png(datasette, request):
+    from storage.coverage_plot import coverage_grid, plot_coverage
+
+    region = request.args.get("region", "").strip()
+
+    def work(session, _config):
+        regions = default_registry()
+        codes = {r.code for r in regions.resolve(region)} if region else None
+        return plot_coverage(coverage_grid(session, regions, codes))
+    try:
+        png = await _in_thread(datasette, work)
+    except RegionError as exc:
+        return Response.text(str(exc), status=400)
+    return Response(png, content_type="image/png")

@@ -1,0 +1,58 @@
+"""`scrapy browse [--port 8001] [--host 127.0.0.1]`: the archive in a browser, read-only, with Datasette
+and the project's metadata, plugin and templates (browse/)."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from scrapy.exceptions import UsageError
+
+import browse
+from browse.metadata import metadata_for
+from crawler.cli import ProjectCommand
+from crawler.commands import open_archive
+
+BROWSE = Path(browse.__file__).resolve().parent
+
+
+class Command(ProjectCommand):
+    positional = (0, 0)
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self):
+        return "[--host 127.0.0.1] [--port 8001]"
+
+    def short_desc(self):
+        return "Serve the archive read-only in a browser (Datasette): search, facets, documents with provenance"
+
+    def add_options(self, parser):
+        super().add_options(parser)
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback only)")
+        parser.add_argument("--port", type=int, default=8001)
+
+    def main(self, args, opts):
+        archive = open_archive(self.settings, must_exist=True)  # migrated: the reader views exist
+        url, warc_dir = str(archive.engine.url), archive.warc_dir
+        archive.close()
+        if not url.startswith("sqlite:///"):
+            raise UsageError("browse serves an SQLite archive; export one from PostgreSQL first (README)",
+                             print_help=False)
+        path = Path(url.removeprefix("sqlite:///")).resolve()
+        metadata = metadata_for(path.stem, {"archive_path": str(path), "warc_dir": str(Path(warc_dir).resolve())})
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as file:
+            json.dump(metadata, file, ensure_ascii=False)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(BROWSE.parent),
+                                                                         os.environ.get("PYTHONPATH")]))}
+        print(f"serving {path} read-only at http://{opts.host}:{opts.port}/ (Ctrl-C to stop)", file=sys.stderr)
+        try:
+            done = subprocess.run([sys.executable, "-m", "datasette", "serve", str(path), "--metadata", file.name,
+                                   "--plugins-dir", str(BROWSE / "plugins"), "--template-dir", str(BROWSE / "templates"),
+                                   "--host", opts.host, "--port", str(opts.port),
+                                   "--setting", "sql_time_limit_ms", "5000"], env=env)
+        except KeyboardInterrupt:
+            return
+        finally:
+            os.unlink(file.name)
+        self.exitcode = done.returncode

@@ -1,0 +1,96 @@
+"""`scrapy browse` as a reader uses it: Datasette serving the archive read-only on loopback, driven in a
+real headless browser (Debian's Chromium through Playwright). Skips, saying why, where no Chromium is
+installed (`.ci/run` installs it)."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import ROOT, SCRAPY
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# As root in a container, and with no network but loopback (README: Browsing).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(farm_crawl):
+    archive = farm_crawl[0]
+    port = free_port()
+    env = {**os.environ, "ARCHIVE_DB": f"sqlite:///{archive}", "WARC_DIR": str(archive.parent / "warcs")}
+    process = subprocess.Popen([*SCRAPY, "browse", "--port", str(port)], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("scrapy browse did not start: " + process.stdout.read()[-2000:])
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_the_browser_is_read_only_on_loopback_and_hides_the_internals(server):
+    with urllib.request.urlopen(server + "/archive.json") as answer:
+        import json
+        tables = {table["name"]: table for table in json.load(answer)["tables"]}
+    assert tables["dedup_bands"]["hidden"] and tables["alembic_version"]["hidden"]
+    with urllib.request.urlopen(server + "/archive/reader_documents.json?_facet=status&_facet=province") as answer:
+        facets = json.load(answer)["facet_results"]
+    assert {"status", "province"} <= set(facets)
+    with urllib.request.urlopen(server + "/archive/missing_years.json") as answer:
+        assert json.load(answer)["ok"]
+    with urllib.request.urlopen(server + "/-/coverage.png") as answer:
+        assert answer.headers["Content-Type"] == "image/png" and answer.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_reader_searches_opens_a_report_and_follows_its_evidence_to_the_warc_record(server, tmp_path):
+    if not CHROMIUM:
+        pytest.skip("no Chromium here: install Debian's chromium package (.ci/run does) to run the browser tests")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page()
+        page.goto(server + "/")
+        page.fill("form.govreports-home-search input[name=q]", "营商环境")
+        page.click("form.govreports-home-search input[type=submit]")
+        page.wait_for_selector(".search-total")
+        page.fill("input[name=q]", "营商环境")
+        page.fill("input[name=region]", "铜陵")
+        page.click("input[type=submit]")
+        assert "documents contain 营商环境" in page.inner_text(".search-total")
+        first = page.locator("a.hit").first
+        title = first.inner_text()
+        first.click()
+        page.wait_for_selector("a.official-url")
+        assert page.inner_text("h1") == title
+        assert page.get_attribute("a.official-url", "href").startswith("http://www.tl.gov.cn/")
+        evidence = page.inner_text(".capture .evidence")
+        assert "portal=340700" in evidence and "site_code" in evidence
+        with page.expect_download() as download:
+            page.click("a.warc-link")
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        browser.close()
+    from warcio.archiveiterator import ArchiveIterator
+    with open(path, "rb") as stream:
+        records = [(record.rec_type, record.rec_headers.get_header("WARC-Target-URI")) for record in ArchiveIterator(stream)]
+    assert records[0][0] == "response" and records[0][1].startswith("http://www.tl.gov.cn/")
