@@ -71,8 +71,8 @@ def main() -> int:
     print(f"WARC files: {len(warc_files)} in {WARCS.relative_to(ROOT)} "
           f"({sum(p.stat().st_size for p in warc_files) / 1e3:.0f} kB)")
     print(f"\nNext, with ARCHIVE_DB={ARCHIVE.relative_to(ROOT)} WARC_DIR={WARCS.relative_to(ROOT)}:"
-          "\n  .venv/bin/scrapy export -o reports.jsonl    .venv/bin/scrapy audit    .venv/bin/scrapy show 1"
-          "    .venv/bin/scrapy crawls")
+          "\n  .venv/bin/scrapy export -o reports.jsonl    .venv/bin/scrapy audit    .venv/bin/scrapy show 340700-2023"
+          "    .venv/bin/scrapy crawls\n  make browse    (the archive in a browser, read-only)")
     return 0
 
 
