@@ -51,12 +51,11 @@ def main() -> int:
                               capture_output=True, text=True, check=True)
     documents = [json.loads(line) for line in exported.stdout.splitlines()]
     print(f"\n{len(documents)} documents archived in {ARCHIVE.relative_to(ROOT)}\n")
-    print(f"{'id':>3} {pad('region', 8)} {'code':<7} {'year':<5} {'delivered':<11} {'status':<11} {'chars':>6}  "
+    print(f"{'key':<12} {pad('region', 8)} {'delivered':<11} {'status':<11} {'chars':>6}  "
           f"captures                    title")
     for d in documents:
         captures = ", ".join(f"{c['site_kind']}:{c['relation']}{_file_kind(c['content_type'])}" for c in d["captures"])
-        print(f"{d['id']:>3} {pad(d['region_name'], 8)} {d['region_code']:<7} {d['year']!s:<5} "
-              f"{d['delivered_on'] or '-':<11} {d['status']:<11} {len(d['text']):>6}  {captures:<27} {d['title'][:30]}")
+        print(f"{d['key']:<12} {pad(d['region_name'], 8)} {d['delivered_on'] or '-':<11} {d['status']:<11} {len(d['text']):>6}  {captures:<27} {d['title'][:30]}")
     with sqlite3.connect(ARCHIVE) as db:
         kept = db.execute("select extraction_status, count(*) from captures group by 1 order by 1").fetchall()
         unread = db.execute("select extraction_status, final_url, http_status, extraction_error from captures "

@@ -136,3 +136,16 @@ def test_csv_and_parquet_exports_open_in_readers_tools(farm_crawl, tmp_path):
     official = scrapy("export", "--status", "unverified", archive=archive)
     assert [json.loads(line)["key"] for line in official.stdout.splitlines()] == ["360000-2022"]
     assert scrapy("export", "--format", "csv", archive=archive).returncode == 2  # a file format needs -o
+
+
+def test_a_snapshot_is_a_whole_archive_in_a_new_sqlite_file_with_its_search(farm_crawl, tmp_path):
+    snapshot = tmp_path / "snapshot.sqlite"
+    run = scrapy("export", "--format", "sqlite", "-o", str(snapshot), archive=farm_crawl[0])
+    assert run.returncode == 0, run.stderr
+    assert query(snapshot, "select key, status, text_sha256 from documents order by key") == \
+        query(farm_crawl[0], "select key, status, text_sha256 from documents order by key")
+    assert query(snapshot, "select count(*) from captures") == query(farm_crawl[0], "select count(*) from captures")
+    found = scrapy("search", "营商环境", "--format", "json", archive=snapshot)
+    assert json.loads(found.stdout)["total"] > 0
+    again = scrapy("export", "--format", "sqlite", "-o", str(snapshot), archive=farm_crawl[0])
+    assert again.returncode == 2 and "exists" in again.stderr  # never written over

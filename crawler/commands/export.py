@@ -1,6 +1,7 @@
-"""`scrapy export [--format jsonl|csv|parquet] [-o FILE] [--region R] [--year Y] [--status S] [--key K]`:
+"""`scrapy export [--format jsonl|csv|parquet|sqlite] [-o FILE] [--region R] [--year Y] [--status S] [--key K]`:
 the archive's documents, one per line (JSON Lines), row (CSV, with a second file of captures) or row of a
-Parquet file (captures nested)."""
+Parquet file (captures nested); or the whole archive as a new SQLite file (a snapshot of a PostgreSQL
+archive, to browse and search)."""
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from crawler.commands import open_archive, region_codes
 from domain.provenance import DOCUMENT_STATUSES
 from storage.export import iter_documents, write_jsonl
 from storage.formats import captures_path, write_csv, write_parquet
+from storage.snapshot import snapshot
 
 
 class Command(ProjectCommand):
@@ -18,14 +20,15 @@ class Command(ProjectCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self):
-        return "[--format jsonl|csv|parquet] [-o FILE] [--region REGION] [--year YEAR] [--status STATUS] [--key KEY]"
+        return "[--format jsonl|csv|parquet|sqlite] [-o FILE] [--region REGION] [--year YEAR] [--status STATUS] [--key KEY]"
 
     def short_desc(self):
         return "Export archived documents with their captures (JSON Lines, CSV or Parquet)"
 
     def add_options(self, parser):
         super().add_options(parser)
-        parser.add_argument("--format", choices=("jsonl", "csv", "parquet"), default="jsonl")
+        parser.add_argument("--format", choices=("jsonl", "csv", "parquet", "sqlite"), default="jsonl",
+                            help="sqlite: a snapshot of the whole archive as a new SQLite file, to browse and search")
         parser.add_argument("-o", "--output", metavar="FILE",
                             help="write to FILE (needed for csv and parquet; jsonl goes to standard output without)")
         parser.add_argument("--region", help="only this region and the regions under it")
@@ -37,6 +40,19 @@ class Command(ProjectCommand):
         if opts.format != "jsonl" and not opts.output:
             raise UsageError(f"--format {opts.format} writes files: give -o FILE", print_help=False)
         archive = open_archive(self.settings, must_exist=True)
+        if opts.format == "sqlite":
+            if opts.region or opts.year or opts.status or opts.key:
+                raise UsageError("a snapshot holds the whole archive: no --region, --year, --status or --key",
+                                 print_help=False)
+            try:
+                copied = snapshot(archive, Path(opts.output))
+            except FileExistsError as exc:
+                raise UsageError(str(exc), print_help=False) from None
+            finally:
+                archive.close()
+            print(f"{copied['documents']} documents, {copied['captures']} captures written to {opts.output} "
+                  "(browse it: ARCHIVE_DB=" + opts.output + " scrapy browse)", file=sys.stderr)
+            return
         codes = region_codes(archive, opts.region)
         try:
             with archive.session() as session:
