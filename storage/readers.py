@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from domain.provenance import document_status
 from storage.models import Capture, Document, Site
@@ -77,10 +78,14 @@ def assign_keys(session, groups: set[tuple]) -> None:
         if not changing:
             continue
         # Keys are unique: cleared before they are assigned, as two documents may swap theirs.
-        session.execute(update(Document).where(Document.id.in_(changing)).values(key=None))
+        session.execute(update(Document).where(Document.id.in_(changing)).values(key=None),
+                        execution_options={"synchronize_session": False})
         for document_id in changing:
-            session.execute(update(Document).where(Document.id == document_id).values(key=wanted[document_id]))
-    session.expire_all()
+            session.execute(update(Document).where(Document.id == document_id).values(key=wanted[document_id]),
+                            execution_options={"synchronize_session": False})
+            loaded = session.identity_map.get(session.identity_key(Document, document_id))
+            if loaded is not None:  # the session's copy says what the row now says, without a reload
+                set_committed_value(loaded, "key", wanted[document_id])
 
 
 def refresh_unstated(session) -> int:
