@@ -1,4 +1,4 @@
-"""The DNS resolver of the crawl (setting DNS_RESOLVER): Scrapy's caching resolver, refusing a public
+"""The DNS resolver of the crawl (setting TWISTED_DNS_RESOLVER): Scrapy's caching resolver, refusing a public
 name whose answer is a loopback, private, link-local or reserved address. PrivateAddressMiddleware
 stops such addresses written into URLs; this stops them arriving through DNS (a portal's name pointed
 at 10.x or 127.0.0.1, by mistake or to steer a crawler run inside an institution's network).

@@ -126,6 +126,15 @@ def estimated_jaccard(minhash: np.ndarray, other_minhash: bytes) -> float:
     return float(np.count_nonzero(minhash == other)) / len(minhash) if len(other) == len(minhash) else 0.0
 
 
+def prepare(text: str) -> Signature:
+    """The signature of a text with everything the archive will ask of it computed now: an archive
+    writer calls this before it takes the write lock, so placement (which holds the lock) only looks up."""
+    sig = signature(text)
+    for part in ("shingles", "cover_grams", "minhash", "band_hashes", "fingerprints"):
+        getattr(sig, part)
+    return sig
+
+
 @lru_cache(maxsize=64)
 def signature(text: str) -> Signature:
     """The signature of a text; the most recent are cached, since the same candidate documents come

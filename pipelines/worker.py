@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.dedup import prepare
 from domain.derive import derive
 from domain.portals import load_registry
 from storage.db import Archive
-from storage.ingest import ingest_many
+from storage.ingest import ingest_many, prejudge_reports
 
 _state: dict = {}
 
@@ -47,7 +48,13 @@ def write(fetches: list) -> list:
     transaction when none fails."""
     archive, registry = _state["archive"], _state["registry"]
     derivations = [derive(fetch, registry, archive.regions) for fetch in fetches]
-    written = ingest_many(archive, registry, list(zip(fetches, derivations, strict=True)))
+    for derivation in derivations:
+        if derivation.report is not None:
+            # Outside the write lock, where the other writer can work at the same time (domain.dedup.prepare).
+            prepare(derivation.report.text)
+    # The exact verification against candidates too, with a read transaction (storage.grouping.prejudge).
+    prejudged = prejudge_reports(archive, derivations)
+    written = ingest_many(archive, registry, list(zip(fetches, derivations, strict=True)), prejudged)
     return [failure_of(result) if isinstance(result, Exception) else (derivation.stats_keys, result)
             for derivation, result in zip(derivations, written, strict=True)]
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, or_, select, text, update
 
-from domain.dedup import Signature, judge, signature
+from domain.dedup import Signature, Verdict, judge, signature
 from domain.provenance import is_official_capture, official_capture
 from storage.dedup_index import candidates, index_document, remove_document
 from storage.models import Capture, Document, DocumentLink, Verification
@@ -56,11 +56,33 @@ def rank(capture: Capture) -> tuple:
     return (not official, -len(signature(capture.text).form), capture.source != "crawl", capture.text_sha256)
 
 
-def place_capture(session, capture: Capture) -> Placement:
+@dataclass(frozen=True)
+class Prejudged:
+    """Verdicts reached before the write lock (`prejudge`): document id → (the text_sha256 judged, its
+    verdict). Under the lock a verdict is reused only while the document still shows that text."""
+    verdicts: dict[int, tuple[str, Verdict]]
+
+
+def prejudge(session, text_: str) -> Prejudged:
+    """The exact verification of a text against its candidates, done with a read transaction only, so
+    two archive writers judge at the same time and the write lock is held for less (the candidates and
+    their digests are read again under the lock: a document that arrived or changed since is judged
+    there)."""
+    sig = signature(text_)
+    proposed = candidates(session, sig)
+    verdicts = {}
+    if proposed:
+        for document_id, text_sha256, other in session.execute(
+                select(Document.id, Document.text_sha256, Document.text).where(Document.id.in_(proposed))):
+            verdicts[document_id] = (text_sha256, judge(sig, signature(other)))
+    return Prejudged(verdicts)
+
+
+def place_capture(session, capture: Capture, prejudged: Prejudged | None = None) -> Placement:
     """Attach `capture` (its text, text_sha256 and metadata set) to its document."""
     lock_for_placement(session)
     sig = signature(capture.text)
-    same, related = _matches(session, capture, sig)
+    same, related = _matches(session, capture, sig, prejudged)
     if not same:
         document = _new_document(session, capture)
         index_document(session, document.id, sig, fresh=True)
@@ -88,7 +110,8 @@ def place_capture(session, capture: Capture) -> Placement:
     return placement
 
 
-def _matches(session, capture: Capture, sig: Signature) -> tuple[list[int], dict[int, float]]:
+def _matches(session, capture: Capture, sig: Signature,
+             prejudged: Prejudged | None = None) -> tuple[list[int], dict[int, float]]:
     """(documents holding the same report, related documents with their similarity)."""
     exact = session.scalar(select(Capture.document_id).where(
         Capture.text_sha256 == capture.text_sha256, Capture.document_id.is_not(None), Capture.id != capture.id)
@@ -98,10 +121,14 @@ def _matches(session, capture: Capture, sig: Signature) -> tuple[list[int], dict
     same: list[int] = []
     related: dict[int, float] = {}
     proposed = candidates(session, sig)
-    texts = dict(session.execute(select(Document.id, Document.text).where(Document.id.in_(proposed))).all()) \
-        if proposed else {}
+    known = prejudged.verdicts if prejudged else {}
+    digests = dict(session.execute(select(Document.id, Document.text_sha256).where(Document.id.in_(proposed))).all()) \
+        if known and proposed else {}
+    unjudged = [d for d in proposed if d not in known or known[d][0] != digests.get(d)]
+    texts = dict(session.execute(select(Document.id, Document.text).where(Document.id.in_(unjudged))).all()) \
+        if unjudged else {}
     for document_id in proposed:
-        verdict = judge(sig, signature(texts[document_id]))
+        verdict = judge(sig, signature(texts[document_id])) if document_id in texts else known[document_id][1]
         if verdict.kind in SAME_REPORT:
             same.append(document_id)
         elif verdict.kind == "related":

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from domain.derive import Derivation, derive
 from domain.fetch import Fetch
 from domain.portals import PortalRegistry
-from storage.grouping import place_capture
+from storage.grouping import Prejudged, place_capture, prejudge
 from storage.models import Capture, Site
 from storage.readers import refresh_document
 
@@ -64,13 +64,16 @@ def ingest(archive, registry: PortalRegistry, fetch: Fetch, derivation: Derivati
     raise AssertionError("unreachable")
 
 
-def ingest_many(archive, registry: PortalRegistry, items: list[tuple[Fetch, Derivation]]) -> list[Ingested | Exception]:
+def ingest_many(archive, registry: PortalRegistry, items: list[tuple[Fetch, Derivation]],
+                prejudged: list | None = None) -> list[Ingested | Exception]:
     """`ingest` for several fetches in one write transaction (one commit instead of one each). When
     any of them fails, the transaction is rolled back and each is written alone, so one bad row costs
     no other; what still fails is returned as its exception."""
+    hints = prejudged or [None] * len(items)
     try:
         with archive.write_session() as session, session.begin():
-            return [_ingest(session, registry, fetch, derivation) for fetch, derivation in items]
+            return [_ingest(session, registry, fetch, derivation, hint)
+                    for (fetch, derivation), hint in zip(items, hints, strict=True)]
     except (IntegrityError, OperationalError) as exc:
         logger.info("writing %d fetches one by one: %s", len(items), exc)
     results: list[Ingested | Exception] = []
@@ -82,7 +85,8 @@ def ingest_many(archive, registry: PortalRegistry, items: list[tuple[Fetch, Deri
     return results
 
 
-def _ingest(session, registry: PortalRegistry, fetch: Fetch, derivation: Derivation) -> Ingested:
+def _ingest(session, registry: PortalRegistry, fetch: Fetch, derivation: Derivation,
+            prejudged: Prejudged | None = None) -> Ingested:
     provenance, extraction, report = derivation.provenance, derivation.extraction, derivation.report
     capture = Capture(
         site=_site(session, registry, fetch.final_url, provenance.host_portal_code), portal_code=fetch.portal_code,
@@ -103,7 +107,7 @@ def _ingest(session, registry: PortalRegistry, fetch: Fetch, derivation: Derivat
     session.flush()
     if report is None:
         return Ingested(capture.id, provenance.site_kind, extraction.status)
-    placement = place_capture(session, capture)
+    placement = place_capture(session, capture, prejudged)
     refresh_document(session, placement.document_id, placement.groups_left)
     return Ingested(capture.id, provenance.site_kind, extraction.status, placement.document_id, placement.relation,
                     placement.similarity, placement.created, len(placement.merged), len(placement.related))
@@ -117,6 +121,13 @@ def _site(session, registry: PortalRegistry, url: str, host_portal_code: str | N
         site = Site(host=host, portal_code=host_portal_code, name=mirror.name if mirror else None)
         session.add(site)
     return site
+
+
+def prejudge_reports(archive, derivations: list[Derivation]) -> list[Prejudged | None]:
+    """For each derivation holding a report, its verdicts against its candidates, reached with a read
+    transaction before the write (storage.grouping.prejudge); None for the others."""
+    with archive.session() as session:
+        return [prejudge(session, d.report.text) if d.report is not None else None for d in derivations]
 
 
 def archive_fetch(archive, registry: PortalRegistry, fetch: Fetch) -> tuple[Derivation, Ingested]:
