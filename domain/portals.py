@@ -107,10 +107,25 @@ class PortalRegistry:
         host = (urlsplit(url).hostname or "").lower()
         cache = self._portal_by_host
         if host not in cache:
-            owners = [p for p in self.portals if host_matches(host, p.hosts)]
+            # Only portals listing the host or one of its parent domains can own it (www.a.tl.gov.cn:
+            # www.a.tl.gov.cn, a.tl.gov.cn, tl.gov.cn, gov.cn, cn), not all thousands of them.
+            labels = host.split(".")
+            suspects = {id(p): p for n in range(len(labels)) for p in self._by_domain.get(".".join(labels[n:]), ())}
+            owners = [p for p in suspects.values() if host_matches(host, p.hosts)]
+            owners.sort(key=self.portals.index)  # registry order first, then the sort below (stable)
             owners.sort(key=lambda p: (host not in p.hosts, -max(len(h) for h in p.hosts)))
             cache[host] = owners[0] if owners else None
         return cache[host]
+
+    @cached_property
+    def _by_domain(self) -> dict[str, list[Portal]]:
+        """Each host of the registry, and the domain it stands for (host_domain), → its portals."""
+        index: dict[str, list[Portal]] = {}
+        for portal in self.portals:
+            for known in portal.hosts:
+                for key in {known.lower().rstrip("."), host_domain(known)}:
+                    index.setdefault(key, []).append(portal)
+        return index
 
     @cached_property
     def _portal_by_host(self) -> dict[str, Portal | None]:
