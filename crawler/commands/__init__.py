@@ -2,6 +2,9 @@
 Each is a thin shell around one library function; these helpers are what they share."""
 from __future__ import annotations
 
+import csv
+import json
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -37,3 +40,15 @@ def pad(text: str, width: int) -> str:
     """Left-justify by display width: a CJK character takes two columns."""
     shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
     return text + " " * max(0, width - shown)
+
+
+def print_records(records: list[dict], columns: list[str], form: str) -> None:
+    """Records as `--format json` (one indented list) or `csv` (a header, then a row each) print them."""
+    if form == "json":
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+        return
+    writer = csv.writer(sys.stdout)
+    writer.writerow(columns)
+    for record in records:
+        writer.writerow([record[column] for column in columns])

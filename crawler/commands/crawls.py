@@ -1,11 +1,9 @@
 """`scrapy crawls [--crawl ID] [--format table|csv|json]`: the summary a crawl stored, site by site."""
-import csv
-import json
 import sys
 from dataclasses import fields
 
 from crawler.cli import ProjectCommand
-from crawler.commands import open_archive, pad
+from crawler.commands import open_archive, pad, print_records
 from storage.crawls import SiteSummary, as_dicts, crawl_summary
 
 
@@ -30,15 +28,8 @@ class Command(ProjectCommand):
             rows = crawl_summary(session, opts.crawl)
         regions = archive.regions
         archive.close()
-        if opts.format == "json":
-            json.dump(as_dicts(rows), sys.stdout, ensure_ascii=False, indent=1)
-            print()
-        elif opts.format == "csv":
-            names = [field.name for field in fields(SiteSummary)]
-            writer = csv.writer(sys.stdout)
-            writer.writerow(names)
-            for row in as_dicts(rows):
-                writer.writerow([row[name] for name in names])
+        if opts.format in ("json", "csv"):
+            print_records(as_dicts(rows), [field.name for field in fields(SiteSummary)], opts.format)
         else:
             if rows:
                 print(f"crawl {rows[0].crawl_id} ({rows[0].spider}, {rows[0].finish_reason}, "

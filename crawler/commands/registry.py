@@ -1,14 +1,12 @@
 """`scrapy registry [--region R] [--format table|csv|json] [--missing]`: the portal registry's coverage,
 region by region: the portal (or none), confirmed, platform, last crawl, a proposed correction."""
-import csv
-import json
 import sys
 from dataclasses import fields
 
 from scrapy.exceptions import UsageError
 
 from crawler.cli import ProjectCommand
-from crawler.commands import open_archive, pad, region_codes
+from crawler.commands import open_archive, pad, print_records, region_codes
 from domain.portals import RegistryError, load_registry
 from storage.coverage import CoverageRow, as_dicts, coverage, regions_under, summary
 from storage.db import Archive
@@ -47,15 +45,8 @@ class Command(ProjectCommand):
         archive.close()
         if opts.missing:
             rows = [row for row in rows if row.url is None]
-        if opts.format == "json":
-            json.dump(as_dicts(rows), sys.stdout, ensure_ascii=False, indent=1)
-            print()
-        elif opts.format == "csv":
-            writer = csv.writer(sys.stdout)
-            names = [field.name for field in fields(CoverageRow)]
-            writer.writerow(names)
-            for row in as_dicts(rows):
-                writer.writerow([row[name] for name in names])
+        if opts.format in ("json", "csv"):
+            print_records(as_dicts(rows), [field.name for field in fields(CoverageRow)], opts.format)
         else:
             print(f"{'code':<7} {pad('name', 18)} {'level':<10} {'confirmed':<9} {'platform':<8} {'last crawl':<22} "
                   "url / proposed")
