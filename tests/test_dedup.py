@@ -45,8 +45,8 @@ def documents(archive):
 
 
 @pytest.fixture
-def archive(tmp_path):
-    archive = Archive.open(str(tmp_path / "a.sqlite"))
+def archive(archive_url, tmp_path):
+    archive = Archive.open(archive_url, warc_dir=str(tmp_path / "warcs"))
     yield archive
     archive.close()
 
@@ -154,7 +154,8 @@ def test_verification_separates_copies_from_other_years():
         assert judge(signature(TONGLING[year].text), official).kind is None
 
 
-def test_candidate_queries_use_their_indexes(archive):
+def test_candidate_queries_use_their_indexes(tmp_path):
+    archive = Archive.open(str(tmp_path / "a.sqlite"))  # SQLite's query plans
     add(archive, "http://www.tl.gov.cn/a.html", FULL, official=True)
     sig = signature(FULL)
     with archive.engine.connect() as db:
@@ -166,24 +167,24 @@ def test_candidate_queries_use_their_indexes(archive):
             assert f"SCAN {query.get_final_froms()[0].name}" not in plan, plan
 
 
-def _writer(path, url, body):
-    archive = Archive.open(f"sqlite:///{path}")
-    add(archive, url, body)
+def _writer(url, warc_dir, page_url, body):
+    archive = Archive.open(url, warc_dir=warc_dir)
+    add(archive, page_url, body)
     archive.close()
 
 
-def test_two_processes_writing_the_same_report_make_one_document(tmp_path):
-    path = tmp_path / "shared.sqlite"
-    Archive.open(f"sqlite:///{path}").close()
+def test_four_processes_writing_the_same_report_make_one_document(archive_url, tmp_path):
+    """SQLite's BEGIN IMMEDIATE and busy timeout; PostgreSQL's advisory lock around placement."""
+    Archive.open(archive_url, warc_dir=str(tmp_path / "w")).close()
     context = multiprocessing.get_context("spawn")
-    writers = [context.Process(target=_writer, args=(path, f"http://example.org/{n}", FULL if n % 2 else NOISY))
-               for n in range(4)]
+    writers = [context.Process(target=_writer, args=(archive_url, str(tmp_path / "w"), f"http://example.org/{n}",
+                                                      FULL if n % 2 else NOISY)) for n in range(4)]
     for writer in writers:
         writer.start()
     for writer in writers:
         writer.join(60)
         assert writer.exitcode == 0
-    archive = Archive.open(f"sqlite:///{path}")
+    archive = Archive.open(archive_url, warc_dir=str(tmp_path / "w"))
     [document] = documents(archive)
     assert len(document["captures"]) == 4
 

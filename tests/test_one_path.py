@@ -34,8 +34,8 @@ def page_fetch(html: str, url: str = URL, **fields) -> Fetch:
 
 
 @pytest.fixture
-def archive(tmp_path):
-    archive = Archive.open(str(tmp_path / "a.sqlite"))
+def archive(archive_url, tmp_path):
+    archive = Archive.open(archive_url, warc_dir=str(tmp_path / "warcs"))
     yield archive
     archive.close()
 

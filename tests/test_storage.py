@@ -1,4 +1,5 @@
 """The archive database: created by Alembic migrations only, kept in step with the region data."""
+import datetime as dt
 import hashlib
 import sqlite3
 
@@ -26,25 +27,58 @@ def test_opening_an_archive_applies_the_migrations(tmp_path):
         assert db.execute("select count(*) from regions").fetchone()[0] == len(archive.regions.by_code)
 
 
-def test_the_migrated_schema_matches_the_models(tmp_path):
-    archive = Archive.open(str(tmp_path / "a.sqlite"))
+def test_the_migrated_schema_matches_the_models(archive_url, tmp_path):
+    archive = Archive.open(archive_url, warc_dir=str(tmp_path / "warcs"))
     inspector = inspect(archive.engine)
     for table in Base.metadata.sorted_tables:
         migrated = {c["name"] for c in inspector.get_columns(table.name)}
         assert migrated == {c.name for c in table.columns}, table.name
 
 
-def test_documents_are_unique_by_text_digest(tmp_path):
-    archive = Archive.open(str(tmp_path / "a.sqlite"))
+def test_documents_are_unique_by_text_digest(archive_url, tmp_path):
+    archive = Archive.open(archive_url, warc_dir=str(tmp_path / "warcs"))
     uniques = inspect(archive.engine).get_unique_constraints("documents")
     indexes = inspect(archive.engine).get_indexes("documents")
     assert any(u["column_names"] == ["text_sha256"] for u in uniques) or \
         any(i["column_names"] == ["text_sha256"] and i["unique"] for i in indexes)
 
 
-def test_reopening_is_idempotent(tmp_path):
-    Archive.open(str(tmp_path / "a.sqlite")).close()
-    Archive.open(str(tmp_path / "a.sqlite")).close()
+def test_reopening_is_idempotent(archive_url, tmp_path):
+    Archive.open(archive_url, warc_dir=str(tmp_path / "warcs")).close()
+    Archive.open(archive_url, warc_dir=str(tmp_path / "warcs")).close()
+
+
+def test_a_populated_archive_upgrades_to_the_reader_schema(archive_url, tmp_path):
+    """Migrations 0001–0007 on an empty database, rows written the way they were (ASCII-escaped JSON),
+    then the rest: the JSON is readable UTF-8, the status and keys are filled in, the views answer."""
+    import json
+
+    from sqlalchemy import text
+    engine = make_engine(archive_url)
+    upgrade(engine, "0007", warc_dir=str(tmp_path / "warcs"))
+    evidence = json.dumps({"icp": "皖ICP备05001035号"})  # ensure_ascii, as before 0008
+    json_value = "CAST(:evidence AS JSON)" if engine.dialect.name == "postgresql" else ":evidence"
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO regions (code, name, level, parent_code, area) "
+                                "VALUES ('340700', '铜陵市', 'prefecture', '340000', '华东')"))
+        connection.execute(text("INSERT INTO documents (id, region_code, title, year, text, text_sha256, created_at, "
+                                "updated_at, source_capture_id) VALUES (1, '340700', '2023年铜陵市政府工作报告', 2023, "
+                                "'各位代表：现在，我代表市人民政府向大会报告工作。', 'abc', :now, :now, 1)"),
+                           {"now": dt.datetime(2026, 1, 1)})
+        connection.execute(text(
+            "INSERT INTO captures (id, document_id, requested_url, final_url, redirect_urls, fetched_at, http_status, "
+            "headers, payload_sha256, extraction_status, site_kind, evidence, source, relation, similarity) VALUES "
+            f"(1, 1, 'http://www.tl.gov.cn/a.html', 'http://www.tl.gov.cn/a.html', '[]', :now, 200, '{{}}', 'x', 'ok', "
+            f"'official', {json_value}, 'crawl', 'original', 1.0)"), {"now": dt.datetime(2026, 1, 1), "evidence": evidence})
+    engine.dispose()
+    archive = Archive.open(archive_url, warc_dir=str(tmp_path / "warcs"))  # the rest of the migrations, the backfill
+    with archive.engine.connect() as connection:
+        row = connection.execute(text("SELECT key, status, official_url FROM reader_documents")).one()
+        stored = connection.execute(text("SELECT CAST(evidence AS TEXT) FROM captures")).scalar_one()
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    assert tuple(row) == ("340700-2023", "official", "http://www.tl.gov.cn/a.html")
+    assert "皖ICP备05001035号" in stored and version == head_revision()
+    archive.close()
 
 
 def test_archive_db_takes_a_url_or_a_path():

@@ -122,14 +122,16 @@ def upgrade() -> None:
         batch.create_index("ix_documents_key", ["key"], unique=True)
         batch.create_index("ix_documents_status", ["status"])
     connection = op.get_bind()
+    # PostgreSQL's json type keeps the text it was given (escapes included) and hands back objects.
+    cast = "CAST(:{} AS JSON)" if connection.dialect.name == "postgresql" else ":{}"
     for table, columns in JSON_COLUMNS.items():
         key = "name" if table == "dedup_scheme" else "id"
         rows = connection.execute(sa.text(f"SELECT {key}, {', '.join(columns)} FROM {table}")).all()
         for row in rows:
-            values = {c: json.dumps(json.loads(v), ensure_ascii=False) if isinstance(v, str) else v
+            values = {c: None if v is None else json.dumps(json.loads(v) if isinstance(v, str) else v, ensure_ascii=False)
                       for c, v in zip(columns, row[1:], strict=True)}
-            connection.execute(sa.text(f"UPDATE {table} SET {', '.join(f'{c} = :{c}' for c in columns)} "
-                                       f"WHERE {key} = :key"), {**values, "key": row[0]})
+            assignments = ", ".join(f"{c} = {cast.format(c)}" for c in columns)
+            connection.execute(sa.text(f"UPDATE {table} SET {assignments} WHERE {key} = :key"), {**values, "key": row[0]})
     this_year = ("CAST(strftime('%Y', CURRENT_DATE) AS INTEGER)" if connection.dialect.name == "sqlite"
                  else "CAST(EXTRACT(YEAR FROM CURRENT_DATE) AS INTEGER)")
     for view in (READER_DOCUMENTS, READER_CAPTURES, READER_COVERAGE.replace("{this_year}", this_year)):
