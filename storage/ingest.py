@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from domain.derive import Derivation, derive
 from domain.fetch import Fetch
@@ -74,8 +74,10 @@ def ingest_many(archive, registry: PortalRegistry, items: list[tuple[Fetch, Deri
         with archive.write_session() as session, session.begin():
             return [_ingest(session, registry, fetch, derivation, hint)
                     for (fetch, derivation), hint in zip(items, hints, strict=True)]
-    except (IntegrityError, OperationalError) as exc:
-        logger.info("writing %d fetches one by one: %s", len(items), exc)
+    except SQLAlchemyError as exc:
+        # Any database error (a constraint, a lock, a value the column refuses): each alone, so one bad
+        # row costs no other.
+        logger.info("writing %d fetches one by one: %s", len(items), str(exc).splitlines()[0])
     results: list[Ingested | Exception] = []
     for fetch, derivation in items:
         try:

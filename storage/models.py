@@ -96,7 +96,7 @@ class Capture(Base):
     warc_length: Mapped[int | None] = mapped_column(BigInteger)
     warc_record_id: Mapped[str | None] = mapped_column(String(64))
     # ok | blocked | not_report | no_text | http_error | error
-    extraction_status: Mapped[str] = mapped_column(String(16))
+    extraction_status: Mapped[str] = mapped_column(String(32))
     extraction_error: Mapped[str | None] = mapped_column(Text)
     extracted: Mapped[dict | None] = mapped_column(JSON)  # what the page object returned
     # official | other_gov | mirror | other: the one judgement of the capture (domain.derive), with the
@@ -206,7 +206,7 @@ class PortalCrawl(Base):
     errors: Mapped[int] = mapped_column(Integer)
     # ok | empty | blocked | unreachable | robots_disallowed | interrupted (the crawl stopped before the
     # site was done: a kill, a full disk; its counts are what was done by then)
-    outcome: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(32))
     platform: Mapped[str | None] = mapped_column(String(32))  # the CMS platform detected (domain.pages.platforms)
     home_url: Mapped[str | None] = mapped_column(Text)  # the home page's final URL, after redirects
     crawl_id: Mapped[str | None] = mapped_column(String(32), index=True)  # one per `scrapy crawl` run

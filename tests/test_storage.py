@@ -145,3 +145,18 @@ def test_a_tampered_warc_file_name_is_refused_not_opened(tmp_path):
             read_payload(tmp_path / "warcs", name, 0)
         with pytest.raises(ValueError):
             read_record(tmp_path / "warcs", name, 0)
+
+
+def test_every_status_fits_its_column():
+    """PostgreSQL enforces VARCHAR lengths (SQLite does not): `unsupported_format` once did not fit."""
+    from storage.models import Capture, Document, PortalCrawl, Verification
+    statuses = ["ok", "blocked", "http_error", "not_report", "no_text", "in_attachment", "no_text_layer",
+                "unsupported_format", "error"]
+    outcomes = ["ok", "empty", "blocked", "unreachable", "robots_disallowed", "interrupted"]
+    verifications = ["unchanged", "changed_markup", "changed_text", "gone", "moved", "off_site", "blocked", "error"]
+    for column, values in ((Capture.__table__.c.extraction_status, statuses),
+                           (PortalCrawl.__table__.c.outcome, outcomes),
+                           (Verification.__table__.c.outcome, verifications),
+                           (Document.__table__.c.status, ["official", "conflict", "mirror_only", "unverified"]),
+                           (Capture.__table__.c.relation, ["original", "duplicate", "near_duplicate", "excerpt"])):
+        assert max(len(value) for value in values) <= column.type.length, column
