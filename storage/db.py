@@ -101,6 +101,12 @@ class Archive:
         self.session = sessionmaker(engine, expire_on_commit=False)
         # Sessions that place captures with documents: one writer at a time (BEGIN IMMEDIATE on SQLite).
         self.write_session = sessionmaker(engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
+        # Sessions of readers (export, audit): one snapshot for all their queries while crawls write. SQLite's
+        # read transaction in WAL mode is one already; PostgreSQL's needs REPEATABLE READ (it never blocks
+        # the writers either way).
+        reading = engine.execution_options(isolation_level="REPEATABLE READ") if engine.dialect.name == "postgresql" \
+            else engine
+        self.read_session = sessionmaker(reading, expire_on_commit=False)
 
     @classmethod
     def open(cls, url: str | None = None, regions: RegionRegistry | None = None, migrate: bool = True,

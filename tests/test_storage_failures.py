@@ -84,11 +84,21 @@ def test_an_import_on_a_full_disk_exits_3_with_its_summary_and_the_rerun_imports
         assert db.execute("select count(*) from captures").fetchone()[0] == 20
 
 
-def test_two_crawls_and_an_import_at_once_share_one_archive(farm, tmp_path):
-    """WAL, a busy timeout and retried writes: three writers into one SQLite file, none fails, and the
-    archive holds what the three would have archived one after another."""
-    archive = tmp_path / "archive.sqlite"
-    Archive.open(f"sqlite:///{archive}").close()
+def _documents(url: str) -> list[tuple]:
+    from sqlalchemy import create_engine, text
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT key, text_sha256 FROM documents ORDER BY key")).all()
+    engine.dispose()
+    return [tuple(row) for row in rows]
+
+
+def test_overlapping_crawls_and_an_import_at_once_group_as_one_after_another(farm, archive_url, tmp_path):
+    """Two crawls of overlapping regions (池州; 池州 and 福建) and an import holding a copy of one of their
+    reports, all at once into one archive (SQLite: WAL, busy timeout, retried writes; PostgreSQL: the
+    advisory lock): no report becomes two documents, and the documents are those of the same three
+    commands run one after another."""
+    from sqlalchemy import create_engine, text
     source = tmp_path / "reports.jsonl"
     chizhou = next(e for e in farm.farm.expected if e.region_code == "341700" and e.year == 2024).report
     lines = [{"url": "https://www.example-mirror.com/chizhou-2024.html", "title": "2024年池州市政府工作报告",
@@ -97,24 +107,33 @@ def test_two_crawls_and_an_import_at_once_share_one_archive(farm, tmp_path):
                "text": f"各位代表：现在，我代表市人民政府向大会报告工作。这是第{n}份，内容各不相同：{'甲乙丙丁'[n % 4] * 30}{n}。"}
               for n in range(8)]
     source.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}
-    env.update({"ARCHIVE_DB": f"sqlite:///{archive}", "PORTALS_FILE": str(FARM_PORTALS), "http_proxy": farm.proxy_url,
-                "ARCHIVE_WRITERS": "2"})
     commands = [[*SCRAPY, "crawl", "portals", "-a", "region=池州", *FAST],
-                [*SCRAPY, "crawl", "portals", "-a", "region=福建", *FAST],
+                [*SCRAPY, "crawl", "portals", "-a", "region=池州,福建", *FAST],
                 [*SCRAPY, "import", str(source)]]
+
+    def environment(url: str, warcs) -> dict:
+        env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}
+        return {**env, "ARCHIVE_DB": url, "WARC_DIR": str(warcs), "PORTALS_FILE": str(FARM_PORTALS),
+                "http_proxy": farm.proxy_url}
+
+    Archive.open(archive_url, warc_dir=str(tmp_path / "warcs")).close()  # migrated before the writers start
+    env = environment(archive_url, tmp_path / "warcs")
     running = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for command in commands]
-    results = [(process.wait(timeout=300), process.stderr.read()) for process in running]
-    for status, stderr in results:
-        assert status == 0, stderr[-3000:]
-    fujian = [e for e in farm.farm.expected if e.region_code.startswith("35")]
-    with sqlite3.connect(archive) as db:
-        regions = db.execute("select region_code, year, count(*) from documents group by region_code, year "
-                             "having count(*) > 1").fetchall()
-        chizhou_captures = db.execute("select count(*) from captures c join documents d on c.document_id = d.id "
-                                      "where d.region_code = '341700' and d.year = 2024").fetchone()[0]
-        total = db.execute("select count(*) from documents").fetchone()[0]
-    assert regions == []  # no report twice
-    assert chizhou_captures == 2  # the official page and the imported copy: one document
-    assert total == 5 + len(fujian) + 8
+    for process in running:
+        assert process.wait(timeout=300) == 0, process.stderr.read()[-3000:]
+    sequential = f"sqlite:///{tmp_path / 'sequential.sqlite'}"
+    for command in commands:
+        done = subprocess.run(command, cwd=ROOT, env=environment(sequential, tmp_path / "warcs-seq"),
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+    assert _documents(archive_url) == _documents(sequential)
+    engine = create_engine(archive_url)
+    with engine.connect() as connection:
+        twice = connection.execute(text("SELECT region_code, year FROM documents GROUP BY region_code, year "
+                                        "HAVING count(*) > 1")).all()
+        copies = connection.execute(text("SELECT count(*) FROM captures c JOIN documents d ON c.document_id = d.id "
+                                         "WHERE d.key = '341700-2024'")).scalar_one()
+    engine.dispose()
+    assert twice == []  # no report twice
+    assert copies >= 2  # the official page and the imported copy: one document

@@ -40,7 +40,7 @@ class Command(ProjectCommand):
                              print_help=False)
         archive = open_archive(self.settings, must_exist=True)
         codes = region_codes(archive, opts.region)
-        with archive.session() as session:
+        with archive.read_session() as session:
             rows = audit(session, archive.regions, codes)
             if opts.plot:
                 from storage.coverage_plot import coverage_grid, plot_coverage

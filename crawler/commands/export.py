@@ -55,7 +55,7 @@ class Command(ProjectCommand):
             return
         codes = region_codes(archive, opts.region)
         try:
-            with archive.session() as session:
+            with archive.read_session() as session:
                 records = iter_documents(session, archive.regions, codes, opts.year, status=opts.status, key=opts.key)
                 if opts.format == "csv":
                     count = write_csv(records, Path(opts.output))
