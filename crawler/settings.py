@@ -64,11 +64,18 @@ RETRY_BACKOFF_MAX = 60.0
 # --- incremental crawls (crawler/incremental.py): decided from what the archive holds ---
 CRAWL_INCREMENTAL = True  # skip report pages already archived from that URL; conditional navigation requests
 CRAWL_REFRESH = False  # fetch held report pages again too (the spider argument `-a refresh=1` says the same)
-DUPEFILTER_CLASS = "crawler.incremental.RunDupeFilter"  # seen requests are forgotten between runs, JOBDIR or not
+DUPEFILTER_CLASS = "crawler.incremental.RunDupeFilter"
+
+# --- a shared frontier across processes and machines (crawler/frontier.py), on when REDIS_URL is set ---
+REDIS_URL = os.environ.get("REDIS_URL", "")  # e.g. redis://frontier.example:6379/0
+FRONTIER_RUN = os.environ.get("FRONTIER_RUN", "")  # names the run's queue and filter; empty: today's date
+FRONTIER_IDLE_BEFORE_CLOSE = 5  # seconds a worker waits on an empty queue before it ends  # seen requests are forgotten between runs, JOBDIR or not
 
 DOWNLOADER_MIDDLEWARES = {
     # First of all: no request to loopback, private or reserved addresses (redirects included).
     "crawler.middlewares.PrivateAddressMiddleware": 50,
+    # With a shared frontier, one host's requests spaced DOWNLOAD_DELAY apart across all workers.
+    "crawler.frontier.SharedHostSlotsMiddleware": 70,
     # A report page the archive already holds is not asked for again (before robots.txt is even read).
     "crawler.incremental.ArchivedReportsMiddleware": 60,
     # robots.txt answered 5xx disallows everything (RFC 9309), where Scrapy's would allow everything.

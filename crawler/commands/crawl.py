@@ -26,4 +26,8 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
-        self.exitcode = crawler.stats.get_value("crawl/exit_status", 0) if crawler.stats else 0
+        stats = crawler.stats
+        if stats and stats.get_value("archive/storage_failed_reason"):
+            self.exitcode = 3  # also when no crawl records are kept (a worker of a shared frontier)
+        else:
+            self.exitcode = stats.get_value("crawl/exit_status", 0) if stats else 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from crawler.frontier import frontier_settings
 from crawler.spiders.base import ReportSiteSpider
 from domain.portals import Portal, load_registry
 from domain.regions import RegionError, default_registry
@@ -89,6 +90,12 @@ class PortalsSpider(ReportSiteSpider):
                                   ", ".join(r.name for r in skipped[:5]) + (" …" if len(skipped) > 5 else ""),
                                   spider.region)
         spider.regions_without_portal = len(skipped)
+        if crawler.settings.get("REDIS_URL"):
+            # A worker of a shared frontier (crawler.frontier): the queue and the filter are in Redis.
+            for name, value in frontier_settings(crawler.settings).items():
+                crawler.settings.set(name, value, priority="spider")
+            spider.logger.info("shared frontier: run %s at %s", crawler.settings.get("SCHEDULER_QUEUE_KEY"),
+                               crawler.settings.get("REDIS_URL"))
         if broad_crawl_wanted(crawler.settings, len(spider.sites)):
             for name, value in broad_crawl_settings(crawler.settings, len(spider.sites)).items():
                 crawler.settings.set(name, value, priority="spider")  # the command line still wins
