@@ -36,7 +36,7 @@ def worker(farm, archive_url, redis_url, warcs, run: str, log) -> subprocess.Pop
                FRONTIER_RUN=run, PORTALS_FILE=str(ROOT / "farm" / "portals.toml"))
     return subprocess.Popen([*SCRAPY, "crawl", "portals", "-a", "region=华东,广东", "-s", f"DOWNLOAD_DELAY={DELAY}",
                              "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_BACKOFF_BASE=0",
-                             "-s", "FRONTIER_IDLE_BEFORE_CLOSE=3"],
+                             "-s", "FRONTIER_IDLE_BEFORE_CLOSE=1"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
 
 
