@@ -61,11 +61,14 @@ def held_reports(archive) -> dict[str, tuple[str, ...]]:
     crawl capture that counts as held."""
     held: dict[str, tuple[str, ...]] = {}
     with archive.session() as session:
-        rows = session.execute(select(Capture.requested_url, Capture.final_url, Capture.extracted).where(
+        # Only the attachment URLs of each page's extracted fields (JSON path in SQL), not whole rows: an
+        # archive of a national crawl holds hundreds of thousands of captures, read at every start.
+        rows = session.execute(select(Capture.requested_url, Capture.final_url,
+                                      Capture.extracted["attachment_urls"]).where(
             Capture.source == "crawl", Capture.http_status >= 200, Capture.http_status < 300,
             Capture.extraction_status.in_(HELD_STATUSES)))
-        for requested_url, final_url, extracted in rows:
-            attachments = tuple((extracted or {}).get("attachment_urls") or ())
+        for requested_url, final_url, attachment_urls in rows:
+            attachments = tuple(attachment_urls or ())
             held[requested_url] = held[final_url] = attachments
     return held
 
