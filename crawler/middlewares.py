@@ -108,6 +108,10 @@ def _bypassed(url: str) -> bool:
     return bool(proxy_bypass(urlsplit(url).hostname or ""))
 
 
+class RobotsTxtDisallowed(IgnoreRequest):
+    """robots.txt forbids the request (the site is `robots_disallowed` when it forbids every page)."""
+
+
 class RobotsTxtUnreachable(IgnoreRequest):
     """robots.txt answered with a server error: the site is treated as unreachable, not as refusing."""
 
@@ -116,8 +120,8 @@ class RobotsTxtUnreachableMiddleware(RobotsTxtMiddleware):
     """Scrapy's RobotsTxtMiddleware, reading a robots.txt answered with a server error (5xx) as
     "disallow everything" until the site recovers (RFC 9309, 2.3.1.4), where Scrapy would read the
     error page as no rules at all. Requests so refused fail with RobotsTxtUnreachable (the site is
-    recorded `unreachable`); requests robots.txt itself forbids fail with Scrapy's IgnoreRequest (the site
-    is `robots_disallowed`). Stat: robotstxt/server_error_disallow_all."""
+    recorded `unreachable`); requests robots.txt itself forbids fail with RobotsTxtDisallowed (the site
+    is `robots_disallowed`); both are IgnoreRequest, as Scrapy's own refusals. Stat: robotstxt/server_error_disallow_all."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
@@ -137,7 +141,7 @@ class RobotsTxtUnreachableMiddleware(RobotsTxtMiddleware):
             if urlsplit(request.url).netloc in self.server_errors:
                 raise RobotsTxtUnreachable(f"robots.txt of {urlsplit(request.url).netloc} answered with a "
                                            "server error: nothing is fetched until it recovers") from None
-            raise
+            raise RobotsTxtDisallowed("Forbidden by robots.txt") from None
 
 
 class PrivateAddressMiddleware:

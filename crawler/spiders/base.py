@@ -13,7 +13,7 @@ from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.incremental import AlreadyHeld
-from crawler.middlewares import RobotsTxtUnreachable
+from crawler.middlewares import RobotsTxtDisallowed
 from domain.challenges import CHALLENGE_STATUSES
 from domain.fetch import Fetch, utc_now
 from domain.pages.listing import Link, ListingPage
@@ -264,8 +264,7 @@ class ReportSiteSpider(scrapy.Spider):
                     :MAX_ATTACHMENTS_PER_PAGE]:
                 yield self._report_request(url, None, request.url, key)
             return
-        if failure.check(IgnoreRequest) and not failure.check(RobotsTxtUnreachable) \
-                and failure.getErrorMessage().startswith("Forbidden by robots.txt"):
+        if failure.check(RobotsTxtDisallowed):
             self.crawler.stats.inc_value(f"{self.stats_prefix}/{key}/robots_disallowed")
             return
         if request.meta.get("get_instead") and failure.check(HttpError):
