@@ -27,6 +27,7 @@ class Scheme:
     shingle: int = 5  # characters per MinHash shingle
     num_perm: int = 128
     seed: int = 20231  # datasketch MinHash seed
+    minhash_scheme: str = "affine32"  # datasketch's permutations (its default since 2.0; "legacy" before)
     shingle_hash: str = "poly31-fmix64-low32"  # how a shingle becomes the 32-bit input of MinHash
     bands: int = 32  # LSH: 32 bands x 4 rows, threshold about (1/32)^(1/4) = 0.42
     rows: int = 4
@@ -102,7 +103,9 @@ class Signature:
 
     @cached_property
     def minhash(self) -> np.ndarray:
-        minhash = MinHash(num_perm=self.scheme.num_perm, seed=self.scheme.seed, hashfunc=int)
+        # The permutation scheme named, not left to the library's default: the archive stores these values.
+        minhash = MinHash(num_perm=self.scheme.num_perm, seed=self.scheme.seed, hashfunc=int,
+                          scheme=self.scheme.minhash_scheme)
         if len(self.shingles):
             minhash.update_batch((self.shingles & np.uint64(0xFFFFFFFF)).tolist())
         return minhash.hashvalues

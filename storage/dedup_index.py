@@ -7,7 +7,8 @@ found in more than SCHEME.stop_documents documents in full, so their cost stays 
 archive grows (bench/dedup_scaling.py measures it)."""
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session
 
 from domain.dedup import MIN_BAND_JACCARD, MIN_SHARED_FINGERPRINTS, SCHEME, Signature, estimated_jaccard
 from storage.models import DedupBand, DedupFingerprint, DedupStop, Document
@@ -20,7 +21,7 @@ POSTINGS_PER_COMMON_FINGERPRINT = 2000
 
 def index_document(connection, document_id: int, sig: Signature, fresh: bool = False) -> None:
     """(Re)index a document's text: its LSH bands, its winnowed fingerprints, its MinHash. `fresh`: a
-    new document, with nothing to remove first."""
+    new document, inserted with its MinHash, with nothing to remove first."""
     if not fresh:
         remove_document(connection, document_id)
     # Plain table statements, not ORM bulk inserts: hundreds of rows per document, on the write path.
@@ -29,8 +30,9 @@ def index_document(connection, document_id: int, sig: Signature, fresh: bool = F
     if sig.fingerprints:
         connection.execute(DedupFingerprint.__table__.insert(), [{"document_id": document_id, "hash": value}
                                                                  for value in sig.fingerprints])
-    connection.execute(update(Document.__table__).where(Document.__table__.c.id == document_id).values(
-        minhash=sig.minhash.tobytes(), fingerprint_count=len(sig.fingerprints)))
+    if not fresh:
+        connection.execute(update(Document.__table__).where(Document.__table__.c.id == document_id).values(
+            minhash=sig.minhash.tobytes(), fingerprint_count=len(sig.fingerprints)))
     _update_stoplist(connection, sig.fingerprints)
 
 
@@ -45,47 +47,58 @@ def _update_stoplist(connection, fingerprints: list[int]) -> None:
     live = _without_stopped(connection, fingerprints)
     if not live:
         return
-    common = connection.execute(
-        select(DedupFingerprint.hash, func.count().label("documents"))
-        .where(DedupFingerprint.hash.in_(live))
-        .group_by(DedupFingerprint.hash).having(func.count() > SCHEME.stop_documents)).fetchall()
+    common = _rows(connection, f"SELECT hash, count(*) FROM dedup_fingerprints WHERE hash IN ({_ints(live)}) "
+                               f"GROUP BY hash HAVING count(*) > {int(SCHEME.stop_documents)}")
     if common:
         connection.execute(DedupStop.__table__.insert(), [{"hash": value, "documents": documents}
                                                           for value, documents in common])
 
 
+# The lookups below run for every report, before and under the write lock, with hundreds of values
+# each: plain SQL with the integers written in (they are ints, never text), since building and
+# compiling an expression with a 300-value IN costs more than SQLite takes to answer it.
+
+def _ints(values) -> str:
+    return ", ".join(str(int(value)) for value in values)
+
+
+def _rows(connection, sql: str) -> list:
+    driver = connection.connection() if isinstance(connection, Session) else connection
+    return driver.exec_driver_sql(sql).fetchall()
+
+
 def _without_stopped(connection, hashes: list[int]) -> list[int]:
-    stopped = set(connection.execute(select(DedupStop.hash).where(DedupStop.hash.in_(hashes))).scalars())
+    if not hashes:
+        return []
+    stopped = {row[0] for row in _rows(connection, f"SELECT hash FROM dedup_stoplist WHERE hash IN ({_ints(hashes)})")}
     return [value for value in hashes if value not in stopped]
 
 
-def band_query(sig: Signature, band_hashes: list[int] | None = None):
-    return (select(DedupBand.document_id, func.count().label("bands"))
-            .where(DedupBand.band_hash.in_(sig.band_hashes if band_hashes is None else band_hashes))
-            .group_by(DedupBand.document_id).order_by(text("bands DESC"), DedupBand.document_id)
-            .limit(CANDIDATES_PER_INDEX))
+def band_query(sig: Signature, band_hashes: list[int] | None = None) -> str:
+    return (f"SELECT document_id, count(*) AS bands FROM dedup_bands "
+            f"WHERE band_hash IN ({_ints(sig.band_hashes if band_hashes is None else band_hashes)}) "
+            f"GROUP BY document_id ORDER BY bands DESC, document_id LIMIT {CANDIDATES_PER_INDEX}")
 
 
-def fingerprint_query(sig: Signature, fingerprints: list[int] | None = None):
-    return (select(DedupFingerprint.document_id, func.count().label("shared"))
-            .where(DedupFingerprint.hash.in_(sig.fingerprints if fingerprints is None else fingerprints))
-            .group_by(DedupFingerprint.document_id).order_by(text("shared DESC"), DedupFingerprint.document_id)
-            .limit(CANDIDATES_PER_INDEX))
+def fingerprint_query(sig: Signature, fingerprints: list[int] | None = None) -> str:
+    return (f"SELECT document_id, count(*) AS shared FROM dedup_fingerprints "
+            f"WHERE hash IN ({_ints(sig.fingerprints if fingerprints is None else fingerprints)}) "
+            f"GROUP BY document_id ORDER BY shared DESC, document_id LIMIT {CANDIDATES_PER_INDEX}")
 
 
 def band_candidates(connection, sig: Signature) -> list[int]:
     # A band value shared by many documents (boilerplate) is no evidence, and reading all its rows
     # would grow with the archive: count each value's documents only up to the limit, in one statement.
     values = ", ".join(f"({int(value)})" for value in sig.band_hashes)
-    counts = connection.execute(text(
-        f"WITH wanted(band_hash) AS (VALUES {values}) "
-        "SELECT wanted.band_hash, (SELECT count(*) FROM (SELECT 1 FROM dedup_bands "
-        "WHERE dedup_bands.band_hash = wanted.band_hash LIMIT :cap) AS bounded) FROM wanted"),
-        {"cap": SCHEME.stop_documents + 1}).fetchall()
+    counts = _rows(connection,
+                   f"WITH wanted(band_hash) AS (VALUES {values}) "
+                   "SELECT wanted.band_hash, (SELECT count(*) FROM (SELECT 1 FROM dedup_bands "
+                   "WHERE dedup_bands.band_hash = wanted.band_hash "
+                   f"LIMIT {int(SCHEME.stop_documents) + 1}) AS bounded) FROM wanted")
     rare = [value for value, count in counts if 0 < count <= SCHEME.stop_documents]
     if not rare:
         return []
-    return [row[0] for row in connection.execute(band_query(sig, rare)).fetchall()]
+    return [row[0] for row in _rows(connection, band_query(sig, rare))]
 
 
 def fingerprint_candidates(connection, sig: Signature) -> list[int]:
@@ -93,13 +106,12 @@ def fingerprint_candidates(connection, sig: Signature) -> list[int]:
         return []
     live = _without_stopped(connection, sig.fingerprints)
     if len(live) >= FEW_FINGERPRINTS:
-        shared = dict(connection.execute(fingerprint_query(sig, live)).fetchall())
+        shared = dict(_rows(connection, fingerprint_query(sig, live)))
     else:
         shared = _shared_through_common_fingerprints(connection, sig, live)
     if not shared:
         return []
-    sizes = dict(connection.execute(select(Document.id, Document.fingerprint_count)
-                                    .where(Document.id.in_(list(shared)))).fetchall())
+    sizes = dict(_rows(connection, f"SELECT id, fingerprint_count FROM documents WHERE id IN ({_ints(shared)})"))
     # Enough shared fingerprints, relative to the smaller of the two texts, to be worth verifying;
     # and never on one shared ~50-character phrase alone.
     return [document_id for document_id, count in shared.items()
@@ -110,15 +122,18 @@ def fingerprint_candidates(connection, sig: Signature) -> list[int]:
 def _shared_through_common_fingerprints(connection, sig: Signature, live: list[int]) -> dict[int, int]:
     """A short text made mostly of common phrases (an excerpt of boilerplate-heavy sections): count the
     documents sharing its rarest stopped fingerprints too, reading a bounded number of postings each."""
-    stopped = connection.execute(select(DedupStop.hash).where(DedupStop.hash.in_(sig.fingerprints))
-                                 .order_by(DedupStop.documents).limit(COMMON_FINGERPRINTS_READ)).scalars().all()
+    stopped = [row[0] for row in _rows(
+        connection, f"SELECT hash FROM dedup_stoplist WHERE hash IN ({_ints(sig.fingerprints)}) "
+                    f"ORDER BY documents LIMIT {COMMON_FINGERPRINTS_READ}")]
     shared: dict[int, int] = {}
     for value in [*live, *stopped]:
-        postings = connection.execute(select(DedupFingerprint.document_id).where(DedupFingerprint.hash == value)
-                                      .limit(POSTINGS_PER_COMMON_FINGERPRINT)).scalars()
-        for document_id in set(postings):
+        postings = _rows(connection, f"SELECT document_id FROM dedup_fingerprints WHERE hash = {int(value)} "
+                                     f"LIMIT {POSTINGS_PER_COMMON_FINGERPRINT}")
+        for document_id in {row[0] for row in postings}:
             shared[document_id] = shared.get(document_id, 0) + 1
     return dict(sorted(shared.items(), key=lambda item: (-item[1], item[0]))[:CANDIDATES_PER_INDEX])
+
+
 def candidates(connection, sig: Signature) -> list[int]:
     """Documents that may hold the same report as `sig`, from both indexes, without repeats. A
     document only the bands propose is kept when its stored MinHash says it can be a near duplicate
@@ -126,8 +141,7 @@ def candidates(connection, sig: Signature) -> list[int]:
     by_fingerprints = fingerprint_candidates(connection, sig)
     by_bands = [document_id for document_id in band_candidates(connection, sig) if document_id not in by_fingerprints]
     if by_bands:
-        minhashes = dict(connection.execute(select(Document.id, Document.minhash)
-                                            .where(Document.id.in_(by_bands))).fetchall())
+        minhashes = dict(_rows(connection, f"SELECT id, minhash FROM documents WHERE id IN ({_ints(by_bands)})"))
         by_bands = [document_id for document_id in by_bands if minhashes.get(document_id) is None
                     or estimated_jaccard(sig.minhash, minhashes[document_id]) >= MIN_BAND_JACCARD]
     return list(dict.fromkeys(by_bands + by_fingerprints))

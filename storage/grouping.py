@@ -40,6 +40,7 @@ class Placement:
     # (region_code, year) of the documents merged away, and of the placed document before a restatement:
     # the groups whose reader keys may change (storage.readers).
     groups_left: set = field(default_factory=set)
+    document: Document | None = field(default=None, repr=False)  # the session's copy, kept alive for the caller
 
 
 def lock_for_placement(session) -> None:
@@ -61,6 +62,8 @@ class Prejudged:
     """Verdicts reached before the write lock (`prejudge`): document id → (the text_sha256 judged, its
     verdict). Under the lock a verdict is reused only while the document still shows that text."""
     verdicts: dict[int, tuple[str, Verdict]]
+    # The text's own signature, kept here: judging candidates fills signature()'s small cache with theirs.
+    signature: Signature | None = None
 
 
 def prejudge(session, text_: str) -> Prejudged:
@@ -75,18 +78,18 @@ def prejudge(session, text_: str) -> Prejudged:
         for document_id, text_sha256, other in session.execute(
                 select(Document.id, Document.text_sha256, Document.text).where(Document.id.in_(proposed))):
             verdicts[document_id] = (text_sha256, judge(sig, signature(other)))
-    return Prejudged(verdicts)
+    return Prejudged(verdicts, sig)
 
 
 def place_capture(session, capture: Capture, prejudged: Prejudged | None = None) -> Placement:
     """Attach `capture` (its text, text_sha256 and metadata set) to its document."""
     lock_for_placement(session)
-    sig = signature(capture.text)
+    sig = prejudged.signature if prejudged is not None and prejudged.signature is not None else signature(capture.text)
     same, related = _matches(session, capture, sig, prejudged)
     if not same:
-        document = _new_document(session, capture)
+        document = _new_document(session, capture, sig)
         index_document(session, document.id, sig, fresh=True)
-        placement = Placement(document.id, "original", 1.0, created=True)
+        placement = Placement(document.id, "original", 1.0, created=True, document=document)
     else:
         target_id, *others = sorted(same)
         groups_left = {tuple(row) for row in session.execute(
@@ -102,7 +105,7 @@ def place_capture(session, capture: Capture, prejudged: Prejudged | None = None)
         else:
             _join(session, document, shown, capture)
         placement = Placement(target_id, capture.relation, capture.similarity, merged=others,
-                              groups_left=groups_left)
+                              groups_left=groups_left, document=document)
     for other_id, similarity in related.items():
         if other_id not in same:
             _link(session, placement.document_id, other_id, similarity)
@@ -140,14 +143,17 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _new_document(session, capture: Capture) -> Document:
+def _new_document(session, capture: Capture, sig: Signature) -> Document:
+    """The document of a capture that matches none: inserted with its source capture and its MinHash
+    (index_document(fresh=True) adds the index rows)."""
     document = Document(region_code=capture.region_code, title=capture.title or "", year=capture.year,
                         delivered_on=capture.delivered_on, speaker=capture.speaker, text=capture.text,
-                        text_sha256=capture.text_sha256, created_at=_now(), updated_at=_now())
+                        text_sha256=capture.text_sha256, created_at=_now(), updated_at=_now(),
+                        source_capture_id=capture.id, minhash=sig.minhash.tobytes(),
+                        fingerprint_count=len(sig.fingerprints))
     session.add(document)
     session.flush()
     capture.document_id, capture.relation, capture.similarity = document.id, "original", 1.0
-    document.source_capture_id = capture.id
     session.flush()
     return document
 

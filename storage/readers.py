@@ -35,10 +35,12 @@ def key_prefix(region_code: str | None, year: int | None) -> str:
     return f"{region_code or 'x'}-{year if year is not None else 'x'}"
 
 
-def refresh_document(session, document_id: int, other_groups: set[tuple] = frozenset()) -> None:
+def refresh_document(session, document_id: int, other_groups: set[tuple] = frozenset(),
+                     document: Document | None = None) -> None:
     """Recompute one document's status and official capture, and the keys of its region and year (and
-    of `other_groups`: the region-years of documents merged into it, or where it was before)."""
-    document = session.get(Document, document_id)
+    of `other_groups`: the region-years of documents merged into it, or where it was before). `document`:
+    the session's copy, when the caller holds it (the session keeps only weak references)."""
+    document = document if document is not None else session.get(Document, document_id)
     if document is None:
         return
     rows = session.execute(
@@ -54,7 +56,7 @@ def refresh_document(session, document_id: int, other_groups: set[tuple] = froze
     groups = {(document.region_code, document.year), *other_groups}
     if document.key:
         groups.add(_group_of_key(document.key))
-    assign_keys(session, groups)
+    assign_keys(session, groups, only={document_id})
 
 
 def _group_of_key(key: str) -> tuple:
@@ -62,13 +64,18 @@ def _group_of_key(key: str) -> tuple:
     return (None if region == "x" else region, None if year == "x" else int(year))
 
 
-def assign_keys(session, groups: set[tuple]) -> None:
+def assign_keys(session, groups: set[tuple], only: set[int] | None = None) -> None:
+    """The keys of the documents of each (region_code, year) group. In a group without a region or a
+    year every key has its document's own suffix, so nothing ranks them and, given `only`, only those
+    documents are read (such a group can hold thousands of documents: mirror excerpts naming no region)."""
     session.flush()
     for region_code, year in groups:
         query = select(Document.id, Document.key, Document.status, func.length(Document.text).label("length"),
                        Document.text_sha256)
         query = query.where(Document.region_code.is_(None) if region_code is None else Document.region_code == region_code)
         query = query.where(Document.year.is_(None) if year is None else Document.year == year)
+        if only is not None and (region_code is None or year is None):
+            query = query.where(Document.id.in_(only))
         rows = session.execute(query).all()
         ranked = sorted(rows, key=lambda r: (STATUS_RANK.get(r.status or "", 9), -r.length, r.text_sha256))
         prefix = key_prefix(region_code, year)
@@ -77,9 +84,11 @@ def assign_keys(session, groups: set[tuple]) -> None:
         changing = [r.id for r in rows if r.key != wanted[r.id]]
         if not changing:
             continue
-        # Keys are unique: cleared before they are assigned, as two documents may swap theirs.
-        session.execute(update(Document).where(Document.id.in_(changing)).values(key=None),
-                        execution_options={"synchronize_session": False})
+        # Keys are unique: cleared before they are assigned when two documents of the group swap theirs.
+        holders = {r.key: r.id for r in rows if r.key}
+        if any(holders.get(wanted[document_id], document_id) != document_id for document_id in changing):
+            session.execute(update(Document).where(Document.id.in_(changing)).values(key=None),
+                            execution_options={"synchronize_session": False})
         for document_id in changing:
             session.execute(update(Document).where(Document.id == document_id).values(key=wanted[document_id]),
                             execution_options={"synchronize_session": False})

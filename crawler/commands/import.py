@@ -13,7 +13,6 @@ from crawler.cli import ProjectCommand
 from crawler.commands import open_archive
 from crawler.warcwriter import warc_files_for
 from domain.portals import RegistryError, load_registry
-from storage.importer import ImportReport, import_lines
 
 
 class Command(ProjectCommand):
@@ -48,11 +47,14 @@ class Command(ProjectCommand):
         interval = self.settings.getfloat("PROGRESS_INTERVAL", 60.0)
         last = [time.monotonic()]
 
-        def progress(report: ImportReport) -> None:
+        def progress(report) -> None:
             if interval > 0 and time.monotonic() - last[0] >= interval:
                 last[0] = time.monotonic()
                 print(f"import: {report.lines} lines read, {report.counts['archive/captures']} imported, "
                       f"{report.held} already held, {len(report.bad_lines)} rejected", file=sys.stderr)
+
+        # Here, not at the top: Scrapy imports every command to list them, and this pulls in dedup's numerics.
+        from storage.importer import ImportReport, import_lines
 
         report = ImportReport()
         storage_error = None
