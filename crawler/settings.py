@@ -73,13 +73,14 @@ DUPEFILTER_CLASS = "crawler.incremental.RunDupeFilter"
 # --- a shared frontier across processes and machines (crawler/frontier.py), on when REDIS_URL is set ---
 REDIS_URL = os.environ.get("REDIS_URL", "")  # e.g. redis://frontier.example:6379/0
 FRONTIER_RUN = os.environ.get("FRONTIER_RUN", "")  # names the run's queue and filter; empty: today's date
-FRONTIER_IDLE_BEFORE_CLOSE = 5  # seconds a worker waits on an empty queue before it ends  # seen requests are forgotten between runs, JOBDIR or not
+FRONTIER_IDLE_BEFORE_CLOSE = 5  # seconds a worker waits on an empty queue before it ends
+FRONTIER_WORKER_TIMEOUT = 30  # seconds without a heartbeat after which a worker's leased requests go back  # seen requests are forgotten between runs, JOBDIR or not
 
 DOWNLOADER_MIDDLEWARES = {
+    # With a shared frontier: last to see a failure, which returns the request's lease (crawler/frontier.py).
+    "crawler.frontier.FailedLeaseReturnMiddleware": 10,
     # First of all: no request to loopback, private or reserved addresses (redirects included).
     "crawler.middlewares.PrivateAddressMiddleware": 50,
-    # With a shared frontier, one host's requests spaced DOWNLOAD_DELAY apart across all workers.
-    "crawler.frontier.SharedHostSlotsMiddleware": 70,
     # A report page the archive already holds is not asked for again (before robots.txt is even read).
     "crawler.incremental.ArchivedReportsMiddleware": 60,
     # robots.txt answered 5xx disallows everything (RFC 9309), where Scrapy's would allow everything.
@@ -97,10 +98,18 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.incremental.ConditionalRequestMiddleware": 620,
     # Before HttpProxyMiddleware (750): https through http_proxy when no https_proxy is set.
     "crawler.middlewares.HttpsThroughHttpProxyMiddleware": 740,
+    # With a shared frontier, one host's requests spaced DOWNLOAD_DELAY apart across all workers: last
+    # before the download, so the slot is taken when the request leaves (after robots.txt was read).
+    "crawler.frontier.SharedHostSlotsMiddleware": 960,
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlRecorder": 500,
     "crawler.extensions.CrawlProgress": 510,
+    "crawler.frontier.FrontierWorker": 520,  # shared frontier only: heartbeat, dead workers' requests requeued
+}
+SPIDER_MIDDLEWARES = {
+    # Shared frontier only: a response's lease returned once its outputs and items are through.
+    "crawler.frontier.LeaseReturnMiddleware": 1,
 }
 PROGRESS_INTERVAL = 60.0  # seconds between progress lines of a crawl (0: off)
 # The bytes are in WARC files before an item exists (WarcWriterMiddleware); the one pipeline derives

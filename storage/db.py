@@ -66,17 +66,28 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def upgrade(engine: Engine, revision: str = "head", warc_dir: str | None = None) -> None:
-    """Apply the Alembic migrations up to `revision` (the only way the schema is created). `warc_dir`
-    is where a migration that moves stored bytes into WARC files writes them."""
+def upgrade(engine: Engine, revision: str = "head", warc_dir: str | None = None,
+            regions: RegionRegistry | None = None) -> None:
+    """Apply the Alembic migrations up to `revision` (the only way the schema is created), then insert
+    the division rows of `regions` the table lacks and fill in the reader columns of older documents. `warc_dir` is where a migration that moves stored
+    bytes into WARC files writes them."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     # Alembic says "Context impl SQLiteImpl" at INFO on every start; an operator's log needs none of it.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    with engine.begin() as connection:
+    # Workers started at once on a new archive each migrate it: the first to take the lock migrates,
+    # the others then find it at head (without the lock both create alembic_version; PostgreSQL refused
+    # the second, found by tests/test_frontier.py).
+    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection, connection.begin():
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(20231128)")
         config.attributes["connection"] = connection
         config.attributes["warc_dir"] = warc_dir
         command.upgrade(config, revision)
+        if regions is not None:
+            with Session(bind=connection) as session:
+                sync_regions(session, regions)
+                refresh_unstated(session)  # documents older than the reader columns (migration 0008)
 
 
 def sync_regions(session: Session, registry: RegionRegistry) -> int:
@@ -115,10 +126,7 @@ class Archive:
         regions = regions or default_registry()
         warc_dir = warc_dir or default_warc_dir(database_url(url))
         if migrate:
-            upgrade(engine, warc_dir=warc_dir)
-            with Session(engine) as session:
-                sync_regions(session, regions)
-                refresh_unstated(session)
+            upgrade(engine, warc_dir=warc_dir, regions=regions)
         return cls(engine, regions, warc_dir)
 
     def close(self) -> None:

@@ -70,12 +70,29 @@ class Run:
     stderr: str
 
 
-def scrapy(*args: str, proxy: str | None = None, archive: Path | None = None, portals: Path | None = None,
-           cwd: Path = ROOT) -> Run:
+@dataclass(frozen=True)
+class ArchiveAt:
+    """An archive on either engine, as the commands under test are pointed at it: ARCHIVE_DB and WARC_DIR."""
+    url: str
+    warcs: Path
+
+
+def archive_at(engine: str, folder: Path, request) -> ArchiveAt:
+    """A new, empty archive on `engine` (sqlite: a file in `folder`; postgresql: a database on the session's
+    server), its WARC files in `folder`."""
+    url = f"sqlite:///{folder / 'a.sqlite'}" if engine == "sqlite" else \
+        new_postgres_database(request.getfixturevalue("postgres"))
+    return ArchiveAt(url, folder / "warcs")
+
+
+def scrapy(*args: str, proxy: str | None = None, archive: Path | ArchiveAt | None = None,
+           portals: Path | None = None, cwd: Path = ROOT) -> Run:
     env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}
     if proxy:
         env["http_proxy"] = proxy  # https goes through it too (HttpsThroughHttpProxyMiddleware)
-    if archive:
+    if isinstance(archive, ArchiveAt):
+        env["ARCHIVE_DB"], env["WARC_DIR"] = archive.url, str(archive.warcs)
+    elif archive:
         env["ARCHIVE_DB"] = f"sqlite:///{archive}"
         env["WARC_DIR"] = str(archive.parent / "warcs")
     if portals:
@@ -84,7 +101,7 @@ def scrapy(*args: str, proxy: str | None = None, archive: Path | None = None, po
     return Run(done.returncode, done.stdout, done.stderr)
 
 
-def export(archive: Path, *args: str) -> list[dict]:
+def export(archive: Path | ArchiveAt, *args: str) -> list[dict]:
     run = scrapy("export", *args, archive=archive)
     assert run.returncode == 0, run.stderr
     return [json.loads(line) for line in run.stdout.splitlines()]
@@ -99,3 +116,19 @@ def farm_crawl(farm, tmp_path_factory):
     # Exit 1: the farm has a portal that answers with an anti-bot challenge (blocked); all else is read.
     assert run.returncode == 1, run.stderr[-3000:]
     return archive, run
+
+
+@pytest.fixture(scope="session")
+def farm_crawl_postgresql(farm, postgres, tmp_path_factory):
+    """The same crawl into a PostgreSQL archive: (ArchiveAt, run)."""
+    archive = ArchiveAt(new_postgres_database(postgres), tmp_path_factory.mktemp("crawl-pg") / "warcs")
+    run = scrapy("crawl", "portals", "-a", "region=华东,广东", *FAST, proxy=farm.proxy_url, archive=archive,
+                 portals=ROOT / "farm" / "portals.toml")
+    assert run.returncode == 1, run.stderr[-3000:]  # the farm's blocked portal, as on SQLite
+    return archive, run
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_farm_crawl(request):
+    """The farm's crawl on each engine: the tests that take it run twice."""
+    return request.getfixturevalue("farm_crawl" if request.param == "sqlite" else "farm_crawl_postgresql")

@@ -2,12 +2,12 @@
 `scrapy verify`, `scrapy audit` and `scrapy show`, against the farm."""
 import hashlib
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 from warcio.archiveiterator import ArchiveIterator
 
 from domain.portals import load_registry
@@ -16,7 +16,7 @@ from domain.regions import default_registry
 from farm.server import FarmServer
 from farm.sites import Route, build_farm
 from storage.warc import read_payload
-from tests.conftest import FAST, ROOT, export, scrapy
+from tests.conftest import FAST, ROOT, archive_at, export, scrapy
 
 FARM_PORTALS = ROOT / "farm" / "portals.toml"
 REGISTRY = load_registry(FARM_PORTALS)
@@ -79,9 +79,10 @@ def test_the_mirror_is_a_mirror():
 
 # --- WARC files from a crawl ---
 
-@pytest.fixture(scope="module")
-def crawl(farm, tmp_path_factory):
-    archive = tmp_path_factory.mktemp("prov") / "a.sqlite"
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def crawl(request, farm, tmp_path_factory):
+    """The farm's East China portals and its mirrors crawled into a new archive, on each engine."""
+    archive = archive_at(request.param, tmp_path_factory.mktemp("prov"), request)
     # Exit 1 for the portals: the farm's blocked one (南昌) is not read.
     for spider, args, status in (("portals", ["-a", "region=华东"], 1), ("mirrors", [], 0)):
         run = scrapy("crawl", spider, *args, *FAST, "-s", "WARC_MAX_SIZE=40000", proxy=farm.proxy_url,
@@ -91,7 +92,7 @@ def crawl(farm, tmp_path_factory):
 
 
 def warc_files(archive):
-    return sorted((archive.parent / "warcs").glob("*.warc.gz"))
+    return sorted(archive.warcs.glob("*.warc.gz"))
 
 
 def test_warcio_check_passes_on_every_file(crawl):
@@ -126,11 +127,14 @@ def test_every_response_is_archived_with_its_request_redirects_included(farm, cr
 
 
 def test_each_capture_points_to_a_record_holding_the_bytes_the_server_sent(farm, crawl):
-    with sqlite3.connect(crawl) as db:
-        rows = db.execute("select final_url, payload_sha256, warc_file, warc_offset, warc_record_id from captures").fetchall()
+    engine = create_engine(crawl.url)
+    with engine.connect() as db:
+        rows = db.exec_driver_sql("select final_url, payload_sha256, warc_file, warc_offset, warc_record_id "
+                                  "from captures").fetchall()
+    engine.dispose()
     assert rows
     for url, digest, file, offset, record_id in rows:
-        payload, headers = read_payload(crawl.parent / "warcs", file, offset)
+        payload, headers = read_payload(crawl.warcs, file, offset)
         host, path = url.split("://")[1].split("/", 1)
         served = farm.farm.routes[(host, "/" + path)].body
         assert payload == served and hashlib.sha256(payload).hexdigest() == digest
@@ -204,8 +208,9 @@ def own_farm():
     server.stop()
 
 
-def test_verify_records_what_happened_to_each_official_page(own_farm, tmp_path):
-    archive = tmp_path / "a.sqlite"
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_verify_records_what_happened_to_each_official_page(engine, own_farm, tmp_path, request):
+    archive = archive_at(engine, tmp_path, request)
     run = scrapy("crawl", "portals", "-a", "region=铜陵", *FAST, proxy=own_farm.proxy_url, archive=archive,
                  portals=FARM_PORTALS)
     assert run.returncode == 0, run.stderr[-2000:]
@@ -239,8 +244,9 @@ def test_verify_records_what_happened_to_each_official_page(own_farm, tmp_path):
     assert all(len(d["verifications"]) == 2 for d in export(archive))
 
 
-def test_verify_of_an_unchanged_page_and_of_a_blocked_one(own_farm, tmp_path):
-    archive = tmp_path / "a.sqlite"
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_verify_of_an_unchanged_page_and_of_a_blocked_one(engine, own_farm, tmp_path, request):
+    archive = archive_at(engine, tmp_path, request)
     scrapy("crawl", "portals", "-a", "region=池州", *FAST, proxy=own_farm.proxy_url, archive=archive, portals=FARM_PORTALS)
     first = next(e for e in own_farm.farm.expected if e.region_code == "341700")
     key = ("www.chizhou.gov.cn", "/" + first.url.split("/", 3)[3])
