@@ -5,8 +5,9 @@ each night's crawl has its own queue and filter, and a run whose workers all die
 it again under a new name (the archive skips what it holds, as for one process).
 
 Politeness holds for the crawl as a whole, not per process: before a request leaves, its worker takes
-the host's slot in Redis (`SET NX PX`, DOWNLOAD_DELAY long), so two requests to one host start at least
-DOWNLOAD_DELAY apart whichever workers send them (SharedHostSlotsMiddleware).
+the host's slot in Redis (`SET NX`), held until the answer and then for DOWNLOAD_DELAY, so a host has one
+request at a time and the next comes the delay after the answer, whichever workers send them
+(SharedHostSlotsMiddleware).
 
 Nothing a worker took is lost when it dies (`kill -9`, a machine gone): taking a request from the queue
 leases it (LeasedPriorityQueue: in one Redis script, off the queue and into the worker's lease hash),
@@ -32,6 +33,7 @@ from scrapy_redis.queue import PriorityQueue
 
 logger = logging.getLogger(__name__)
 LEASE = "frontier_lease"  # request.meta key: the lease a request was taken under
+HOLDS_HOST_SLOT = "holds_host_slot"  # request.meta key: this request is the one its host has in flight
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -53,11 +55,15 @@ def frontier_settings(settings) -> dict:
 
 
 class SharedHostSlotsMiddleware:
-    """Spaces the requests to one host DOWNLOAD_DELAY apart across all the workers of a shared frontier."""
+    """One request at a time per host across all the workers of a shared frontier, and the next only
+    DOWNLOAD_DELAY after the answer (as crawler.middlewares.HostGapMiddleware does in one process). The
+    host's key in Redis is held while a request is in flight (`SET NX`, expiring after DOWNLOAD_TIMEOUT
+    should its worker die) and set to expire DOWNLOAD_DELAY after the answer."""
 
-    def __init__(self, server, delay: float, stats):
+    def __init__(self, server, delay: float, timeout: float, stats):
         self.server = server
         self.delay_ms = int(delay * 1000)
+        self.timeout_ms = int(timeout * 1000)
         self.stats = stats
         self.worker = WORKER
 
@@ -67,18 +73,38 @@ class SharedHostSlotsMiddleware:
         if not settings.get("REDIS_URL") or settings.getfloat("DOWNLOAD_DELAY") <= 0:
             raise NotConfigured
         import redis
-        return cls(redis.Redis.from_url(settings.get("REDIS_URL")), settings.getfloat("DOWNLOAD_DELAY"), crawler.stats)
+        return cls(redis.Redis.from_url(settings.get("REDIS_URL")), settings.getfloat("DOWNLOAD_DELAY"),
+                   settings.getfloat("DOWNLOAD_TIMEOUT", 180), crawler.stats)
+
+    @staticmethod
+    def _key(request) -> str:
+        return f"govreports:host-slot:{(urlsplit(request.url).hostname or '').lower()}"
 
     async def process_request(self, request):
         from twisted.internet import reactor
         from twisted.internet.task import deferLater
 
-        host = (urlsplit(request.url).hostname or "").lower()
-        key = f"govreports:host-slot:{host}"
-        while not self.server.set(key, self.worker, nx=True, px=self.delay_ms):
+        key = self._key(request)
+        while not self.server.set(key, self.worker, nx=True, px=self.timeout_ms):
             self.stats.inc_value("frontier/host_slot_waits")
-            wait = max(self.server.pttl(key), 10) / 1000
+            # In flight elsewhere: look again soon; cooling down: wait out the rest of the delay.
+            wait = min(max(self.server.pttl(key), 10), 100) / 1000
             await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+        request.meta[HOLDS_HOST_SLOT] = True
+        return None
+
+    def _answered(self, request) -> None:
+        # Only the request that holds the slot releases it: Scrapy calls process_exception of every
+        # downloader middleware when an earlier one ignores a request, this one's process_request unseen.
+        if request.meta.pop(HOLDS_HOST_SLOT, False):
+            self.server.set(self._key(request), "cooldown", px=self.delay_ms, xx=True)
+
+    def process_response(self, request, response):
+        self._answered(request)
+        return response
+
+    def process_exception(self, request, exception):
+        self._answered(request)
         return None
 
 

@@ -98,8 +98,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.incremental.ConditionalRequestMiddleware": 620,
     # Before HttpProxyMiddleware (750): https through http_proxy when no https_proxy is set.
     "crawler.middlewares.HttpsThroughHttpProxyMiddleware": 740,
-    # With a shared frontier, one host's requests spaced DOWNLOAD_DELAY apart across all workers: last
-    # before the download, so the slot is taken when the request leaves (after robots.txt was read).
+    # One host's requests DOWNLOAD_DELAY apart when they leave, not only when Scrapy's slot hands them out;
+    # with a shared frontier, across all workers. Last before the download (after robots.txt was read).
+    "crawler.middlewares.HostGapMiddleware": 950,
     "crawler.frontier.SharedHostSlotsMiddleware": 960,
 }
 EXTENSIONS = {

@@ -232,6 +232,33 @@ def test_politeness_settings_stay_per_host_in_broad_mode():
     assert settings.getfloat("DOWNLOAD_DELAY_JITTER") == 0
 
 
+def test_a_host_is_asked_again_only_the_delay_after_it_answered(tmp_path):
+    """Politeness as the server sees it: read from the farm's own log, a host never has two requests at
+    once, and each request arrives at least DOWNLOAD_DELAY after the previous one (robots.txt included),
+    however long the crawler held it on the way (crawler.middlewares.HostGapMiddleware)."""
+    from collections import defaultdict
+
+    from farm.server import FarmServer
+    delay, latency = 0.3, 0.15
+    server = FarmServer(latency=latency).start()
+    try:
+        run = scrapy("crawl", "portals", "-a", "region=铜陵,池州,宣城", "-s", f"DOWNLOAD_DELAY={delay}",
+                     "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_BACKOFF_BASE=0", proxy=server.proxy_url,
+                     archive=tmp_path / "a.sqlite", portals=ROOT / "farm" / "portals.toml")
+        assert run.returncode == 0, run.stderr[-2000:]
+    finally:
+        server.stop()
+    by_host = defaultdict(list)
+    for host, started, finished in server.timeline:
+        by_host[host].append((started, finished))
+    assert len(by_host) >= 3
+    for host, spans in by_host.items():
+        spans.sort()
+        for (_, previous_end), (start, _) in zip(spans, spans[1:], strict=False):
+            assert start >= previous_end, host  # one at a time
+            assert start - previous_end >= delay * 0.99, (host, start - previous_end)
+
+
 def test_a_crawl_feeds_its_captures_to_a_feed_export(farm, tmp_path):
     import json
     archive, out = tmp_path / "archive.sqlite", tmp_path / "captures.jsonl"
