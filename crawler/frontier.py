@@ -12,10 +12,11 @@ request at a time and the next comes the delay after the answer, whichever worke
 Nothing a worker took is lost when it dies (`kill -9`, a machine gone): taking a request from the queue
 leases it (LeasedPriorityQueue: in one Redis script, off the queue and into the worker's lease hash),
 and the lease is returned only when the request is done: its response's callback has yielded everything
-and the archive has written its items, or its download failed for good, or a retry or redirect of it is
-back in the queue (FrontierLeases). Each worker keeps a heartbeat key alive; a worker whose heartbeat has
-lapsed (FRONTIER_WORKER_TIMEOUT) has its leases put back in the queue by any other, and no worker stops
-while leases are out, so the living finish a dead one's share. A request it had in flight may be fetched
+and the archive has written its items (LeaseReturnMiddleware), or its download failed for good
+(FailedLeaseReturnMiddleware), or a retry or redirect of it is back in the queue. Each worker keeps a
+heartbeat key alive (FrontierWorker); a worker whose heartbeat has lapsed (FRONTIER_WORKER_TIMEOUT) has
+its leases put back in the queue by any other, and no worker stops while leases are out, so the living
+finish a dead one's share. A request it had in flight may be fetched
 twice; nothing else is."""
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy_redis.queue import PriorityQueue
+
+from crawler.middlewares import AnswerHook
 
 logger = logging.getLogger(__name__)
 LEASE = "frontier_lease"  # request.meta key: the lease a request was taken under
@@ -54,7 +57,7 @@ def frontier_settings(settings) -> dict:
     }
 
 
-class SharedHostSlotsMiddleware:
+class SharedHostSlotsMiddleware(AnswerHook):
     """One request at a time per host across all the workers of a shared frontier, and the next only
     DOWNLOAD_DELAY after the answer (as crawler.middlewares.HostGapMiddleware does in one process). The
     host's key in Redis is held while a request is in flight (`SET NX`, expiring after DOWNLOAD_TIMEOUT
@@ -98,14 +101,6 @@ class SharedHostSlotsMiddleware:
         # downloader middleware when an earlier one ignores a request, this one's process_request unseen.
         if request.meta.pop(HOLDS_HOST_SLOT, False):
             self.server.set(self._key(request), "cooldown", px=self.delay_ms, xx=True)
-
-    def process_response(self, request, response):
-        self._answered(request)
-        return response
-
-    def process_exception(self, request, exception):
-        self._answered(request)
-        return None
 
 
 def _leases_key(queue_key: str, worker: str) -> str:

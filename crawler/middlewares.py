@@ -176,7 +176,23 @@ def is_private_host(host: str) -> bool:
     return not address.is_global
 
 
-class HostGapMiddleware:
+class AnswerHook:
+    """The part of a downloader middleware that hears when a request it let go was answered or failed:
+    subclasses define `_answered(request)`."""
+
+    def process_response(self, request, response):
+        self._answered(request)
+        return response
+
+    def process_exception(self, request, exception):
+        self._answered(request)
+        return None
+
+    def _answered(self, request) -> None:
+        raise NotImplementedError
+
+
+class HostGapMiddleware(AnswerHook):
     """A host is asked again only DOWNLOAD_DELAY after it answered: one request at a time per host, and
     the delay counted from the end of the previous answer, as the server saw it.
 
@@ -241,14 +257,6 @@ class HostGapMiddleware:
             self.free_at[host] = reactor.seconds() + self.delay
             for answered in self.waiting.pop(host, []):
                 _fire(answered)
-
-    def process_response(self, request, response):
-        self._answered(request)
-        return response
-
-    def process_exception(self, request, exception):
-        self._answered(request)
-        return None
 
 
 def _fire(deferred) -> None:
