@@ -230,6 +230,10 @@ class FrontierWorker:
                    for raw in self.server.smembers(self.workers_key) if raw.decode() != WORKER)
 
     def spider_idle(self, spider):
+        # Idle: nothing of this worker is in flight or in its pipelines, so a lease it still holds is of a
+        # request that ended unseen (a redirect the duplicate filter dropped, say). Cleared, or two idle
+        # workers would each wait for the other's.
+        self.server.delete(_leases_key(_queue_key(self.crawler), WORKER))
         if self.reclaim() or self.leases_out():
             raise DontCloseSpider
 

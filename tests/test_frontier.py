@@ -79,3 +79,33 @@ def test_two_workers_share_one_frontier_and_a_killed_one_loses_nothing(farm, far
                         if start - end < DELAY - 0.01]
                  for host, s in ((host, sorted(s)) for host, s in spans.items())}
     assert not any(too_close.values()), too_close
+
+
+def test_an_idle_worker_drops_its_stale_leases_waits_for_others_and_takes_back_a_dead_ones(redis_url):
+    """Without a crawl: the worker's side of the leases, on a real Redis."""
+    from types import SimpleNamespace
+
+    import redis
+    from scrapy.exceptions import DontCloseSpider
+    from scrapy.utils.test import get_crawler
+
+    from crawler.frontier import WORKER, FrontierWorker, _leases_key
+    crawler = get_crawler(settings_dict={"REDIS_URL": redis_url, "SCHEDULER_QUEUE_KEY": "unit:%(spider)s:requests"})
+    crawler.spider = SimpleNamespace(name="portals")
+    worker = FrontierWorker.from_crawler(crawler)
+    server, queue = redis.Redis.from_url(redis_url), "unit:portals:requests"
+    server.hset(_leases_key(queue, WORKER), "stale", "0 a-request-that-ended-unseen")
+    server.sadd(f"{queue}:workers", WORKER, "elsewhere:1")
+    server.set(f"{queue}:alive:elsewhere:1", "1")
+    server.hset(_leases_key(queue, "elsewhere:1"), "lease", "-5 a-request-in-flight-elsewhere")
+    with pytest.raises(DontCloseSpider):  # the other worker may still die: its lease may come back
+        worker.spider_idle(None)
+    assert not server.exists(_leases_key(queue, WORKER))  # idle, so its own leases were stale
+    server.delete(f"{queue}:alive:elsewhere:1")  # the other worker's heartbeat lapses
+    with pytest.raises(DontCloseSpider):  # its request is back in the queue: there is work again
+        worker.spider_idle(None)
+    assert server.zrange(queue, 0, -1, withscores=True) == [(b"a-request-in-flight-elsewhere", -5.0)]
+    assert not server.exists(_leases_key(queue, "elsewhere:1"))
+    assert crawler.stats.get_value("frontier/requests_reclaimed") == 1
+    server.delete(queue)
+    worker.spider_idle(None)  # nothing held anywhere: the worker may end
