@@ -2,6 +2,7 @@
 and the project's metadata, plugin and templates (browse/)."""
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -46,13 +47,17 @@ class Command(ProjectCommand):
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(BROWSE.parent),
                                                                          os.environ.get("PYTHONPATH")]))}
         print(f"serving {path} read-only at http://{opts.host}:{opts.port}/ (Ctrl-C to stop)", file=sys.stderr)
-        try:
-            done = subprocess.run([sys.executable, "-m", "datasette", "serve", str(path), "--metadata", file.name,
+        server = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(path), "--metadata", file.name,
                                    "--plugins-dir", str(BROWSE / "plugins"), "--template-dir", str(BROWSE / "templates"),
                                    "--host", opts.host, "--port", str(opts.port),
                                    "--setting", "sql_time_limit_ms", "5000"], env=env)
+        # Stopped by a signal (a service manager's SIGTERM), the server goes too: left behind, it would keep
+        # the port and the archive open (found as stray servers after the tests).
+        signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+        try:
+            self.exitcode = server.wait()
         except KeyboardInterrupt:
-            return
+            server.terminate()
+            server.wait()
         finally:
             os.unlink(file.name)
-        self.exitcode = done.returncode
