@@ -62,7 +62,7 @@ class Prejudged:
     """Verdicts reached before the write lock (`prejudge`): document id → (the text_sha256 judged, its
     verdict). Under the lock a verdict is reused only while the document still shows that text."""
     verdicts: dict[int, tuple[str, Verdict]]
-    # The text's own signature, kept here: judging candidates fills signature()'s small cache with theirs.
+    # The text's own signature, kept here: judging many candidates may push it out of signature()'s cache.
     signature: Signature | None = None
 
 
