@@ -19,6 +19,7 @@ GB on SQLite, 16 GB on PostgreSQL); BENCH_KEEP, a folder where the SQLite archiv
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -178,11 +179,10 @@ def _rss_mb() -> float:
 
 
 def run_size(size: int, count: int, engine: str) -> dict:
-    keep = os.environ.get("BENCH_KEEP")  # a folder: the archive stays there, to look into (SQLite only)
-    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
-        if keep and engine == "sqlite":
-            tmp = keep
-            Path(tmp).mkdir(parents=True, exist_ok=True)
+    keep = os.environ.get("BENCH_KEEP") if engine == "sqlite" else None  # a folder: the archive stays there
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+    with contextlib.nullcontext(keep) if keep else tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
         url = _postgres_database(tmp) if engine == "postgresql" else f"sqlite:///{tmp}/bench.sqlite"
         archive = Archive.open(url)
         prefill_seconds = prefill(archive, size)

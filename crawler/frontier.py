@@ -16,8 +16,7 @@ and the archive has written its items (LeaseReturnMiddleware), or its download f
 (FailedLeaseReturnMiddleware), or a retry or redirect of it is back in the queue. Each worker keeps a
 heartbeat key alive (FrontierWorker); a worker whose heartbeat has lapsed (FRONTIER_WORKER_TIMEOUT) has
 its leases put back in the queue by any other, and no worker stops while leases are out, so the living
-finish a dead one's share. A request it had in flight may be fetched
-twice; nothing else is."""
+finish a dead one's share. A request it had in flight may be fetched twice; nothing else is."""
 from __future__ import annotations
 
 import datetime as dt
@@ -25,14 +24,13 @@ import logging
 import os
 import socket
 import uuid
-from urllib.parse import urlsplit
 
-from scrapy import signals
+from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy_redis.queue import PriorityQueue
 
-from crawler.middlewares import AnswerHook
+from crawler.middlewares import AnswerHook, request_host
 
 logger = logging.getLogger(__name__)
 LEASE = "frontier_lease"  # request.meta key: the lease a request was taken under
@@ -81,7 +79,7 @@ class SharedHostSlotsMiddleware(AnswerHook):
 
     @staticmethod
     def _key(request) -> str:
-        return f"govreports:host-slot:{(urlsplit(request.url).hostname or '').lower()}"
+        return f"govreports:host-slot:{request_host(request)}"
 
     async def process_request(self, request):
         from twisted.internet import reactor
@@ -196,6 +194,10 @@ class FrontierWorker:
     def _alive_key(self, worker: str) -> str:
         return f"{_queue_key(self.crawler)}:alive:{worker}"
 
+    @property
+    def own_leases_key(self) -> str:
+        return _leases_key(_queue_key(self.crawler), WORKER)
+
     def spider_opened(self, spider):
         from twisted.internet.task import LoopingCall
 
@@ -233,18 +235,17 @@ class FrontierWorker:
         # Idle: nothing of this worker is in flight or in its pipelines, so a lease it still holds is of a
         # request that ended unseen (a redirect the duplicate filter dropped, say). Cleared, or two idle
         # workers would each wait for the other's.
-        self.server.delete(_leases_key(_queue_key(self.crawler), WORKER))
+        self.server.delete(self.own_leases_key)
         if self.reclaim() or self.leases_out():
             raise DontCloseSpider
 
     def spider_closed(self, spider, reason):
         if self.heartbeat is not None and self.heartbeat.running:
             self.heartbeat.stop()
-        own = _leases_key(_queue_key(self.crawler), WORKER)
         if reason == "finished":
-            self.server.delete(own)  # all done; a lease left is one of a request that ended unseen
+            self.server.delete(self.own_leases_key)  # all done; a lease left is of a request that ended unseen
         else:  # stopped early (a signal, a storage failure): what it held goes back to the others
-            self.requeue(keys=[own, _queue_key(self.crawler)])
+            self.requeue(keys=[self.own_leases_key, _queue_key(self.crawler)])
         self.server.srem(self.workers_key, WORKER)
         self.server.delete(self._alive_key(WORKER))
 
@@ -268,7 +269,7 @@ class LeaseReturnMiddleware:
 
     @staticmethod
     def _is_item(output) -> bool:
-        return not (hasattr(output, "url") and hasattr(output, "callback"))
+        return not isinstance(output, Request)
 
     async def process_spider_output_async(self, response, result):
         self.pending_items.setdefault(response, 0)

@@ -176,6 +176,11 @@ def is_private_host(host: str) -> bool:
     return not address.is_global
 
 
+def request_host(request) -> str:
+    """The host a request goes to, lower case: the unit of politeness."""
+    return (urlsplit(request.url).hostname or "").lower()
+
+
 class AnswerHook:
     """The part of a downloader middleware that hears when a request it let go was answered or failed:
     subclasses define `_answered(request)`."""
@@ -225,7 +230,7 @@ class HostGapMiddleware(AnswerHook):
         from twisted.internet import reactor
         from twisted.internet.defer import Deferred
 
-        host = (urlsplit(request.url).hostname or "").lower()
+        host = request_host(request)
         while True:
             now = reactor.seconds()
             if now < self.busy_until.get(host, 0):
@@ -252,7 +257,7 @@ class HostGapMiddleware(AnswerHook):
         # middleware when an earlier one ignores a request (a report already held), this one's unseen.
         if not request.meta.pop("holds_host_gap", False):
             return
-        host = (urlsplit(request.url).hostname or "").lower()
+        host = request_host(request)
         if self.busy_until.pop(host, None) is not None:
             self.free_at[host] = reactor.seconds() + self.delay
             for answered in self.waiting.pop(host, []):
