@@ -96,7 +96,7 @@ def prefill(archive: Archive, size: int) -> float:
                     db.exec_driver_sql("PRAGMA cache_size = -1000000")  # 1 GB while filling (this connection)
                 db.execute(insert(Document), [{
                     "id": r["n"] + 1, "title": r["title"], "year": r["year"], "region_code": r["region_code"],
-                    "text": r["text"], "text_sha256": r["sha"], "created_at": now, "updated_at": now,
+                    "text": r["text"], "text_length": len(r["text"]), "text_sha256": r["sha"], "created_at": now, "updated_at": now,
                     "source_capture_id": r["n"] + 1, "minhash": r["minhash"], "key": r["key"], "status": "unverified",
                     "fingerprint_count": len(r["fingerprints"])} for r in rows])
                 db.execute(insert(Capture), [{

@@ -64,19 +64,26 @@ def _group_of_key(key: str) -> tuple:
     return (None if region == "x" else region, None if year == "x" else int(year))
 
 
+def group_query(region_code: str | None, year: int | None, only: set[int] | None = None):
+    """What ranking a (region_code, year) group reads: found through ix_documents_region_year, with the
+    stored text length (a row written around the ORM without one is measured; SQLite's coalesce reads
+    the text only then). Given `only`, a group without a region or year reads just those documents."""
+    length = func.coalesce(Document.text_length, func.length(Document.text)).label("length")
+    query = select(Document.id, Document.key, Document.status, length, Document.text_sha256)
+    query = query.where(Document.region_code.is_(None) if region_code is None else Document.region_code == region_code)
+    query = query.where(Document.year.is_(None) if year is None else Document.year == year)
+    if only is not None and (region_code is None or year is None):
+        query = query.where(Document.id.in_(only))
+    return query
+
+
 def assign_keys(session, groups: set[tuple], only: set[int] | None = None) -> None:
     """The keys of the documents of each (region_code, year) group. In a group without a region or a
     year every key has its document's own suffix, so nothing ranks them and, given `only`, only those
     documents are read (such a group can hold thousands of documents: mirror excerpts naming no region)."""
     session.flush()
     for region_code, year in groups:
-        query = select(Document.id, Document.key, Document.status, func.length(Document.text).label("length"),
-                       Document.text_sha256)
-        query = query.where(Document.region_code.is_(None) if region_code is None else Document.region_code == region_code)
-        query = query.where(Document.year.is_(None) if year is None else Document.year == year)
-        if only is not None and (region_code is None or year is None):
-            query = query.where(Document.id.in_(only))
-        rows = session.execute(query).all()
+        rows = session.execute(group_query(region_code, year, only)).all()
         ranked = sorted(rows, key=lambda r: (STATUS_RANK.get(r.status or "", 9), -r.length, r.text_sha256))
         prefix = key_prefix(region_code, year)
         wanted = {r.id: prefix if index == 0 and region_code is not None and year is not None

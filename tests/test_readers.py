@@ -79,6 +79,21 @@ def test_keys_survive_a_rebuild_in_any_order(tmp_path):
     assert len([key for key in names if key.startswith("340700-2023-")]) == 1  # the second 2023 text: a suffix
 
 
+def test_keys_rank_a_group_from_its_index_and_stored_lengths_never_reading_texts(tmp_path):
+    """At a million documents, reading a region-year's texts to rank them cost 150 ms per report."""
+    from storage.readers import group_query
+    archive = Archive.open(f"sqlite:///{tmp_path / 'a.sqlite'}", warc_dir=str(tmp_path / "w"))
+    import_lines(_lines(0), archive, load_registry(None, archive.regions))
+    sql = str(group_query("340700", 2023).compile(archive.engine, compile_kwargs={"literal_binds": True}))
+    with archive.engine.connect() as db:
+        plan = " | ".join(row[3] for row in db.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+        lengths = db.exec_driver_sql("SELECT count(*) FROM documents WHERE text_length = length(text)").scalar()
+        documents = db.exec_driver_sql("SELECT count(*) FROM documents").scalar()
+    archive.close()
+    assert "USING INDEX ix_documents_region_year (region_code=? AND year=?)" in plan, plan
+    assert lengths == documents > 0  # every text measured as it was stored, replaced texts included
+
+
 def test_show_takes_a_key(farm_crawl):
     run = scrapy("show", "340700-2023", archive=farm_crawl[0])
     assert run.returncode == 0 and run.stdout.startswith("document 340700-2023 (id ")

@@ -50,7 +50,8 @@ def test_reopening_is_idempotent(archive_url, tmp_path):
 
 def test_a_populated_archive_upgrades_to_the_reader_schema(archive_url, tmp_path):
     """Migrations 0001–0007 on an empty database, rows written the way they were (ASCII-escaped JSON),
-    then the rest: the JSON is readable UTF-8, the status and keys are filled in, the views answer."""
+    then the rest: the JSON is readable UTF-8, the status and keys are filled in, the views answer, the
+    texts are measured."""
     import json
 
     from sqlalchemy import text
@@ -76,7 +77,9 @@ def test_a_populated_archive_upgrades_to_the_reader_schema(archive_url, tmp_path
         row = connection.execute(text("SELECT key, status, official_url FROM reader_documents")).one()
         stored = connection.execute(text("SELECT CAST(evidence AS TEXT) FROM captures")).scalar_one()
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        length = connection.execute(text("SELECT text_length FROM documents")).scalar_one()
     assert tuple(row) == ("340700-2023", "official", "http://www.tl.gov.cn/a.html")
+    assert length == len("各位代表：现在，我代表市人民政府向大会报告工作。")  # characters, not UTF-8 bytes
     assert "皖ICP备05001035号" in stored and version == head_revision()
     archive.close()
 
