@@ -7,7 +7,12 @@ host, 1 s between requests to a host); broad-crawl mode switches itself on past 
 For each size: the wall time of the whole crawl ÷ the wall time of one portal crawled alone (the
 portals are alike, so one is the slowest), documents archived, the crawl's peak RSS, and politeness read
 from the farm's own log: the most requests one host had at once, the shortest gap between two request
-starts on one host."""
+starts on one host.
+
+Then the floor of this machine at that size: a bare Scrapy spider (bench/bare_spider.py: no page
+objects, no archive, no WARC) fetching the same pages with the same politeness and the same broad-crawl
+settings, against the same farm. Its own ratio to one portal says how much of the crawl's is Scrapy and
+the farm sharing the cores, not the archive."""
 from __future__ import annotations
 
 import argparse
@@ -21,7 +26,8 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# bench/ itself off the path: its incremental.py would shadow the package Twisted imports.
+sys.path[:] = [str(ROOT)] + [path for path in sys.path if Path(path or ".").resolve() != ROOT / "bench"]
 
 from bench.benchfarm import build_bench_farm, crawl_env, write_registry  # noqa: E402
 from farm.server import FarmServer  # noqa: E402
@@ -44,7 +50,7 @@ def politeness(timeline) -> tuple[int, float]:
     return most, gap
 
 
-def crawl(portals: int, reports: int, latency: float) -> dict:
+def crawl(portals: int, reports: int, latency: float, bare: bool) -> dict:
     farm, registry = build_bench_farm(portals, reports, area=None)
     server = FarmServer(farm, latency=latency).start()
     with tempfile.TemporaryDirectory() as tmp:
@@ -54,13 +60,38 @@ def crawl(portals: int, reports: int, latency: float) -> dict:
         subprocess.run([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=000000", "-L", "WARNING"],
                        cwd=ROOT, env=env, check=True)
         seconds = time.perf_counter() - started
+        rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         import sqlite3
         with sqlite3.connect(tmp / "bench.sqlite") as db:
             documents = db.execute("select count(*) from documents").fetchone()[0]
+        most, gap = politeness(server.timeline)
+        result = {"seconds": seconds, "documents": documents, "requests": len(server.timeline), "most": most,
+                  "gap": gap, "rss_mb": rss_mb}
+        if bare:
+            result["bare_seconds"] = bare_crawl(server, portals, tmp, env)
     server.stop()
-    most, gap = politeness(server.timeline)
-    return {"seconds": seconds, "documents": documents, "requests": len(server.timeline), "most": most, "gap": gap,
-            "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+    return result
+
+
+def bare_crawl(server, portals: int, tmp: Path, env: dict) -> float:
+    """Seconds a bare Scrapy spider takes for the pages the crawl fetched, with the crawl's politeness
+    (the project's downloader middlewares and settings) and its broad-crawl settings, nothing archived."""
+    from scrapy.settings import Settings
+
+    from crawler import settings as project_settings
+    from crawler.spiders.portals import broad_crawl_settings, broad_crawl_wanted
+    pages = [f"http://{host}{path}" for host, path, _ in server.requests if not path.endswith("robots.txt")]
+    (tmp / "urls.txt").write_text("\n".join(pages), encoding="utf-8")
+    settings = Settings()
+    settings.setmodule(project_settings)
+    broad = broad_crawl_settings(settings, portals) if broad_crawl_wanted(settings, portals) else {}
+    options = [part for name, value in broad.items() for part in ("-s", f"{name}={value}")]
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "scrapy", "runspider", str(ROOT / "bench" / "bare_spider.py"),
+                    "-a", f"urls_file={tmp / 'urls.txt'}", "-L", "WARNING", "-s", "WARC_ENABLED=False",
+                    "-s", "CRAWL_RECORDS_ENABLED=False", *options], cwd=ROOT, check=True,
+                   env={**env, "ARCHIVE_DB": f"sqlite:///{tmp / 'bare.sqlite'}"})  # holds nothing to skip
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -68,16 +99,23 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 50, 200, 1000])
     parser.add_argument("--reports", type=int, default=5)
     parser.add_argument("--latency", type=float, default=0.3)
+    parser.add_argument("--no-bare", dest="bare", action="store_false", help="skip the bare Scrapy floor")
     args = parser.parse_args()
     os.environ.pop("https_proxy", None)
-    alone = crawl(1, args.reports, args.latency)
+    alone = crawl(1, args.reports, args.latency, args.bare)
     print(f"one portal alone: {alone['seconds']:.1f} s, {alone['requests']} requests, {alone['documents']} documents "
-          f"(answers {args.latency * 1000:.0f} ms late)", flush=True)
+          f"(answers {args.latency * 1000:.0f} ms late)"
+          + (f"; bare Scrapy on its pages {alone['bare_seconds']:.1f} s" if args.bare else ""), flush=True)
     for size in args.sizes:
-        result = alone if size == 1 else crawl(size, args.reports, args.latency)
+        result = alone if size == 1 else crawl(size, args.reports, args.latency, args.bare)
         print(f"{size:>5} portals: {result['seconds']:7.1f} s = {result['seconds'] / alone['seconds']:5.2f} x one portal; "
               f"{result['documents']} documents, {result['requests']} requests; peak RSS so far {result['rss_mb']:.0f} MB; "
               f"per host at most {result['most']} at once, starts at least {result['gap']:.2f} s apart", flush=True)
+        if args.bare:
+            floor = result["bare_seconds"] / alone["bare_seconds"]
+            print(f"{'':>13} bare Scrapy, same pages and politeness: {result['bare_seconds']:7.1f} s = {floor:5.2f} x "
+                  f"its one portal; the crawl is {result['seconds'] / result['bare_seconds']:.2f} x the bare spider",
+                  flush=True)
 
 
 if __name__ == "__main__":
