@@ -106,36 +106,42 @@ def fingerprint_candidates(connection, sig: Signature) -> list[int]:
         return []
     live = _without_stopped(connection, sig.fingerprints)
     if len(live) >= FEW_FINGERPRINTS:
-        shared = dict(_rows(connection, fingerprint_query(sig, live)))
+        looked_up, shared = len(live), dict(_rows(connection, fingerprint_query(sig, live)))
     else:
-        shared = _shared_through_common_fingerprints(connection, sig, live)
+        looked_up, shared = _shared_through_common_fingerprints(connection, sig, live)
     if not shared:
         return []
     sizes = dict(_rows(connection, f"SELECT id, fingerprint_count FROM documents WHERE id IN ({_ints(shared)})"))
     # Enough shared fingerprints, relative to the smaller of the two texts, to be worth verifying;
-    # and never on one shared ~50-character phrase alone.
+    # and never on one shared ~50-character phrase alone. The share is judged among the fingerprints
+    # looked up: when most of a text's are stopped (stock phrases), its source holds every live one,
+    # and those may be fewer than MIN_SHARED_FINGERPRINTS of all of them.
+    sampled = looked_up / len(sig.fingerprints)
     return [document_id for document_id, count in shared.items()
-            if count >= 2 and count >= MIN_SHARED_FINGERPRINTS * min(len(sig.fingerprints),
-                                                                   sizes.get(document_id) or count)]
+            if count >= 2 and count >= MIN_SHARED_FINGERPRINTS * sampled * min(len(sig.fingerprints),
+                                                                             sizes.get(document_id) or count)]
 
 
-def _shared_through_common_fingerprints(connection, sig: Signature, live: list[int]) -> dict[int, int]:
+def _shared_through_common_fingerprints(connection, sig: Signature, live: list[int]) -> tuple[int, dict[int, int]]:
     """A short text made mostly of common phrases (an excerpt of boilerplate-heavy sections): count the
-    documents sharing its rarest stopped fingerprints too, reading a bounded number of postings each."""
+    documents sharing its rarest stopped fingerprints too, reading a bounded number of postings each.
+    (How many fingerprints were looked up, {document id: how many of them it holds}.)"""
     stopped = [row[0] for row in _rows(
         connection, f"SELECT hash FROM dedup_stoplist WHERE hash IN ({_ints(sig.fingerprints)}) "
                     f"ORDER BY documents LIMIT {COMMON_FINGERPRINTS_READ}")]
     # One grouped statement: the database counts the postings (some 13,000 documents per text at a
     # million), where fetching them into Python cost 20 ms a text (profiled on a 1M archive). Each arm
     # reads one value's postings up to the bound; a document holds a fingerprint at most once.
+    looked_up = [*live, *stopped]
     postings = " UNION ALL ".join(
         f"SELECT document_id FROM (SELECT document_id FROM dedup_fingerprints WHERE hash = {int(value)} "
         f"LIMIT {POSTINGS_PER_COMMON_FINGERPRINT}) AS postings_{index}"
-        for index, value in enumerate([*live, *stopped]))
+        for index, value in enumerate(looked_up))
     if not postings:
-        return {}
-    return dict(_rows(connection, f"SELECT document_id, count(*) AS shared FROM ({postings}) AS postings "
-                                  f"GROUP BY document_id ORDER BY shared DESC, document_id LIMIT {CANDIDATES_PER_INDEX}"))
+        return 0, {}
+    return len(looked_up), dict(_rows(
+        connection, f"SELECT document_id, count(*) AS shared FROM ({postings}) AS postings "
+                    f"GROUP BY document_id ORDER BY shared DESC, document_id LIMIT {CANDIDATES_PER_INDEX}"))
 
 
 def candidates(connection, sig: Signature) -> list[int]:

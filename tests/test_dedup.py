@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from domain.dedup import judge, signature
+from domain.dedup import SCHEME, judge, signature
 from domain.fetch import CRAWL, IMPORT, Fetch, SuppliedText
 from domain.portals import load_registry
 from farm.texts import make_report
@@ -86,6 +86,31 @@ def test_an_official_page_crawled_after_its_mirror_takes_the_document_over(archi
     [document] = documents(archive)
     assert document["status"] == "official" and document["text"] == FULL
     assert [c["relation"] for c in document["captures"]] == ["near_duplicate", "original"]
+
+
+def _random_paragraph(rng: random.Random, characters: int) -> str:
+    """A paragraph no other text shares a phrase with: random CJK characters, a comma every 20."""
+    chars = [chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(characters)]
+    for position in range(20, characters, 20):
+        chars[position] = "，"
+    return "".join(chars) + "。"
+
+
+def test_an_excerpt_made_mostly_of_stock_phrases_is_still_found(archive):
+    """Most of the excerpt's fingerprints are in every report of the year (stopped: no evidence); the
+    few left are its own paragraph's. Their share is judged among the fingerprints looked up, not
+    among all of the excerpt's (found at a million documents: one excerpt in 60 became a document)."""
+    rng = random.Random(7)
+    stock = [_random_paragraph(rng, 200) for _ in range(4)]
+    own = _random_paragraph(rng, 100)
+    source = "\n".join([*(_random_paragraph(rng, 400) for _ in range(4)), *stock, own,
+                        *(_random_paragraph(rng, 400) for _ in range(4))])
+    add(archive, "http://www.tl.gov.cn/a.html", source, official=True)
+    for k in range(SCHEME.stop_documents + 2):
+        add(archive, f"http://other.example.org/{k}.html",
+            "\n".join([*stock, *(_random_paragraph(rng, 400) for _ in range(8))]), title=f"2023年某{k}市政府工作报告")
+    excerpt = add(archive, "http://mirror.example.com/x.html", "\n".join([*stock, own]))
+    assert (excerpt.relation, excerpt.document_id) == ("excerpt", 1)
 
 
 def test_two_excerpts_before_the_full_text_end_as_one_document(archive):
