@@ -7,8 +7,8 @@ archived.
 For each engine and size, in a fresh process (so peak memory is that size's own): the archive is
 prefilled with synthetic reports (farm/texts.py: every county, prefecture and province, many years, a
 variant per 26 years) through a bulk path that computes signatures with the same code and inserts
-documents (with their region, key and status, as the archive keeps them), captures and index rows in
-batches, the candidate indexes built after the rows as a bulk load does; then 3 x NEW items go through
+documents (with their region, key, status and text length, as the archive keeps them), captures and
+index rows in batches, the candidate indexes built after the rows as a bulk load does; then 3 x NEW items go through
 the import path one by one (store, extract, normalize, place): new reports, noisy copies of archived
 reports, and excerpts of archived reports, in three rounds of distinct items (the median round is
 reported). Prints time per item, peak traced memory while placing, the process's peak RSS, the
