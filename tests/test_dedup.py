@@ -113,6 +113,26 @@ def test_an_excerpt_made_mostly_of_stock_phrases_is_still_found(archive):
     assert (excerpt.relation, excerpt.document_id) == ("excerpt", 1)
 
 
+def test_an_excerpt_of_stock_phrases_finds_its_source_past_the_postings_read(archive, monkeypatch):
+    """Each pair of its phrases is in more documents than the lookup reads postings of (2,000 at a
+    million; 5 here), all older than its source, and none holds enough of it to be its source; its
+    one short passage of its own is the evidence, and the documents holding that are counted in full
+    (found at a million documents: an excerpt with 1 live fingerprint of 16 became a document)."""
+    import storage.dedup_index
+    monkeypatch.setattr(storage.dedup_index, "POSTINGS_PER_COMMON_FINGERPRINT", 5)
+    rng = random.Random(11)
+    stock = [_random_paragraph(rng, 100) for _ in range(6)]
+    own = _random_paragraph(rng, 60)
+    for k in range(5 * (SCHEME.stop_documents + 1)):  # each pair of stock phrases in 26 documents: stopped
+        add(archive, f"http://other.example.org/{k}.html", "\n".join([stock[k % 5], stock[k % 5 + 1],
+                                                                      _random_paragraph(rng, 400)]),
+            title=f"2023年某{k}市政府工作报告")
+    source = add(archive, "http://www.tl.gov.cn/a.html", "\n".join([*(_random_paragraph(rng, 400) for _ in range(4)),
+                                                                  *stock, own]), official=True)
+    excerpt = add(archive, "http://mirror.example.com/x.html", "\n".join([*stock, own]))
+    assert (excerpt.relation, excerpt.document_id) == ("excerpt", source.document_id)
+
+
 def test_two_excerpts_before_the_full_text_end_as_one_document(archive):
     add(archive, "http://www.gongzuobaogao.net/1.html", EXCERPT)
     add(archive, "http://www.gongzuobaogao.net/2.html", EXCERPT_TWO)
