@@ -106,32 +106,40 @@ def band_candidates(connection, sig: Signature) -> list[int]:
 def fingerprint_candidates(connection, sig: Signature) -> list[int]:
     if not sig.fingerprints:
         return []
-    live = _without_stopped(connection, sig.fingerprints)
+    # Each stopped fingerprint of the text with how many documents held it when it was stopped: one
+    # read of the stoplist serves both paths below.
+    stopped = dict(_rows(connection,
+                         f"SELECT hash, documents FROM dedup_stoplist WHERE hash IN ({_ints(sig.fingerprints)})"))
+    live = [value for value in sig.fingerprints if value not in stopped]
     if len(live) >= FEW_FINGERPRINTS:
         looked_up, shared = len(live), dict(_rows(connection, fingerprint_query(sig, live)))
     else:
-        looked_up, shared = _shared_through_common_fingerprints(connection, sig, live)
+        rarest = heapq.nsmallest(COMMON_FINGERPRINTS_READ, stopped, key=lambda value: (stopped[value], value))
+        looked_up, shared = _shared_through_common_fingerprints(connection, live, rarest)
     if not shared:
         return []
-    sizes = dict(_rows(connection, f"SELECT id, fingerprint_count FROM documents WHERE id IN ({_ints(shared)})"))
     # Enough shared fingerprints, relative to the smaller of the two texts, to be worth verifying;
     # and never on one shared ~50-character phrase alone. The share is judged among the fingerprints
     # looked up: when most of a text's are stopped (stock phrases), its source holds every live one,
     # and those may be fewer than MIN_SHARED_FINGERPRINTS of all of them.
     sampled = looked_up / len(sig.fingerprints)
+    enough = MIN_SHARED_FINGERPRINTS * sampled * len(sig.fingerprints)
+    # A document's own size matters only when it is the smaller text: its row (read from the
+    # documents table, cold at a million) is needed only for counts below the share of this text's.
+    smaller = [document_id for document_id, count in shared.items() if count < enough]
+    sizes = dict(_rows(connection, f"SELECT id, fingerprint_count FROM documents WHERE id IN ({_ints(smaller)})")) \
+        if smaller else {}
     return [document_id for document_id, count in shared.items()
             if count >= 2 and count >= MIN_SHARED_FINGERPRINTS * sampled * min(len(sig.fingerprints),
                                                                              sizes.get(document_id) or count)]
 
 
-def _shared_through_common_fingerprints(connection, sig: Signature, live: list[int]) -> tuple[int, dict[int, int]]:
+def _shared_through_common_fingerprints(connection, live: list[int],
+                                        rarest_stopped: list[int]) -> tuple[int, dict[int, int]]:
     """A short text made mostly of common phrases (an excerpt of boilerplate-heavy sections): count the
     documents sharing its rarest stopped fingerprints too, reading a bounded number of postings each.
     (How many fingerprints were looked up, {document id: how many of them it holds}.)"""
-    stopped = [row[0] for row in _rows(
-        connection, f"SELECT hash FROM dedup_stoplist WHERE hash IN ({_ints(sig.fingerprints)}) "
-                    f"ORDER BY documents LIMIT {COMMON_FINGERPRINTS_READ}")]
-    looked_up = [*live, *stopped]
+    looked_up = [*live, *rarest_stopped]
     if not looked_up:
         return 0, {}
     # One grouped statement: the database counts the postings (some 13,000 documents per text at a

@@ -7,9 +7,10 @@ import random
 
 import pytest
 
-from domain.dedup import SCHEME, judge, signature
+from domain.dedup import SCHEME, Signature, jaccard, judge, kgram_hashes, signature
 from domain.fetch import CRAWL, IMPORT, Fetch, SuppliedText
 from domain.portals import load_registry
+from domain.textclean import fingerprint_form
 from farm.texts import make_report
 from storage.db import Archive
 from storage.dedup_index import band_query, fingerprint_query
@@ -197,6 +198,39 @@ def test_verification_separates_copies_from_other_years():
     assert judge(official, signature(EXCERPT)).kind == "whole"
     for year in (2022, 2024):
         assert judge(signature(TONGLING[year].text), official).kind is None
+
+
+def test_kgram_hashes_are_the_polynomial_of_each_window_whatever_the_text():
+    """The archive stores these values: the one-pass computation must give exactly the definition,
+    fmix64(sum(code[i + j] * 1000003**(k-1-j)) mod 2**64), for any characters and any k."""
+    def by_definition(form, k):
+        values = []
+        for i in range(len(form) - k + 1):
+            h = sum(ord(c) * 1_000_003 ** (k - 1 - j) for j, c in enumerate(form[i:i + k])) % 2**64
+            for shift, multiplier in ((33, 0xFF51AFD7ED558CCD), (33, 0xC4CEB9FE1A85EC53), (33, None)):
+                h ^= h >> shift
+                h = h * multiplier % 2**64 if multiplier else h
+            values.append(h)
+        return values
+    rng = random.Random(7)
+    for length in (0, 1, 4, 5, 13, 60, 400):
+        form = "".join(chr(rng.choice([rng.randrange(0x4E00, 0x9FA5), rng.randrange(32, 127), 0x1F600]))
+                       for _ in range(length))
+        for k in (1, 5, 12, 13):
+            assert kgram_hashes(form, k).tolist() == by_definition(form, k)
+    sig = signature(FULL)
+    assert sig.cover_grams.tolist() == sorted(set(kgram_hashes(sig.form, 13).tolist()))
+
+
+def test_a_distinct_candidate_is_judged_on_13_grams_alone():
+    """Most candidates a placement verifies are distinct: their 5-grams are never hashed, only a near
+    duplicate's (its similarity is their Jaccard)."""
+    official, other_year = Signature(fingerprint_form(FULL)), Signature(fingerprint_form(TONGLING[2022].text))
+    assert judge(other_year, official).kind is None
+    assert "shingles" not in vars(official) and "shingles" not in vars(other_year)
+    noisy = Signature(fingerprint_form(NOISY))
+    verdict = judge(noisy, official)
+    assert verdict.kind == "near_duplicate" and verdict.similarity == round(jaccard(noisy, official), 4)
 
 
 def test_candidate_queries_use_their_indexes(tmp_path):
