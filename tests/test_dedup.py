@@ -5,9 +5,10 @@ import itertools
 import multiprocessing
 import random
 
+import numpy as np
 import pytest
 
-from domain.dedup import SCHEME, Signature, jaccard, judge, kgram_hashes, signature
+from domain.dedup import SCHEME, Signature, jaccard, judge, kgram_hashes, signature, window_minima
 from domain.fetch import CRAWL, IMPORT, Fetch, SuppliedText
 from domain.portals import load_registry
 from domain.textclean import fingerprint_form
@@ -220,6 +221,14 @@ def test_kgram_hashes_are_the_polynomial_of_each_window_whatever_the_text():
             assert kgram_hashes(form, k).tolist() == by_definition(form, k)
     sig = signature(FULL)
     assert sig.cover_grams.tolist() == sorted(set(kgram_hashes(sig.form, 13).tolist()))
+
+
+def test_window_minima_are_the_minimum_of_every_window():
+    rng = random.Random(11)
+    for count, window in ((40, 40), (41, 40), (79, 40), (80, 40), (81, 40), (1000, 40), (10, 1), (10, 3)):
+        values = [rng.randrange(2**64) for _ in range(count)]
+        expected = [min(values[i:i + window]) for i in range(count - window + 1)]
+        assert window_minima(np.array(values, dtype=np.uint64), window).tolist() == expected
 
 
 def test_a_distinct_candidate_is_judged_on_13_grams_alone():
