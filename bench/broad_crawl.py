@@ -7,7 +7,9 @@ host, 1 s between requests to a host); broad-crawl mode switches itself on past 
 For each size: the wall time of the whole crawl ÷ the wall time of one portal crawled alone (the
 portals are alike, so one is the slowest), documents archived, the crawl's peak RSS, and politeness read
 from the farm's own log: the most requests one host had at once, the shortest gap between two request
-starts on one host.
+starts on one host. Also the CPU the crawl (with its archive writers) and the farm used per portal, and
+how busy the machine's cores were: the curve stays flat while they keep up, and the CPU of one portal
+crawled alone says up to how many portals that is.
 
 Then the floor of this machine at that size: a bare Scrapy spider (bench/bare_spider.py: no page
 objects, no archive, no WARC) fetching the same pages with the same politeness and the same broad-crawl
@@ -32,6 +34,8 @@ sys.path[:] = [str(ROOT)] + [path for path in sys.path if Path(path or ".").reso
 from bench.benchfarm import build_bench_farm, crawl_env, write_registry  # noqa: E402
 from farm.server import FarmServer  # noqa: E402
 
+CORES = os.cpu_count() or 1
+
 
 def politeness(timeline) -> tuple[int, float]:
     """(most concurrent answers on one host, shortest gap in seconds between two starts on one host)."""
@@ -50,23 +54,31 @@ def politeness(timeline) -> tuple[int, float]:
     return most, gap
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """(CPU seconds of the finished children: the crawl with its archive writers; of this process: the
+    farm's server threads)."""
+    children, own = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
+    return children.ru_utime + children.ru_stime, own.ru_utime + own.ru_stime
+
+
 def crawl(portals: int, reports: int, latency: float, bare: bool) -> dict:
     farm, registry = build_bench_farm(portals, reports, area=None)
     server = FarmServer(farm, latency=latency).start()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         env = crawl_env(server, write_registry(registry, tmp), tmp)
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), _cpu_seconds()
         subprocess.run([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=000000", "-L", "WARNING"],
                        cwd=ROOT, env=env, check=True)
         seconds = time.perf_counter() - started
+        crawl_cpu, farm_cpu = (after - before for after, before in zip(_cpu_seconds(), cpu_before, strict=True))
         rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         import sqlite3
         with sqlite3.connect(tmp / "bench.sqlite") as db:
             documents = db.execute("select count(*) from documents").fetchone()[0]
         most, gap = politeness(server.timeline)
         result = {"seconds": seconds, "documents": documents, "requests": len(server.timeline), "most": most,
-                  "gap": gap, "rss_mb": rss_mb}
+                  "gap": gap, "rss_mb": rss_mb, "crawl_cpu": crawl_cpu, "farm_cpu": farm_cpu}
         if bare:
             result["bare_seconds"] = bare_crawl(server, portals, tmp, env)
     server.stop()
@@ -103,6 +115,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.pop("https_proxy", None)
     alone = crawl(1, args.reports, args.latency, args.bare)
+    alone_cpu = alone["crawl_cpu"] + alone["farm_cpu"]
     print(f"one portal alone: {alone['seconds']:.1f} s, {alone['requests']} requests, {alone['documents']} documents "
           f"(answers {args.latency * 1000:.0f} ms late)"
           + (f"; bare Scrapy on its pages {alone['bare_seconds']:.1f} s" if args.bare else ""), flush=True)
@@ -111,6 +124,17 @@ def main() -> None:
         print(f"{size:>5} portals: {result['seconds']:7.1f} s = {result['seconds'] / alone['seconds']:5.2f} x one portal; "
               f"{result['documents']} documents, {result['requests']} requests; peak RSS so far {result['rss_mb']:.0f} MB; "
               f"per host at most {result['most']} at once, starts at least {result['gap']:.2f} s apart", flush=True)
+        busy = (result["crawl_cpu"] + result["farm_cpu"]) / (result["seconds"] * CORES)
+        if size > 1:
+            # What each portal past the first costs (the first also pays for starting the crawl and its
+            # writers). Portals are independent, so the curve stays flat while the cores keep up with
+            # them: past about `keep_up` at once, the crawl waits for CPU, not for their politeness.
+            marginal = (result["crawl_cpu"] + result["farm_cpu"] - alone_cpu) / (size - 1)
+            keep_up = CORES * alone["seconds"] / marginal
+            print(f"{'':>13} CPU per portal past the first: {1000 * marginal:.0f} ms (crawl and archive writers "
+                  f"{1000 * (result['crawl_cpu'] - alone['crawl_cpu']) / (size - 1):.0f}, farm "
+                  f"{1000 * (result['farm_cpu'] - alone['farm_cpu']) / (size - 1):.0f}); {CORES} cores "
+                  f"{100 * busy:.0f} % busy; they keep up with about {keep_up:.0f} portals at once", flush=True)
         if args.bare:
             floor = result["bare_seconds"] / alone["bare_seconds"]
             print(f"{'':>13} bare Scrapy, same pages and politeness: {result['bare_seconds']:7.1f} s = {floor:5.2f} x "
