@@ -157,10 +157,15 @@ def _shared_through_common_fingerprints(connection, live: list[int],
         # be past them, and its own phrases (the live fingerprints, in few documents) are the evidence.
         # Their holders are counted exactly, pair by pair through the lookup index (found at a million
         # documents: one excerpt in 60, with 1 live fingerprint of 16, became a document of its own).
-        shared.update(_rows(connection,
-                            f"SELECT document_id, count(*) FROM dedup_fingerprints WHERE hash IN ({_ints(looked_up)}) "
-                            f"AND document_id IN (SELECT document_id FROM dedup_fingerprints "
-                            f"WHERE hash IN ({_ints(live)})) GROUP BY document_id"))
+        # The holders are read first and written in: given a subquery instead, PostgreSQL read every
+        # posting of the stopped fingerprints and filtered them (24 ms a text at a million), where a
+        # list lets both engines probe the (hash, document_id) pairs or each holder's rows.
+        holders = [row[0] for row in _rows(
+            connection, f"SELECT DISTINCT document_id FROM dedup_fingerprints WHERE hash IN ({_ints(live)})")]
+        if holders:
+            shared.update(_rows(connection,
+                                f"SELECT document_id, count(*) FROM dedup_fingerprints WHERE hash IN ({_ints(looked_up)}) "
+                                f"AND document_id IN ({_ints(holders)}) GROUP BY document_id"))
     return len(looked_up), dict(heapq.nsmallest(CANDIDATES_PER_INDEX, shared.items(),
                                                 key=lambda item: (-item[1], item[0])))
 
