@@ -7,7 +7,10 @@ which finds a two-character word (发展, 改革) as a phrase of two adjacent ch
 character is too common to be a query."""
 from __future__ import annotations
 
+import functools
 import re
+
+import numpy as np
 
 # Stands for a run of punctuation or space in the character index, so a two-character phrase never
 # matches across 发展，改革 ("展改"). A letter (Lo) no text uses, so unicode61 keeps it as a token.
@@ -17,18 +20,39 @@ TRIGRAM_MIN = 3
 
 
 def spaced_chars(text: str | None) -> str:
-    """The text as the character index reads it: each letter or digit a token, punctuation a break."""
+    """The text as the character index reads it: each letter or digit (str.isalnum) a token, a run of
+    anything else one BREAK. Computed on the code points as an array: the SQLite trigger calls it for
+    every document written, inside the write transaction (a loop over the characters took 0.6 ms of a
+    placement's ~6)."""
     if not text:
         return ""
-    tokens, broken = [], False
-    for char in text:
-        if char.isalnum():
-            tokens.append(char)
-            broken = False
-        elif not broken:
-            tokens.append(BREAK)
-            broken = True
-    return " ".join(tokens)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    alnum = _is_alnum(codes)
+    # A letter or digit is kept; of a run of anything else, its first character, standing for the run.
+    kept = alnum | np.concatenate(([True], alnum[:-1]))
+    tokens = np.where(alnum, codes, _BREAK_CODE)[kept]
+    spaced = np.full(2 * len(tokens) - 1, _SPACE_CODE, dtype=np.uint32)
+    spaced[::2] = tokens
+    return spaced.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+_BREAK_CODE, _SPACE_CODE = ord(BREAK), ord(" ")
+
+
+@functools.cache
+def _alnum_bmp() -> np.ndarray:
+    """str.isalnum of every code point of the Basic Multilingual Plane, where Chinese text lives."""
+    return np.fromiter((chr(code).isalnum() for code in range(0x10000)), dtype=bool, count=0x10000)
+
+
+def _is_alnum(codes: np.ndarray) -> np.ndarray:
+    alnum = _alnum_bmp()[np.minimum(codes, 0xFFFF)]
+    astral = codes > 0xFFFF
+    if astral.any():  # rare (CJK extension B and beyond, emoji): asked one distinct character at a time
+        values = np.unique(codes[astral])
+        answers = np.array([chr(value).isalnum() for value in values.tolist()], dtype=bool)
+        alnum[astral] = answers[np.searchsorted(values, codes[astral])]
+    return alnum
 
 
 def query_words(query: str) -> list[str]:

@@ -128,8 +128,7 @@ def fingerprint_candidates(connection, sig: Signature) -> list[int]:
     # A document's own size matters only when it is the smaller text: its row (read from the
     # documents table, cold at a million) is needed only for counts below the share of this text's.
     smaller = [document_id for document_id, count in shared.items() if count < enough]
-    sizes = dict(_rows(connection, f"SELECT id, fingerprint_count FROM documents WHERE id IN ({_ints(smaller)})")) \
-        if smaller else {}
+    sizes = _dedup_column(connection, "fingerprint_count", smaller) if smaller else {}
     return [document_id for document_id, count in shared.items()
             if count >= 2 and count >= MIN_SHARED_FINGERPRINTS * sampled * min(len(sig.fingerprints),
                                                                              sizes.get(document_id) or count)]
@@ -184,6 +183,17 @@ def _most_holding(connection, hashes: list[int]) -> dict[int, int]:
     return {int(documents[index]): int(counts[index]) for index in most}
 
 
+def dedup_column_query(column: str, document_ids: list[int], dialect: str = "sqlite") -> str:
+    """A dedup column of documents (minhash, fingerprint_count): on SQLite read from ix_documents_dedup
+    alone, never from the row, where the text comes first (migration 0011)."""
+    table = "documents" if dialect == "postgresql" else "documents INDEXED BY ix_documents_dedup"
+    return f"SELECT id, {column} FROM {table} WHERE id IN ({_ints(document_ids)})"
+
+
+def _dedup_column(connection, column: str, document_ids: list[int]) -> dict:
+    return dict(_rows(connection, dedup_column_query(column, document_ids, _dialect(connection))))
+
+
 def _dialect(connection) -> str:
     return (connection.get_bind() if isinstance(connection, Session) else connection).dialect.name
 
@@ -195,7 +205,7 @@ def candidates(connection, sig: Signature) -> list[int]:
     by_fingerprints = fingerprint_candidates(connection, sig)
     by_bands = [document_id for document_id in band_candidates(connection, sig) if document_id not in by_fingerprints]
     if by_bands:
-        minhashes = dict(_rows(connection, f"SELECT id, minhash FROM documents WHERE id IN ({_ints(by_bands)})"))
+        minhashes = _dedup_column(connection, "minhash", by_bands)
         by_bands = [document_id for document_id in by_bands if minhashes.get(document_id) is None
                     or estimated_jaccard(sig.minhash, minhashes[document_id]) >= MIN_BAND_JACCARD]
     return list(dict.fromkeys(by_bands + by_fingerprints))

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, or_, select, text, update
 
 from domain.dedup import Signature, Verdict, judge, signature
-from domain.provenance import is_official_capture, official_capture
+from domain.provenance import document_status, is_official_capture, official_capture
 from storage.dedup_index import candidates, index_document, remove_document
 from storage.models import Capture, Document, DocumentLink, Verification
+from storage.readers import key_of_new_document
 
 SAME_REPORT = ("duplicate", "near_duplicate", "excerpt", "whole")
 COMPARED_FIELDS = ("region_code", "year", "delivered_on", "title")
@@ -41,6 +42,9 @@ class Placement:
     # the groups whose reader keys may change (storage.readers).
     groups_left: set = field(default_factory=set)
     document: Document | None = field(default=None, repr=False)  # the session's copy, kept alive for the caller
+    # The document's reader columns (status, key: storage.readers) are current already: a new document
+    # inserted with them.
+    stated: bool = False
 
 
 def lock_for_placement(session) -> None:
@@ -89,7 +93,8 @@ def place_capture(session, capture: Capture, prejudged: Prejudged | None = None)
     if not same:
         document = _new_document(session, capture, sig)
         index_document(session, document.id, sig, fresh=True)
-        placement = Placement(document.id, "original", 1.0, created=True, document=document)
+        placement = Placement(document.id, "original", 1.0, created=True, document=document,
+                              stated=document.key is not None)
     else:
         target_id, *others = sorted(same)
         groups_left = {tuple(row) for row in session.execute(
@@ -144,16 +149,21 @@ def _now() -> dt.datetime:
 
 
 def _new_document(session, capture: Capture, sig: Signature) -> Document:
-    """The document of a capture that matches none: inserted with its source capture and its MinHash
-    (index_document(fresh=True) adds the index rows)."""
+    """The document of a capture that matches none: inserted with its source capture, its MinHash
+    (index_document(fresh=True) adds the index rows), and what readers read (its status from its one
+    capture, its key when that moves no other), so the common case of a crawl writes the row once."""
+    capture.relation, capture.similarity = "original", 1.0
+    status, official, note = document_status([capture], capture.id)
     document = Document(region_code=capture.region_code, title=capture.title or "", year=capture.year,
                         delivered_on=capture.delivered_on, speaker=capture.speaker, text=capture.text,
                         text_sha256=capture.text_sha256, created_at=_now(), updated_at=_now(),
                         source_capture_id=capture.id, minhash=sig.minhash.tobytes(),
-                        fingerprint_count=len(sig.fingerprints))
+                        fingerprint_count=len(sig.fingerprints), status=status, status_note=note,
+                        official_capture_id=official.id if official else None)
+    with session.no_autoflush:  # the capture's new columns go with the document's insert, in one flush
+        document.key = key_of_new_document(session, document)
     session.add(document)
-    session.flush()
-    capture.document_id, capture.relation, capture.similarity = document.id, "original", 1.0
+    capture.document = document
     session.flush()
     return document
 

@@ -110,7 +110,8 @@ def _ingest(session, registry: PortalRegistry, fetch: Fetch, derivation: Derivat
     if report is None:
         return Ingested(capture.id, provenance.site_kind, extraction.status)
     placement = place_capture(session, capture, prejudged)
-    refresh_document(session, placement.document_id, placement.groups_left, placement.document)
+    if not placement.stated:
+        refresh_document(session, placement.document_id, placement.groups_left, placement.document)
     return Ingested(capture.id, provenance.site_kind, extraction.status, placement.document_id, placement.relation,
                     placement.similarity, placement.created, len(placement.merged), len(placement.related))
 

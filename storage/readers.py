@@ -84,10 +84,7 @@ def assign_keys(session, groups: set[tuple], only: set[int] | None = None) -> No
     session.flush()
     for region_code, year in groups:
         rows = session.execute(group_query(region_code, year, only)).all()
-        ranked = sorted(rows, key=lambda r: (STATUS_RANK.get(r.status or "", 9), -r.length, r.text_sha256))
-        prefix = key_prefix(region_code, year)
-        wanted = {r.id: prefix if index == 0 and region_code is not None and year is not None
-                  else f"{prefix}-{r.text_sha256[:8]}" for index, r in enumerate(ranked)}
+        wanted = _wanted_keys(rows, region_code, year)
         changing = [r.id for r in rows if r.key != wanted[r.id]]
         if not changing:
             continue
@@ -102,6 +99,37 @@ def assign_keys(session, groups: set[tuple], only: set[int] | None = None) -> No
             loaded = session.identity_map.get(session.identity_key(Document, document_id))
             if loaded is not None:  # the session's copy says what the row now says, without a reload
                 set_committed_value(loaded, "key", wanted[document_id])
+
+
+def _wanted_keys(rows, region_code: str | None, year: int | None) -> dict:
+    """{id: key} of a group's rows (id, key, status, length, text_sha256), ranked as the module says."""
+    ranked = sorted(rows, key=lambda r: (STATUS_RANK.get(r.status or "", 9), -r.length, r.text_sha256))
+    prefix = key_prefix(region_code, year)
+    return {r.id: prefix if index == 0 and region_code is not None and year is not None
+            else f"{prefix}-{r.text_sha256[:8]}" for index, r in enumerate(ranked)}
+
+
+@dataclass(frozen=True)
+class _GroupRow:
+    id: int | None
+    key: str | None
+    status: str | None
+    length: int
+    text_sha256: str
+
+
+def key_of_new_document(session, document: Document) -> str | None:
+    """The key of a document about to be inserted (status, text and region-year set), when giving it
+    changes no other document's key: it is then inserted with its key, and its group needs no second
+    pass. None when others' keys change too (assign_keys after the insert)."""
+    if document.region_code is None or document.year is None:
+        return f"{key_prefix(document.region_code, document.year)}-{document.text_sha256[:8]}"
+    rows = session.execute(group_query(document.region_code, document.year)).all()
+    new = _GroupRow(None, None, document.status, len(document.text), document.text_sha256)
+    wanted = _wanted_keys([*rows, new], document.region_code, document.year)
+    if any(row.key != wanted[row.id] for row in rows):
+        return None
+    return wanted[None]
 
 
 def refresh_unstated(session) -> int:

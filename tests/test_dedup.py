@@ -14,7 +14,7 @@ from domain.portals import load_registry
 from domain.textclean import fingerprint_form
 from farm.texts import make_report
 from storage.db import Archive
-from storage.dedup_index import band_query, fingerprint_query
+from storage.dedup_index import band_query, dedup_column_query, fingerprint_query
 from storage.export import iter_documents
 from storage.ingest import archive_fetch
 from tests.conftest import ROOT
@@ -248,7 +248,10 @@ def test_candidate_queries_use_their_indexes(tmp_path):
     sig = signature(FULL)
     with archive.engine.connect() as db:
         for sql, table, index in ((band_query(sig), "dedup_bands", "ix_dedup_bands_lookup"),
-                                  (fingerprint_query(sig), "dedup_fingerprints", "ix_dedup_fingerprints_lookup")):
+                                  (fingerprint_query(sig), "dedup_fingerprints", "ix_dedup_fingerprints_lookup"),
+                                  # a document's MinHash and size, without reading its text first
+                                  (dedup_column_query("minhash", [1, 2]), "documents", "ix_documents_dedup"),
+                                  (dedup_column_query("fingerprint_count", [1]), "documents", "ix_documents_dedup")):
             plan = " | ".join(row[3] for row in db.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
             assert f"USING COVERING INDEX {index}" in plan, plan
             assert f"SCAN {table}" not in plan, plan

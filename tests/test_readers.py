@@ -10,6 +10,7 @@ import sqlite3
 import pytest
 
 from domain.portals import load_registry
+from domain.search import BREAK, spaced_chars
 from farm.texts import make_report
 from storage.db import Archive
 from storage.importer import import_lines
@@ -115,6 +116,32 @@ def test_search_finds_every_report_holding_the_words(farm_crawl, words, found):
     result = json.loads(run.stdout)
     assert result["total"] == len(expected) and {hit["key"] for hit in result["hits"]} == expected
     assert all(f"【{words[-1]}】" in hit["snippet"] or f"【{words[0]}】" in hit["snippet"] for hit in result["hits"])
+
+
+def test_the_character_index_reads_each_letter_or_digit_as_a_token_and_a_run_of_anything_else_as_one_break():
+    """spaced_chars against its definition, on every code point and on random mixes of them: the
+    contentless index deletes a document's row by the same tokens it was written with, so an archive
+    written before must read the same."""
+    def definition(text):
+        tokens, broken = [], False
+        for char in text:
+            if char.isalnum():
+                tokens.append(char)
+                broken = False
+            elif not broken:
+                tokens.append(BREAK)
+                broken = True
+        return " ".join(tokens)
+
+    every = "".join(map(chr, range(0x110000)))  # lone surrogates included
+    assert spaced_chars(every) == definition(every)
+    rng = random.Random(7)
+    alphabet = "发展改革，。、 \n\u3000abcXYZ０１2_-ǂ𠀀𠀁😀\ud800"
+    for length in (1, 2, 3, 17, 500):
+        for _ in range(50):
+            text = "".join(rng.choice(alphabet) for _ in range(length))
+            assert spaced_chars(text) == definition(text), text
+    assert spaced_chars("发展，改革") == "发 展 ǂ 改 革" and spaced_chars("") == spaced_chars(None) == ""
 
 
 def test_search_narrows_by_region_and_year_and_says_when_nothing_is_found(farm_crawl):
