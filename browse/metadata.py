@@ -33,10 +33,8 @@ READER_COVERAGE = {
     "key": "The year's document key",
 }
 INTERNAL = ("alembic_version", "dedup_scheme", "dedup_bands", "dedup_fingerprints", "dedup_stoplist", "page_validators",
-            "documents_search", "documents_search_chars", "documents_search_data", "documents_search_idx",
-            "documents_search_config", "documents_search_docsize", "documents_search_content",
-            "documents_search_chars_data", "documents_search_chars_idx", "documents_search_chars_config",
-            "documents_search_chars_docsize", "documents_search_chars_content", "sites", "document_links")
+            "documents_bigrams", "documents_bigrams_data", "documents_bigrams_idx", "documents_bigrams_config",
+            "documents_bigrams_docsize", "documents_bigrams_content", "sites", "document_links")
 
 QUERIES = {
     "missing_years": {

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain.regions import RegionRegistry, default_registry
 from domain.resources import package_path
-from domain.search import spaced_chars
+from domain.search import spaced_bigrams, spaced_chars
 from storage.models import Region
 from storage.readers import refresh_unstated
 
@@ -52,7 +52,9 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
-            # The character search index's triggers call it (migration 0008, domain.search).
+            # The search index's triggers call them (spaced_bigrams: migration 0012; spaced_chars: the
+            # two indexes of migration 0008 it replaced, until it runs; domain.search).
+            dbapi_connection.create_function("spaced_bigrams", 1, spaced_bigrams, deterministic=True)
             dbapi_connection.create_function("spaced_chars", 1, spaced_chars, deterministic=True)
             # SQLAlchemy, not the driver, opens transactions (below), so a writer can ask for IMMEDIATE.
             dbapi_connection.isolation_level = None

@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 
 from domain.portals import load_registry
-from domain.search import BREAK, spaced_chars
+from domain.search import BREAK, spaced_bigrams, spaced_chars, word_phrase
 from farm.texts import make_report
 from storage.db import Archive
 from storage.importer import import_lines
@@ -118,30 +118,52 @@ def test_search_finds_every_report_holding_the_words(farm_crawl, words, found):
     assert all(f"【{words[-1]}】" in hit["snippet"] or f"【{words[0]}】" in hit["snippet"] for hit in result["hits"])
 
 
-def test_the_character_index_reads_each_letter_or_digit_as_a_token_and_a_run_of_anything_else_as_one_break():
-    """spaced_chars against its definition, on every code point and on random mixes of them: the
-    contentless index deletes a document's row by the same tokens it was written with, so an archive
-    written before must read the same."""
-    def definition(text):
-        tokens, broken = [], False
-        for char in text:
-            if char.isalnum():
-                tokens.append(char)
-                broken = False
-            elif not broken:
-                tokens.append(BREAK)
-                broken = True
-        return " ".join(tokens)
+def _runs(text):
+    """The text as (is a letter or digit, run) pairs: the definition both index layouts are built on."""
+    runs = []
+    for char in text:
+        if runs and runs[-1][0] == char.isalnum():
+            runs[-1][1] += char
+        else:
+            runs.append([char.isalnum(), char])
+    return runs
 
+
+def bigrams_by_definition(text):
+    tokens = []
+    for letters, run in _runs(text):
+        tokens += [run[i:i + 2] for i in range(len(run) - 1)] if letters else [BREAK]
+    return " ".join(tokens)
+
+
+def chars_by_definition(text):
+    return " ".join(token for letters, run in _runs(text) for token in (list(run) if letters else [BREAK]))
+
+
+RANDOM_ALPHABET = "发展改革，。、 \n\u3000abcXYZ０１2_-ǂ𠀀𠀁😀\ud800"
+
+
+@pytest.mark.parametrize("layout, definition", [(spaced_bigrams, bigrams_by_definition),
+                                                (spaced_chars, chars_by_definition)])
+def test_the_search_index_reads_a_text_as_its_definition_says(layout, definition):
+    """The index layouts against their definitions, on every code point and on random mixes of them:
+    the index is contentless and deletes a document's row by the tokens it was written with, so a
+    layout may never change what it returns for a text (spaced_chars: migration 0008's index)."""
     every = "".join(map(chr, range(0x110000)))  # lone surrogates included
-    assert spaced_chars(every) == definition(every)
+    assert layout(every) == definition(every)
     rng = random.Random(7)
-    alphabet = "发展改革，。、 \n\u3000abcXYZ０１2_-ǂ𠀀𠀁😀\ud800"
     for length in (1, 2, 3, 17, 500):
         for _ in range(50):
-            text = "".join(rng.choice(alphabet) for _ in range(length))
-            assert spaced_chars(text) == definition(text), text
-    assert spaced_chars("发展，改革") == "发 展 ǂ 改 革" and spaced_chars("") == spaced_chars(None) == ""
+            text = "".join(rng.choice(RANDOM_ALPHABET) for _ in range(length))
+            assert layout(text) == definition(text), text
+    assert layout("") == layout(None) == ""
+
+
+def test_a_query_word_is_the_phrase_of_its_bigrams_and_never_spans_punctuation():
+    assert spaced_bigrams("营商环境，发展") == "营商 商环 环境 ǂ 发展"
+    assert word_phrase("营商环境") == '"营商 商环 环境"' and word_phrase("发展") == '"发展"'
+    assert word_phrase("发，") is None  # no two adjacent letters: nothing can match it
+    assert spaced_chars("发展，改革") == "发 展 ǂ 改 革"
 
 
 def test_search_narrows_by_region_and_year_and_says_when_nothing_is_found(farm_crawl):
