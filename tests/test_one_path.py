@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
 
 from domain.derive import derive
 from domain.fetch import CRAWL, IMPORT, Fetch, SuppliedText
@@ -142,3 +142,26 @@ def test_a_utf8_page_with_a_few_broken_bytes_stays_utf8_and_an_xml_declaration_i
     xml = b'<?xml version="1.0" encoding="utf-8"?>\n' + html
     fetch = Fetch(URL, URL, 200, {}, xml, dt.datetime(2026, 1, 1), portal_code="340700")
     assert derive(fetch, REGISTRY, REGIONS).extraction.status == "ok"
+
+
+def test_a_new_report_writes_its_document_row_once(archive):
+    """The common case of a crawl: a report no document holds is inserted with its status and its key
+    (when the key moves no other document's), so its placement updates no document row afterwards."""
+    written = []
+
+    def listener(_connection, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith(("INSERT INTO DOCUMENTS", "UPDATE DOCUMENTS")):
+            written.append(statement.split()[0].upper())
+
+    official = Fetch(URL, URL, 200, {}, REPORT.text.encode(), dt.datetime(2026, 1, 1), source=CRAWL,
+                     supplied=SuppliedText(TITLE, REPORT.text))
+    event.listen(archive.engine, "before_cursor_execute", listener)
+    try:
+        _derivation, ingested = archive_fetch(archive, REGISTRY, official)
+    finally:
+        event.remove(archive.engine, "before_cursor_execute", listener)
+    assert ingested.created and written == ["INSERT"]
+    with archive.session() as session:
+        key, status, official_capture = session.execute(
+            text("select key, status, official_capture_id from documents")).one()
+    assert (key, status, official_capture) == ("340700-2023", "official", ingested.capture_id)
