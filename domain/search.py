@@ -32,8 +32,7 @@ def spaced_bigrams(text: str | None) -> str:
     breaks makes no token: no query word is one character."""
     if not text:
         return ""
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    alnum = _is_alnum(codes)
+    codes, alnum = _letters_and_digits(text)
     following = np.append(codes[1:], 0)
     pair = alnum & np.append(alnum[1:], False)  # a bigram starts here
     run_start = ~alnum & np.concatenate(([True], alnum[:-1]))  # a run of anything else starts here
@@ -62,8 +61,7 @@ def spaced_chars(text: str | None) -> str:
     0.6 ms of a placement's ~6)."""
     if not text:
         return ""
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    alnum = _is_alnum(codes)
+    codes, alnum = _letters_and_digits(text)
     # A letter or digit is kept; of a run of anything else, its first character, standing for the run.
     kept = alnum | np.concatenate(([True], alnum[:-1]))
     tokens = np.where(alnum, codes, _BREAK_CODE)[kept]
@@ -79,6 +77,12 @@ _BREAK_CODE, _SPACE_CODE = ord(BREAK), ord(" ")
 def _alnum_bmp() -> np.ndarray:
     """str.isalnum of every code point of the Basic Multilingual Plane, where Chinese text lives."""
     return np.fromiter((chr(code).isalnum() for code in range(0x10000)), dtype=bool, count=0x10000)
+
+
+def _letters_and_digits(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(the text's code points, which of them are letters or digits), lone surrogates included."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return codes, _is_alnum(codes)
 
 
 def _is_alnum(codes: np.ndarray) -> np.ndarray:

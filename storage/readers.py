@@ -125,7 +125,7 @@ def key_of_new_document(session, document: Document) -> str | None:
     if document.region_code is None or document.year is None:
         return f"{key_prefix(document.region_code, document.year)}-{document.text_sha256[:8]}"
     rows = session.execute(group_query(document.region_code, document.year)).all()
-    new = _GroupRow(None, None, document.status, len(document.text), document.text_sha256)
+    new = _GroupRow(None, None, document.status, document.text_length, document.text_sha256)
     wanted = _wanted_keys([*rows, new], document.region_code, document.year)
     if any(row.key != wanted[row.id] for row in rows):
         return None
