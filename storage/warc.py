@@ -25,6 +25,9 @@ from warcio.warcwriter import WARCWriter
 from domain.fetch import WarcLocation
 
 logger = logging.getLogger(__name__)
+# zlib's and gzip's default level, not warcio's 9: a government page of ~100 kB compresses in 1.3 ms
+# instead of 2.1, in the crawl's own process, for 0.5 % more bytes (three portals' pages, measured).
+GZIP_LEVEL = 6
 OPEN_SUFFIX = ".open"  # beside a file being written: who writes it (pid@host); gone when it is closed
 # The body arrives de-chunked from Twisted: a Transfer-Encoding header would make readers dechunk it again.
 _HOP_BY_HOP = {"transfer-encoding"}
@@ -68,7 +71,7 @@ class WarcFiles:
         self._name = name
         (self.directory / (name + OPEN_SUFFIX)).write_text(f"{os.getpid()}@{socket.gethostname()}\n")
         self._file = open(self.directory / name, "ab")
-        self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
+        self._writer = _GzipPerRecordWriter(self._file, warc_version="1.1")
         info = {"software": "govreports", "format": "WARC File Format 1.1",
                 "conformsTo": "https://iso.org/standard/68004.html", "hostname": socket.gethostname(),
                 **self.info}
@@ -238,3 +241,29 @@ def _running(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+class _GzipMember:
+    """A record's bytes as one gzip member (what warcio's own wrapper writes, at GZIP_LEVEL)."""
+
+    def __init__(self, out):
+        self.out = out
+        self.compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+    def write(self, data: bytes) -> None:
+        self.out.write(self.compressor.compress(data))
+
+    def flush(self) -> None:  # warcio calls it once, when the record is whole
+        self.out.write(self.compressor.flush())
+        self.out.flush()
+
+
+class _GzipPerRecordWriter(WARCWriter):
+    """warcio's writer with each record compressed as its own gzip member at GZIP_LEVEL (warcio 1.8
+    fixes level 9)."""
+
+    def __init__(self, filebuf, **kwargs):
+        super().__init__(filebuf, gzip=False, **kwargs)
+
+    def _write_warc_record(self, out, record):
+        super()._write_warc_record(_GzipMember(out), record)
