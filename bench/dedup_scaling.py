@@ -9,8 +9,8 @@ prefilled with synthetic reports (farm/texts.py: every county, prefecture and pr
 variant per 26 years) through a bulk path that computes signatures with the same code and inserts
 documents (with their region, key, status and text length, as the archive keeps them), captures and
 index rows in batches, the candidate indexes built after the rows as a bulk load does; the dedup index
-is read once into the page cache, as a server placing reports all day has it (warm_dedup_index; on
-SQLite with ix_documents_dedup, the documents' MinHash and size); then
+is read once into the page cache, as a server placing reports all day has it (warm_dedup_index, with
+the documents' MinHash and size: SQLite's ix_documents_dedup, PostgreSQL's documents heap); then
 3 x NEW items go through the import path one by one (store, extract, normalize, place): new reports,
 noisy copies of archived reports, and excerpts of archived reports, in three rounds of distinct items
 (the median round is reported; a fourth round measures the peak traced memory, untimed). Prints time
@@ -142,7 +142,9 @@ def warm_dedup_index(archive: Archive) -> float:
     with archive.engine.connect() as db:
         if archive.engine.dialect.name == "postgresql":
             db.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
-            for name in ("dedup_bands", "dedup_fingerprints", "dedup_stoplist", *LOOKUP_INDEXES):
+            # The documents' heap too, not their texts: there a document's MinHash and size sit in a row
+            # whose text is stored out of line (TOAST), as SQLite's ix_documents_dedup holds them.
+            for name in ("dedup_bands", "dedup_fingerprints", "dedup_stoplist", *LOOKUP_INDEXES, "documents"):
                 db.exec_driver_sql(f"SELECT pg_prewarm('{name}', 'read')")
         else:
             for name, columns in LOOKUP_INDEXES.items():
