@@ -61,6 +61,23 @@ def _cpu_seconds() -> tuple[float, float]:
     return children.ru_utime + children.ru_stime, own.ru_utime + own.ru_stime
 
 
+# `scrapy …` run so that, at its exit, it writes the CPU seconds of its own process (the reactor thread
+# that does all the fetching; the archive writers are its children) into the file named first.
+OWN_CPU = ("import atexit, resource, sys\n"
+           "out = sys.argv.pop(1)\n"
+           "def own():\n"
+           "    usage = resource.getrusage(resource.RUSAGE_SELF)\n"
+           "    open(out, 'w').write(str(usage.ru_utime + usage.ru_stime))\n"
+           "atexit.register(own)\n"
+           "from scrapy.cmdline import execute\n"
+           "sys.argv[0] = 'scrapy'\n"
+           "execute()\n")
+
+
+def scrapy_command(own_cpu_file: Path, *arguments: str) -> list[str]:
+    return [sys.executable, "-c", OWN_CPU, str(own_cpu_file), *arguments]
+
+
 def crawl(portals: int, reports: int, latency: float, bare: bool) -> dict:
     farm, registry = build_bench_farm(portals, reports, area=None)
     server = FarmServer(farm, latency=latency).start()
@@ -68,7 +85,7 @@ def crawl(portals: int, reports: int, latency: float, bare: bool) -> dict:
         tmp = Path(tmp)
         env = crawl_env(server, write_registry(registry, tmp), tmp)
         started, cpu_before = time.perf_counter(), _cpu_seconds()
-        subprocess.run([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=000000", "-L", "WARNING"],
+        subprocess.run(scrapy_command(tmp / "own_cpu", "crawl", "portals", "-a", "region=000000", "-L", "WARNING"),
                        cwd=ROOT, env=env, check=True)
         seconds = time.perf_counter() - started
         crawl_cpu, farm_cpu = (after - before for after, before in zip(_cpu_seconds(), cpu_before, strict=True))
@@ -78,16 +95,18 @@ def crawl(portals: int, reports: int, latency: float, bare: bool) -> dict:
             documents = db.execute("select count(*) from documents").fetchone()[0]
         most, gap = politeness(server.timeline)
         result = {"seconds": seconds, "documents": documents, "requests": len(server.timeline), "most": most,
-                  "gap": gap, "rss_mb": rss_mb, "crawl_cpu": crawl_cpu, "farm_cpu": farm_cpu}
+                  "gap": gap, "rss_mb": rss_mb, "crawl_cpu": crawl_cpu, "farm_cpu": farm_cpu,
+                  "reactor_cpu": float((tmp / "own_cpu").read_text())}
         if bare:
-            result["bare_seconds"] = bare_crawl(server, portals, tmp, env)
+            result["bare_seconds"], result["bare_cpu"] = bare_crawl(server, portals, tmp, env)
     server.stop()
     return result
 
 
-def bare_crawl(server, portals: int, tmp: Path, env: dict) -> float:
-    """Seconds a bare Scrapy spider takes for the pages the crawl fetched, with the crawl's politeness
-    (the project's downloader middlewares and settings) and its broad-crawl settings, nothing archived."""
+def bare_crawl(server, portals: int, tmp: Path, env: dict) -> tuple[float, float]:
+    """(seconds, CPU seconds) a bare Scrapy spider takes for the pages the crawl fetched, with the crawl's
+    politeness (the project's downloader middlewares and settings) and its broad-crawl settings, nothing
+    archived."""
     from scrapy.settings import Settings
 
     from crawler import settings as project_settings
@@ -99,11 +118,11 @@ def bare_crawl(server, portals: int, tmp: Path, env: dict) -> float:
     broad = broad_crawl_settings(settings, portals) if broad_crawl_wanted(settings, portals) else {}
     options = [part for name, value in broad.items() for part in ("-s", f"{name}={value}")]
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "scrapy", "runspider", str(ROOT / "bench" / "bare_spider.py"),
+    subprocess.run(scrapy_command(tmp / "bare_cpu", "runspider", str(ROOT / "bench" / "bare_spider.py"),
                     "-a", f"urls_file={tmp / 'urls.txt'}", "-L", "WARNING", "-s", "WARC_ENABLED=False",
-                    "-s", "CRAWL_RECORDS_ENABLED=False", *options], cwd=ROOT, check=True,
+                    "-s", "CRAWL_RECORDS_ENABLED=False", *options), cwd=ROOT, check=True,
                    env={**env, "ARCHIVE_DB": f"sqlite:///{tmp / 'bare.sqlite'}"})  # holds nothing to skip
-    return time.perf_counter() - started
+    return time.perf_counter() - started, float((tmp / "bare_cpu").read_text())
 
 
 def main() -> None:
@@ -135,6 +154,16 @@ def main() -> None:
                   f"{1000 * (result['crawl_cpu'] - alone['crawl_cpu']) / (size - 1):.0f}, farm "
                   f"{1000 * (result['farm_cpu'] - alone['farm_cpu']) / (size - 1):.0f}); {CORES} cores "
                   f"{100 * busy:.0f} % busy; they keep up with about {keep_up:.0f} portals at once", flush=True)
+            # One Scrapy process fetches on one thread, whatever the cores: past about `one_thread`
+            # portals at once, its own CPU alone outlasts one portal's politeness.
+            reactor = (result["reactor_cpu"] - alone["reactor_cpu"]) / (size - 1)
+            line = (f"{'':>13} of which the crawl's own process (its one reactor thread) {1000 * reactor:.0f} ms "
+                    f"({result['reactor_cpu']:.1f} s in all): one thread keeps up with about "
+                    f"{alone['seconds'] / reactor:.0f} portals at once")
+            if args.bare:
+                bare = (result["bare_cpu"] - alone["bare_cpu"]) / (size - 1)
+                line += f"; bare Scrapy's {1000 * bare:.0f} ms, about {alone['bare_seconds'] / bare:.0f}"
+            print(line, flush=True)
         if args.bare:
             floor = result["bare_seconds"] / alone["bare_seconds"]
             print(f"{'':>13} bare Scrapy, same pages and politeness: {result['bare_seconds']:7.1f} s = {floor:5.2f} x "

@@ -20,7 +20,6 @@ from domain.pages.text import TextReport
 from domain.portals import PortalRegistry
 from domain.provenance import classify
 from domain.regions import RegionRegistry
-from domain.textclean import fingerprint_form
 
 logger = logging.getLogger(__name__)
 
@@ -132,8 +131,14 @@ def extract(fetch: Fetch, registry: PortalRegistry) -> tuple[Extraction, object 
             # 全文见附件: the page only points to the file that holds the report (fetched on its own).
             return Extraction(IN_ATTACHMENT, "the report is in the attached " + ", ".join(attachments[:3]), fields,
                               content_type), page
-        if len(fingerprint_form(page.text)) < MIN_REPORT_CHARS:
-            return Extraction(NO_TEXT, f"{len(fingerprint_form(page.text))} characters of text, fewer than the "
+        # The fingerprint form of the report's text, computed once: the signature cache keeps it for the
+        # archive writer's dedup (the text is the one normalize() joins). Imported here, not above:
+        # every `scrapy` command imports this module (crawler/commands/extract.py), few need numpy's dedup.
+        from domain.dedup import signature
+
+        characters = len(signature(page.text).form)
+        if characters < MIN_REPORT_CHARS:
+            return Extraction(NO_TEXT, f"{characters} characters of text, fewer than the "
                                        f"{MIN_REPORT_CHARS} a report or an excerpt of one has", fields, content_type), page
         return Extraction(OK, None, fields, content_type), page
     except UnreadableDocument as exc:

@@ -1,12 +1,14 @@
 """One report, one document: what the archive does with copies, near copies, excerpts, other years,
 and captures arriving in any order or from two writers at once."""
 import datetime as dt
+import hashlib
 import itertools
 import multiprocessing
 import random
 
 import numpy as np
 import pytest
+from datasketch import MinHash
 
 from domain.dedup import SCHEME, Signature, jaccard, judge, kgram_hashes, signature, window_minima
 from domain.fetch import CRAWL, IMPORT, Fetch, SuppliedText
@@ -294,3 +296,17 @@ def test_a_document_held_only_by_mirrors_names_them(archive):
     add(archive, "http://www.gongzuobaogao.net/1.html", NOISY)
     [document] = documents(archive)
     assert document["status"] == "mirror_only" and document["status_note"] == "only on mirrors: 工作报告网"
+
+
+def test_the_minhash_an_archive_stores_never_changes():
+    """Archives keep MinHash values and LSH band hashes; a new signature must give the same ones (the
+    permutations drawn once per scheme, not per text; a datasketch upgrade that moved them would fail
+    here, not silently split the archive's old documents from its new)."""
+    text = "铜陵市二〇二三年政府工作报告：坚持稳中求进工作总基调，推动高质量发展。"
+    assert hashlib.sha256(Signature(text).minhash.tobytes()).hexdigest() == \
+        "eb01da79c9e5415ac21fd7f82a7b2d328f42f8e90f2a03d1b535c63abb292fb3"
+    assert Signature(text).band_hashes[:2] == [3100752019323504077, 2655807941112633391]
+    for year, report in TONGLING.items():
+        fresh = MinHash(num_perm=SCHEME.num_perm, seed=SCHEME.seed, hashfunc=int, scheme=SCHEME.minhash_scheme)
+        fresh.update_batch((Signature(report.text).shingles & np.uint64(0xFFFFFFFF)).tolist())
+        assert (Signature(report.text).minhash == fresh.hashvalues).all(), year

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.chrome import CHROME_LINE, is_chrome_line
 from domain.pages.content import clean_line
 from domain.pages.decode import decode_body
 from domain.pages.listing import ListingPage
@@ -198,3 +199,18 @@ def test_toolbar_and_metadata_lines_inside_the_container_are_dropped(toolbar):
     html = templates.trs_article(**SITE).replace('<div class="TRS_Editor">', f'<div class="TRS_Editor"><p>{toolbar}</p>')
     page = ReportPage("http://www.tl.gov.cn/a.html", html.encode())
     assert toolbar not in page.paragraphs and page.paragraphs[0] == clean_line(SITE["paragraphs"][0])
+
+
+def test_a_chrome_line_is_what_its_pattern_finds_anywhere_in_the_line():
+    """is_chrome_line takes a shortcut (match at the start; search only when 正文 is in the line): it
+    must say what CHROME_LINE.search says, on report lines, chrome lines and breadcrumbs alike."""
+    report = make_report("某市", 2024, dt.date(2024, 1, 5), "张三")
+    lines = report.text.split("\n") + [
+        "打印本页", "【关闭窗口】", "分享到：", "当前位置：首页 > 政务公开", "首页 > 政府工作报告 > 正文",
+        "政务公开 » 正文", "全文 > 正文之后", "正文", "来源：市政府办公室", "2024-01-05 10:30",
+        "关于正文的说明", "一、2023年工作回顾 > 正文", "d41d8cd98f00b204e9800998ecf8427e", "  打印", "",
+        "本文地址：http://www.example.gov.cn/", "政府工作报告正文", "\u3000" * 3 + "下一篇",
+    ]
+    for line in lines:
+        assert is_chrome_line(line) == bool(CHROME_LINE.search(line)), line
+    assert is_chrome_line("首页 > 政府工作报告 > 正文") and not is_chrome_line("政府工作报告正文")
