@@ -9,7 +9,9 @@ portals are alike, so one is the slowest), documents archived, the crawl's peak 
 from the farm's own log: the most requests one host had at once, the shortest gap between two request
 starts on one host. Also the CPU each portal past the first cost (the crawl with its archive writers,
 and the farm) and how busy the machine's cores were: the curve stays flat while the cores keep up, and
-that CPU per portal against one portal's wall time says up to how many portals at once that is.
+that CPU per portal against one portal's wall time says up to how many portals at once that is. Of
+that CPU, the crawl's own process (the one reactor thread that fetches, whatever the cores): the same
+division says how many portals at once one Scrapy process keeps up with.
 
 Then the floor of this machine at that size: a bare Scrapy spider (bench/bare_spider.py: no page
 objects, no archive, no WARC) fetching the same pages with the same politeness and the same broad-crawl
@@ -154,8 +156,8 @@ def main() -> None:
                   f"{1000 * (result['crawl_cpu'] - alone['crawl_cpu']) / (size - 1):.0f}, farm "
                   f"{1000 * (result['farm_cpu'] - alone['farm_cpu']) / (size - 1):.0f}); {CORES} cores "
                   f"{100 * busy:.0f} % busy; they keep up with about {keep_up:.0f} portals at once", flush=True)
-            # One Scrapy process fetches on one thread, whatever the cores: past about `one_thread`
-            # portals at once, its own CPU alone outlasts one portal's politeness.
+            # One Scrapy process fetches on one thread, whatever the cores: past one portal's wall time ÷
+            # its CPU per portal, portals at once, that thread alone outlasts one portal's politeness.
             reactor = (result["reactor_cpu"] - alone["reactor_cpu"]) / (size - 1)
             line = (f"{'':>13} of which the crawl's own process (its one reactor thread) {1000 * reactor:.0f} ms "
                     f"({result['reactor_cpu']:.1f} s in all): one thread keeps up with about "
