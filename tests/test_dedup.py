@@ -13,7 +13,8 @@ from datasketch import MinHash
 from domain.dedup import SCHEME, Signature, jaccard, judge, kgram_hashes, signature, window_minima
 from domain.fetch import CRAWL, IMPORT, Fetch, SuppliedText
 from domain.portals import load_registry
-from domain.textclean import fingerprint_form
+from domain.textclean import exact_fingerprint_form, fingerprint_form
+from domain.textfold import fold
 from farm.texts import make_report
 from storage.db import Archive
 from storage.dedup_index import band_query, dedup_column_query, fingerprint_query
@@ -223,6 +224,44 @@ def test_kgram_hashes_are_the_polynomial_of_each_window_whatever_the_text():
             assert kgram_hashes(form, k).tolist() == by_definition(form, k)
     sig = signature(FULL)
     assert sig.cover_grams.tolist() == sorted(set(kgram_hashes(sig.form, 13).tolist()))
+
+
+def test_the_fingerprint_form_by_tables_is_the_definition_for_every_character():
+    """The archive stores hashes of the fingerprint form: the table path (domain.textfold) must give the
+    definition's string, or say it cannot (None), for each code point of the BMP."""
+    unfoldable = []
+    for code in range(0x10000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        folded = fold(chr(code))
+        if folded is None:
+            unfoldable.append(code)
+        else:
+            assert folded == exact_fingerprint_form(chr(code)), hex(code)
+    # What reports are made of folds: ideographs, ASCII, full-width forms, CJK punctuation, ①, ㎡, …
+    assert not {*range(0x4E00, 0xA000), *range(0x20, 0x7F), *range(0xFF01, 0xFF5F), *map(ord, "。，、；：“”《》…—①⑩㎡℃Ⅱ㈠　")} \
+        & set(unfoldable)
+    # What composes with its neighbour, or lowers by context, does not.
+    assert {0x0301, 0x0308, 0x1161, 0x11A8, ord("Σ"), ord("İ"), 0x0958} <= set(unfoldable)
+
+
+def test_a_text_has_the_same_fingerprint_form_on_either_path():
+    """Texts mixing every kind of character the tables fold with the ones they must leave to NFKC:
+    combining marks after a letter, Hangul jamo after a syllable, Σ at a word's end, characters outside
+    the BMP. Either path, the same string; and most texts of a report's characters take the table path."""
+    rng = random.Random(20231)
+    report_characters = [chr(code) for code in range(0x4E00, 0x4F00)] + list("，。、；：“”（）《》…—①㎡℃ＡＢ１２ abcXYZ0\n")
+    awkward = ["\u0301", "\u0308", "가\u1161", "각\u11A8", "ΑΣ ", "İ", "\u00a0", "😀", "ﷺ", "\u0958"]
+    folded = 0
+    for round_ in range(400):
+        characters = [rng.choice(report_characters) for _ in range(rng.randrange(200, 600))]
+        if round_ % 2:
+            characters.insert(rng.randrange(len(characters)), rng.choice(awkward))
+        text = "".join(characters)
+        assert fingerprint_form(text) == exact_fingerprint_form(text)
+        folded += fold(text) is not None
+    assert folded >= 200
+    assert fold(FULL) == exact_fingerprint_form(FULL)
 
 
 def test_window_minima_are_the_minimum_of_every_window():
