@@ -162,25 +162,47 @@ def _shared_through_common_fingerprints(connection, live: list[int],
 
 
 def _most_holding(connection, hashes: list[int]) -> dict[int, int]:
-    """{document id: how many of `hashes` it holds} for the CANDIDATES_PER_INDEX documents holding the
-    most, from at most POSTINGS_PER_COMMON_FINGERPRINT postings of each hash. The database joins each
-    hash's postings into one string and numpy counts them: some 10,000-20,000 postings a text at a
-    million, which SQLite's GROUP BY counted in 3.0 ms a text and this in 2.0 (fetched row by row into
-    Python, 20 ms). A document holds a fingerprint at most once."""
+    """{document id: how many of `hashes` it holds, among the postings read} for the
+    CANDIDATES_PER_INDEX documents holding the most, from at most POSTINGS_PER_COMMON_FINGERPRINT
+    postings of each hash. The database joins each hash's postings into one string and numpy counts
+    them: some 10,000-20,000 postings a text at a million, which SQLite's GROUP BY counted in 3.0 ms a
+    text and this in 2.0 (fetched row by row into Python, 20 ms). A document holds a fingerprint at most
+    once.
+
+    The postings of a hash held by more documents than are read are the oldest documents' (the index
+    is ordered by (hash, document_id)), so counting them favours old documents. The postings of a hash
+    read in full favour none, so the documents holding the most of *those* come first, and the rest
+    only break ties (found at a million documents: an excerpt whose 15 fingerprints were all stopped
+    became a document of its own. Its source held all 5 that were read in full. Twenty older
+    documents held more of the 10 read in part, and took every place)."""
     postgres = _dialect(connection) == "postgresql"
     joined = "string_agg(document_id::text, ',')" if postgres else "group_concat(document_id, ',')"
     arms = " UNION ALL ".join(
         f"SELECT (SELECT {joined} FROM (SELECT document_id FROM dedup_fingerprints WHERE hash = {int(value)} "
         f"LIMIT {POSTINGS_PER_COMMON_FINGERPRINT}) AS postings_{index})"
         for index, value in enumerate(hashes))
-    joined_postings = ",".join(row[0] for row in _rows(connection, arms) if row[0])
-    if not joined_postings:
+    read_in_full, read_in_part = [], []
+    for (postings,) in _rows(connection, arms):
+        if postings:
+            in_full = postings.count(",") + 1 < POSTINGS_PER_COMMON_FINGERPRINT
+            (read_in_full if in_full else read_in_part).append(postings)
+    if not read_in_full and not read_in_part:
         return {}
-    holders = np.sort(np.fromstring(joined_postings, dtype=np.int64, sep=","))
+    holders = _sorted_ids(",".join(read_in_full + read_in_part))
     starts = np.flatnonzero(np.concatenate(([True], holders[1:] != holders[:-1])))
     documents, counts = holders[starts], np.diff(np.append(starts, len(holders)))
-    most = np.lexsort((documents, -counts))[:CANDIDATES_PER_INDEX]  # most held first, then the oldest
+    in_full = np.zeros(len(documents), dtype=np.int64)
+    if read_in_full:
+        full_holders = _sorted_ids(",".join(read_in_full))
+        in_full = (np.searchsorted(full_holders, documents, side="right")
+                   - np.searchsorted(full_holders, documents, side="left"))
+    # Most held in full first, then most held among all postings read, then the oldest.
+    most = np.lexsort((documents, -counts, -in_full))[:CANDIDATES_PER_INDEX]
     return {int(documents[index]): int(counts[index]) for index in most}
+
+
+def _sorted_ids(joined: str) -> np.ndarray:
+    return np.sort(np.fromstring(joined, dtype=np.int64, sep=","))
 
 
 def dedup_column_query(column: str, document_ids: list[int], dialect: str = "sqlite") -> str:

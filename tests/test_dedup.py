@@ -5,10 +5,12 @@ import hashlib
 import itertools
 import multiprocessing
 import random
+import types
 
 import numpy as np
 import pytest
 from datasketch import MinHash
+from sqlalchemy import text
 
 from domain.dedup import SCHEME, Signature, jaccard, judge, kgram_hashes, signature, window_minima
 from domain.fetch import CRAWL, IMPORT, Fetch, SuppliedText
@@ -136,6 +138,35 @@ def test_an_excerpt_of_stock_phrases_finds_its_source_past_the_postings_read(arc
                                                                   *stock, own]), official=True)
     excerpt = add(archive, "http://mirror.example.com/x.html", "\n".join([*stock, own]))
     assert (excerpt.relation, excerpt.document_id) == ("excerpt", source.document_id)
+
+
+def test_the_source_holding_every_rare_fingerprint_is_proposed_before_older_documents(archive, monkeypatch):
+    """All 16 of a text's fingerprints are stopped. The 5 rarer ones are held by fewer documents than the
+    lookup reads postings of (2,000 at a million; 40 here), the 11 others by more, so only their oldest
+    holders are read. 45 old documents hold those 11, 50 others 3 of the rare 5, the newest all 16.
+    The newest is the one proposed first (found at a million documents: an excerpt like this became a
+    document of its own, its source outranked by twenty old documents)."""
+    import storage.dedup_index
+    from storage.dedup_index import fingerprint_candidates
+    from storage.models import DedupFingerprint, Document
+    monkeypatch.setattr(storage.dedup_index, "POSTINGS_PER_COMMON_FINGERPRINT", 40)
+    rare, common = list(range(1001, 1006)), list(range(2001, 2012))
+    holdings = [common] * 45 + [[rare[(k + i) % 5] for i in range(3)] for k in range(50)] + [rare + common]
+    with archive.session() as session, session.begin():
+        for number, held in enumerate(holdings):
+            document = Document(title=f"{number}", text=f"{number}", text_sha256=f"{number:064d}",
+                                created_at=dt.datetime(2026, 1, 1), updated_at=dt.datetime(2026, 1, 1),
+                                fingerprint_count=len(held))
+            session.add(document)
+            session.flush()
+            session.add_all(DedupFingerprint(hash=value, document_id=document.id) for value in held)
+        newest = document.id
+        session.flush()
+        session.execute(text("INSERT INTO dedup_stoplist (hash, documents) SELECT hash, count(*) "
+                             "FROM dedup_fingerprints GROUP BY hash HAVING count(*) > :most"),
+                        {"most": SCHEME.stop_documents})
+        proposed = fingerprint_candidates(session, types.SimpleNamespace(fingerprints=rare + common))
+    assert proposed[0] == newest
 
 
 def test_two_excerpts_before_the_full_text_end_as_one_document(archive):
