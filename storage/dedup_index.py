@@ -65,9 +65,21 @@ def _ints(values) -> str:
     return ", ".join(str(int(value)) for value in values)
 
 
-def _rows(connection, sql: str) -> list:
+def _rows(connection, sql: str, parameters: tuple = ()) -> list:
     driver = connection.connection() if isinstance(connection, Session) else connection
-    return driver.exec_driver_sql(sql).fetchall()
+    return driver.exec_driver_sql(sql, parameters).fetchall() if parameters else driver.exec_driver_sql(sql).fetchall()
+
+
+def _wanted(connection, values: list[int], column: str) -> tuple[str, tuple]:
+    """A one-column table `wanted(column)` of integers for a FROM clause, with its statement's parameters.
+    On PostgreSQL an array parameter: the statement's text is then the same for every report, so it is
+    planned once (psycopg prepares a statement run five times), where a UNION of 16 subqueries with the
+    values written in took 1.3 ms to plan, longer than to run. On SQLite, which compiles such a
+    statement in microseconds, the values are written in."""
+    if _dialect(connection) == "postgresql":
+        return f"unnest(%s::bigint[]) AS wanted({column})", ([int(value) for value in values],)
+    rows = ", ".join(f"({int(value)})" for value in values)
+    return f"(SELECT column1 AS {column} FROM (VALUES {rows})) AS wanted", ()
 
 
 def _without_stopped(connection, hashes: list[int]) -> list[int]:
@@ -92,12 +104,11 @@ def fingerprint_query(sig: Signature, fingerprints: list[int] | None = None) -> 
 def band_candidates(connection, sig: Signature) -> list[int]:
     # A band value shared by many documents (boilerplate) is no evidence, and reading all its rows
     # would grow with the archive: count each value's documents only up to the limit, in one statement.
-    values = ", ".join(f"({int(value)})" for value in sig.band_hashes)
+    wanted, parameters = _wanted(connection, sig.band_hashes, "band_hash")
     counts = _rows(connection,
-                   f"WITH wanted(band_hash) AS (VALUES {values}) "
                    "SELECT wanted.band_hash, (SELECT count(*) FROM (SELECT 1 FROM dedup_bands "
                    "WHERE dedup_bands.band_hash = wanted.band_hash "
-                   f"LIMIT {int(SCHEME.stop_documents) + 1}) AS bounded) FROM wanted")
+                   f"LIMIT {int(SCHEME.stop_documents) + 1}) AS bounded) FROM {wanted}", parameters)
     rare = [value for value, count in counts if 0 < count <= SCHEME.stop_documents]
     if not rare:
         return []
@@ -137,72 +148,76 @@ def fingerprint_candidates(connection, sig: Signature) -> list[int]:
 def _shared_through_common_fingerprints(connection, live: list[int],
                                         rarest_stopped: list[int]) -> tuple[int, dict[int, int]]:
     """A short text made mostly of common phrases (an excerpt of boilerplate-heavy sections): count the
-    documents sharing its rarest stopped fingerprints too, reading a bounded number of postings each.
-    (How many fingerprints were looked up, {document id: how many of them it holds}.)"""
+    documents sharing its rarest stopped fingerprints too, reading at most
+    POSTINGS_PER_COMMON_FINGERPRINT postings of each. (How many fingerprints were looked up,
+    {document id: how many of them it holds} for the CANDIDATES_PER_INDEX first.)
+
+    The postings of a fingerprint held by more documents than are read are the oldest documents' (the
+    index is ordered by (hash, document_id)), so counting them favours old documents. The postings of
+    a fingerprint read in full favour none, so the documents holding the most of *those* come first,
+    and the counts among all postings read only break ties (found at a million documents: an excerpt
+    whose 15 fingerprints were all stopped became a document of its own. Its source held all 5 read in
+    full; twenty older documents held more of the 10 read in part, and took every place)."""
     looked_up = [*live, *rarest_stopped]
     if not looked_up:
         return 0, {}
-    shared = _most_holding(connection, looked_up)
-    if live:
-        # The bounded postings are the oldest documents': the source of an excerpt of stock phrases may
-        # be past them, and its own phrases (the live fingerprints, in few documents) are the evidence.
-        # Their holders are counted exactly, pair by pair through the lookup index (found at a million
-        # documents: one excerpt in 60, with 1 live fingerprint of 16, became a document of its own).
-        # The holders are read first and written in: given a subquery instead, PostgreSQL read every
-        # posting of the stopped fingerprints and filtered them (24 ms a text at a million), where a
-        # list lets both engines probe the (hash, document_id) pairs or each holder's rows.
-        holders = [row[0] for row in _rows(
-            connection, f"SELECT DISTINCT document_id FROM dedup_fingerprints WHERE hash IN ({_ints(live)})")]
-        if holders:
-            shared.update(_rows(connection,
-                                f"SELECT document_id, count(*) FROM dedup_fingerprints WHERE hash IN ({_ints(looked_up)}) "
-                                f"AND document_id IN ({_ints(holders)}) GROUP BY document_id"))
-    return len(looked_up), dict(heapq.nsmallest(CANDIDATES_PER_INDEX, shared.items(),
-                                                key=lambda item: (-item[1], item[0])))
+    postings = _postings(connection, looked_up)
+    if not postings:
+        return len(looked_up), {}
+    read_in_part = [value for value, ids in postings.items() if ids.count(",") + 1 >= POSTINGS_PER_COMMON_FINGERPRINT]
+    documents, held, held_in_full = _holdings(postings, set(read_in_part))
+    ranked = {int(documents[index]): (int(held_in_full[index]), int(held[index]))
+              for index in np.lexsort((documents, -held, -held_in_full))[:CANDIDATES_PER_INDEX]}
+    live_holders = np.unique(np.fromstring(",".join(postings[value] for value in live if value in postings),
+                                           dtype=np.int64, sep=","))
+    if len(live_holders):
+        # The source of an excerpt of stock phrases may be past the postings read, and its own phrases
+        # (the live fingerprints, in few documents, read in full) are the evidence: their holders are
+        # counted exactly, the fingerprints read in part pair by pair through the lookup index (found at
+        # a million documents: one excerpt in 60, with 1 live fingerprint of 16, became a document of
+        # its own). The holders are written into the statement: given a subquery instead, PostgreSQL
+        # read every posting of the stopped fingerprints and filtered them (24 ms a text at a million).
+        in_full = held_in_full[np.searchsorted(documents, live_holders)]
+        exact = dict(zip(live_holders.tolist(), in_full.tolist(), strict=True))
+        if read_in_part:
+            for document_id, count in _rows(connection, f"SELECT document_id, count(*) FROM dedup_fingerprints "
+                                                        f"WHERE hash IN ({_ints(read_in_part)}) "
+                                                        f"AND document_id IN ({_ints(exact)}) GROUP BY document_id"):
+                exact[document_id] += count
+        ranked.update((document_id, (exact_in_full, exact[document_id]))
+                      for document_id, exact_in_full in zip(live_holders.tolist(), in_full.tolist(), strict=True))
+    first = heapq.nsmallest(CANDIDATES_PER_INDEX, ranked.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))
+    return len(looked_up), {document_id: count for document_id, (_, count) in first}
 
 
-def _most_holding(connection, hashes: list[int]) -> dict[int, int]:
-    """{document id: how many of `hashes` it holds, among the postings read} for the
-    CANDIDATES_PER_INDEX documents holding the most, from at most POSTINGS_PER_COMMON_FINGERPRINT
-    postings of each hash. The database joins each hash's postings into one string and numpy counts
-    them: some 10,000-20,000 postings a text at a million, which SQLite's GROUP BY counted in 3.0 ms a
-    text and this in 2.0 (fetched row by row into Python, 20 ms). A document holds a fingerprint at most
-    once.
-
-    The postings of a hash held by more documents than are read are the oldest documents' (the index
-    is ordered by (hash, document_id)), so counting them favours old documents. The postings of a hash
-    read in full favour none, so the documents holding the most of *those* come first, and the rest
-    only break ties (found at a million documents: an excerpt whose 15 fingerprints were all stopped
-    became a document of its own. Its source held all 5 that were read in full. Twenty older
-    documents held more of the 10 read in part, and took every place)."""
+def _postings(connection, hashes: list[int]) -> dict[int, str]:
+    """{hash: its first POSTINGS_PER_COMMON_FINGERPRINT holders, joined with commas} for the hashes
+    held at all, in one statement: the database joins each hash's postings into one string and numpy
+    counts them (some 10,000-20,000 postings a text at a million: SQLite's GROUP BY counted them in
+    3.0 ms a text and this in 2.0; fetched row by row into Python, 20 ms)."""
     postgres = _dialect(connection) == "postgresql"
     joined = "string_agg(document_id::text, ',')" if postgres else "group_concat(document_id, ',')"
-    arms = " UNION ALL ".join(
-        f"SELECT (SELECT {joined} FROM (SELECT document_id FROM dedup_fingerprints WHERE hash = {int(value)} "
-        f"LIMIT {POSTINGS_PER_COMMON_FINGERPRINT}) AS postings_{index})"
-        for index, value in enumerate(hashes))
-    read_in_full, read_in_part = [], []
-    for (postings,) in _rows(connection, arms):
-        if postings:
-            in_full = postings.count(",") + 1 < POSTINGS_PER_COMMON_FINGERPRINT
-            (read_in_full if in_full else read_in_part).append(postings)
-    if not read_in_full and not read_in_part:
-        return {}
-    holders = _sorted_ids(",".join(read_in_full + read_in_part))
+    wanted, parameters = _wanted(connection, hashes, "hash")
+    return {value: ids for value, ids in _rows(
+        connection, f"SELECT wanted.hash, (SELECT {joined} FROM (SELECT document_id FROM dedup_fingerprints "
+                    f"WHERE dedup_fingerprints.hash = wanted.hash LIMIT {POSTINGS_PER_COMMON_FINGERPRINT}) AS postings) "
+                    f"FROM {wanted}", parameters) if ids}
+
+
+def _holdings(postings: dict[int, str], read_in_part: set[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the documents in the postings, ascending; how many of the hashes each holds among the postings
+    read; how many among the hashes read in full). A document holds a hash at most once. Each posting
+    is tagged in its lowest bit with whether its hash was read in full, so one sort does both counts."""
+    def ids(joined: str) -> np.ndarray:
+        return np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.empty(0, dtype=np.int64)
+    in_full = ids(",".join(joined for value, joined in postings.items() if value not in read_in_part))
+    in_part = ids(",".join(joined for value, joined in postings.items() if value in read_in_part))
+    tagged = np.sort(np.concatenate((in_full * 2 + 1, in_part * 2)))
+    holders = tagged >> 1
     starts = np.flatnonzero(np.concatenate(([True], holders[1:] != holders[:-1])))
-    documents, counts = holders[starts], np.diff(np.append(starts, len(holders)))
-    in_full = np.zeros(len(documents), dtype=np.int64)
-    if read_in_full:
-        full_holders = _sorted_ids(",".join(read_in_full))
-        in_full = (np.searchsorted(full_holders, documents, side="right")
-                   - np.searchsorted(full_holders, documents, side="left"))
-    # Most held in full first, then most held among all postings read, then the oldest.
-    most = np.lexsort((documents, -counts, -in_full))[:CANDIDATES_PER_INDEX]
-    return {int(documents[index]): int(counts[index]) for index in most}
-
-
-def _sorted_ids(joined: str) -> np.ndarray:
-    return np.sort(np.fromstring(joined, dtype=np.int64, sep=","))
+    held = np.diff(np.append(starts, len(tagged)))
+    held_in_full = np.add.reduceat(tagged & 1, starts) if len(tagged) else np.empty(0, dtype=np.int64)
+    return holders[starts], held, held_in_full
 
 
 def dedup_column_query(column: str, document_ids: list[int], dialect: str = "sqlite") -> str:
