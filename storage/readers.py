@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from domain.provenance import document_status
@@ -65,11 +65,11 @@ def _group_of_key(key: str) -> tuple:
 
 
 def group_query(region_code: str | None, year: int | None, only: set[int] | None = None):
-    """What ranking a (region_code, year) group reads: found through ix_documents_region_year, with the
-    stored text length (a row written around the ORM without one is measured; SQLite's coalesce reads
-    the text only then). Given `only`, a group without a region or year reads just those documents."""
-    length = func.coalesce(Document.text_length, func.length(Document.text)).label("length")
-    query = select(Document.id, Document.key, Document.status, length, Document.text_sha256)
+    """What ranking a (region_code, year) group reads, all of it in ix_documents_group (migration 0013):
+    one index range, no row read. Given `only`, a group without a region or year reads just those
+    documents."""
+    query = select(Document.id, Document.key, Document.status, Document.text_length.label("length"),
+                   Document.text_sha256)
     query = query.where(Document.region_code.is_(None) if region_code is None else Document.region_code == region_code)
     query = query.where(Document.year.is_(None) if year is None else Document.year == year)
     if only is not None and (region_code is None or year is None):
