@@ -168,8 +168,7 @@ def _shared_through_common_fingerprints(connection, live: list[int],
     documents, held, held_in_full = _holdings(postings, set(read_in_part))
     ranked = {int(documents[index]): (int(held_in_full[index]), int(held[index]))
               for index in np.lexsort((documents, -held, -held_in_full))[:CANDIDATES_PER_INDEX]}
-    live_holders = np.unique(np.fromstring(",".join(postings[value] for value in live if value in postings),
-                                           dtype=np.int64, sep=","))
+    live_holders = np.unique(_ids(",".join(postings[value] for value in live if value in postings)))
     if len(live_holders):
         # The source of an excerpt of stock phrases may be past the postings read, and its own phrases
         # (the live fingerprints, in few documents, read in full) are the evidence: their holders are
@@ -204,14 +203,18 @@ def _postings(connection, hashes: list[int]) -> dict[int, str]:
                     f"FROM {wanted}", parameters) if ids}
 
 
+def _ids(joined: str) -> np.ndarray:
+    """Document ids joined with commas, parsed (np.fromstring: 0.41 ms for 32,000, against 2.4 for split
+    and array)."""
+    return np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.empty(0, dtype=np.int64)
+
+
 def _holdings(postings: dict[int, str], read_in_part: set[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(the documents in the postings, ascending; how many of the hashes each holds among the postings
     read; how many among the hashes read in full). A document holds a hash at most once. Each posting
     is tagged in its lowest bit with whether its hash was read in full, so one sort does both counts."""
-    def ids(joined: str) -> np.ndarray:
-        return np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.empty(0, dtype=np.int64)
-    in_full = ids(",".join(joined for value, joined in postings.items() if value not in read_in_part))
-    in_part = ids(",".join(joined for value, joined in postings.items() if value in read_in_part))
+    in_full = _ids(",".join(joined for value, joined in postings.items() if value not in read_in_part))
+    in_part = _ids(",".join(joined for value, joined in postings.items() if value in read_in_part))
     tagged = np.sort(np.concatenate((in_full * 2 + 1, in_part * 2)))
     holders = tagged >> 1
     starts = np.flatnonzero(np.concatenate(([True], holders[1:] != holders[:-1])))
