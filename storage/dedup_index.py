@@ -40,14 +40,26 @@ def index_document(connection, document_id: int, sig: Signature, fresh: bool = F
 
 
 def remove_document(connection, document_id: int) -> None:
+    # A stopped fingerprint stays stopped, with one holder fewer counted.
+    _driver(connection).exec_driver_sql(
+        "UPDATE dedup_stoplist SET documents = documents - 1 WHERE hash IN "
+        f"(SELECT hash FROM dedup_fingerprints WHERE document_id = {int(document_id)})")
     connection.execute(delete(DedupBand).where(DedupBand.document_id == document_id))
     connection.execute(delete(DedupFingerprint).where(DedupFingerprint.document_id == document_id))
 
 
 def _update_stoplist(connection, fingerprints: list[int]) -> None:
-    """Stop the fingerprints that just passed SCHEME.stop_documents documents. Only not-yet-stopped
-    hashes are counted, and each of those has at most stop_documents + 1 rows: the cost is bounded."""
-    live = _without_stopped(connection, fingerprints)
+    """Count a new holder of each stopped fingerprint, and stop the fingerprints that just passed
+    SCHEME.stop_documents documents. Only not-yet-stopped hashes are counted in the postings, and each
+    of those has at most stop_documents + 1 rows: the cost is bounded. The stopped ones' `documents`
+    stays how many documents hold them now, so a text of stock phrases looks up its rarest (those
+    whose postings can be read in full) in an archive grown one report at a time too, not only in
+    one loaded in bulk."""
+    stopped = _stopped(connection, fingerprints)
+    if stopped:
+        _driver(connection).exec_driver_sql(
+            f"UPDATE dedup_stoplist SET documents = documents + 1 WHERE hash IN ({_ints(stopped)})")
+    live = [value for value in fingerprints if value not in stopped]
     if not live:
         return
     common = _rows(connection, f"SELECT hash, count(*) FROM dedup_fingerprints WHERE hash IN ({_ints(live)}) "
@@ -65,8 +77,13 @@ def _ints(values) -> str:
     return ", ".join(str(int(value)) for value in values)
 
 
+def _driver(connection):
+    """The Connection under a Session (exec_driver_sql: the statement as written, no compilation)."""
+    return connection.connection() if isinstance(connection, Session) else connection
+
+
 def _rows(connection, sql: str, parameters: tuple = ()) -> list:
-    driver = connection.connection() if isinstance(connection, Session) else connection
+    driver = _driver(connection)
     return driver.exec_driver_sql(sql, parameters).fetchall() if parameters else driver.exec_driver_sql(sql).fetchall()
 
 
@@ -82,11 +99,10 @@ def _wanted(connection, values: list[int], column: str) -> tuple[str, tuple]:
     return f"(SELECT column1 AS {column} FROM (VALUES {rows})) AS wanted", ()
 
 
-def _without_stopped(connection, hashes: list[int]) -> list[int]:
+def _stopped(connection, hashes: list[int]) -> set[int]:
     if not hashes:
-        return []
-    stopped = {row[0] for row in _rows(connection, f"SELECT hash FROM dedup_stoplist WHERE hash IN ({_ints(hashes)})")}
-    return [value for value in hashes if value not in stopped]
+        return set()
+    return {row[0] for row in _rows(connection, f"SELECT hash FROM dedup_stoplist WHERE hash IN ({_ints(hashes)})")}
 
 
 def band_query(sig: Signature, band_hashes: list[int] | None = None) -> str:

@@ -169,6 +169,33 @@ def test_the_source_holding_every_rare_fingerprint_is_proposed_before_older_docu
     assert proposed[0] == newest
 
 
+def test_the_stoplist_counts_the_documents_holding_each_stopped_fingerprint(archive):
+    """In an archive grown one report at a time, a stopped fingerprint's `documents` follows how many
+    documents hold it: a text of stock phrases looks up its rarest by it. A merge (two excerpts a
+    full text connects) removes one document's fingerprints, and the count follows."""
+    rng = random.Random(13)
+    stock = [_random_paragraph(rng, 120)]
+    for k in range(SCHEME.stop_documents + 4):  # the first stock paragraph stopped after 26, then 3 more
+        add(archive, f"http://other.example.org/{k}.html", "\n".join([stock[0], _random_paragraph(rng, 400)]),
+            title=f"2023年某{k}市政府工作报告")
+    own = [_random_paragraph(rng, 300) for _ in range(4)]
+    full = "\n".join([own[0], own[1], own[2], stock[0], own[3]])
+    add(archive, "http://mirror.example.com/1.html", "\n".join(own[:2]))
+    add(archive, "http://mirror.example.com/2.html", "\n".join([own[2], stock[0], own[3]]))
+    # The full text joins the first excerpt's document and merges the second's, which held stock[0].
+    placed = add(archive, "http://www.tl.gov.cn/a.html", full, official=True)
+    assert placed.merged == 1
+
+    def stoplist():
+        with archive.engine.connect() as db:
+            return db.exec_driver_sql(
+                "SELECT s.documents, (SELECT count(*) FROM dedup_fingerprints f WHERE f.hash = s.hash) "
+                "FROM dedup_stoplist s").fetchall()
+    counts = stoplist()
+    assert counts and all(stored == holders for stored, holders in counts), counts
+    assert {holders for _, holders in counts} == {SCHEME.stop_documents + 5}  # 29 others and the report
+
+
 def test_two_excerpts_before_the_full_text_end_as_one_document(archive):
     add(archive, "http://www.gongzuobaogao.net/1.html", EXCERPT)
     add(archive, "http://www.gongzuobaogao.net/2.html", EXCERPT_TWO)
