@@ -134,8 +134,8 @@ def band_candidates(connection, sig: Signature) -> list[int]:
 def fingerprint_candidates(connection, sig: Signature) -> list[int]:
     if not sig.fingerprints:
         return []
-    # Each stopped fingerprint of the text with how many documents held it when it was stopped: one
-    # read of the stoplist serves both paths below.
+    # Each stopped fingerprint of the text with how many documents hold it (kept current by
+    # _update_stoplist and remove_document): one read of the stoplist serves both paths below.
     stopped = dict(_rows(connection,
                          f"SELECT hash, documents FROM dedup_stoplist WHERE hash IN ({_ints(sig.fingerprints)})"))
     live = [value for value in sig.fingerprints if value not in stopped]
@@ -192,15 +192,15 @@ def _shared_through_common_fingerprints(connection, live: list[int],
         # a million documents: one excerpt in 60, with 1 live fingerprint of 16, became a document of
         # its own). The holders are written into the statement: given a subquery instead, PostgreSQL
         # read every posting of the stopped fingerprints and filtered them (24 ms a text at a million).
-        in_full = held_in_full[np.searchsorted(documents, live_holders)]
-        exact = dict(zip(live_holders.tolist(), in_full.tolist(), strict=True))
+        holders_in_full = dict(zip(live_holders.tolist(),
+                                   held_in_full[np.searchsorted(documents, live_holders)].tolist(), strict=True))
+        exact = dict(holders_in_full)
         if read_in_part:
             for document_id, count in _rows(connection, f"SELECT document_id, count(*) FROM dedup_fingerprints "
                                                         f"WHERE hash IN ({_ints(read_in_part)}) "
                                                         f"AND document_id IN ({_ints(exact)}) GROUP BY document_id"):
                 exact[document_id] += count
-        ranked.update((document_id, (exact_in_full, exact[document_id]))
-                      for document_id, exact_in_full in zip(live_holders.tolist(), in_full.tolist(), strict=True))
+        ranked.update((document_id, (in_full, exact[document_id])) for document_id, in_full in holders_in_full.items())
     first = heapq.nsmallest(CANDIDATES_PER_INDEX, ranked.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))
     return len(looked_up), {document_id: count for document_id, (_, count) in first}
 
@@ -227,7 +227,8 @@ def _ids(joined: str) -> np.ndarray:
 
 def _holdings(postings: dict[int, str], read_in_part: set[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(the documents in the postings, ascending; how many of the hashes each holds among the postings
-    read; how many among the hashes read in full). A document holds a hash at most once. Each posting
+    read; how many among the hashes read in full), of postings holding at least one id. A document
+    holds a hash at most once. Each posting
     is tagged in its lowest bit with whether its hash was read in full, so one sort does both counts."""
     in_full = _ids(",".join(joined for value, joined in postings.items() if value not in read_in_part))
     in_part = _ids(",".join(joined for value, joined in postings.items() if value in read_in_part))
@@ -235,8 +236,7 @@ def _holdings(postings: dict[int, str], read_in_part: set[int]) -> tuple[np.ndar
     holders = tagged >> 1
     starts = np.flatnonzero(np.concatenate(([True], holders[1:] != holders[:-1])))
     held = np.diff(np.append(starts, len(tagged)))
-    held_in_full = np.add.reduceat(tagged & 1, starts) if len(tagged) else np.empty(0, dtype=np.int64)
-    return holders[starts], held, held_in_full
+    return holders[starts], held, np.add.reduceat(tagged & 1, starts)
 
 
 def dedup_column_query(column: str, document_ids: list[int], dialect: str = "sqlite") -> str:
