@@ -228,8 +228,8 @@ def _ids(joined: str) -> np.ndarray:
 def _holdings(postings: dict[int, str], read_in_part: set[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(the documents in the postings, ascending; how many of the hashes each holds among the postings
     read; how many among the hashes read in full), of postings holding at least one id. A document
-    holds a hash at most once. Each posting
-    is tagged in its lowest bit with whether its hash was read in full, so one sort does both counts."""
+    holds a hash at most once. Each posting is tagged in its lowest bit with whether its hash was read
+    in full, so one sort does both counts."""
     in_full = _ids(",".join(joined for value, joined in postings.items() if value not in read_in_part))
     in_part = _ids(",".join(joined for value, joined in postings.items() if value in read_in_part))
     tagged = np.sort(np.concatenate((in_full * 2 + 1, in_part * 2)))
