@@ -31,9 +31,10 @@ test: venv browser
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
-# Crawl the real portals (needs the internet); resumable: rerun the same command after an interruption.
+# Crawl the real portals (needs the internet); resumable: rerun the same command after an interruption,
+# whatever ended it (Ctrl-C, kill -9, a reboot). The archive is the resume state: no JOBDIR is needed.
 crawl: venv
-	$(BIN)/scrapy crawl portals -a region=$(REGION) -s JOBDIR=crawls/$(REGION)
+	$(BIN)/scrapy crawl portals -a region=$(REGION)
 
 export: venv
 	$(BIN)/scrapy export -o exports/reports.jsonl

@@ -1,13 +1,15 @@
 """Incremental and resumable crawls, measured on one farm in one run.
 
-    .venv/bin/python bench/incremental.py [--portals 10] [--reports 12] [--kills 3]
+    .venv/bin/python bench/incremental.py [--portals 10] [--reports 12] [--kills 3] [--kill process|group] [--jobdir]
 
 1. First crawl vs repeat crawl of the same unchanged farm: requests the farm answered (and how many
    navigation pages it answered 304) and wall time, and their ratios.
-2. Kill-and-resume: a crawl killed with SIGKILL (crawler and archive writers) --kills times, at even
-   intervals over the uninterrupted crawl's duration, then run again until it exits 0; compared with an
-   uninterrupted crawl: documents lost, documents duplicated, report pages archived twice, captures
-   without their document, and total wall time ÷ the uninterrupted crawl's."""
+2. Kill-and-resume: a crawl killed with SIGKILL --kills times, at even intervals over the uninterrupted
+   crawl's duration (--kill group: the crawler and its archive writers; --kill process: the crawl process
+   alone, as the OOM killer does, leaving its writers to notice), with -s JOBDIR=… when --jobdir, then run
+   again until it exits 0; compared with an uninterrupted crawl: documents lost, documents duplicated,
+   report pages archived twice, captures without their document, processes of killed crawls still alive
+   5 s after the kill, and total wall time ÷ the uninterrupted crawl's."""
 from __future__ import annotations
 
 import os
@@ -28,10 +30,10 @@ from farm.server import FarmServer  # noqa: E402
 PACE = ["-s", "DOWNLOAD_DELAY=0.1", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_BACKOFF_BASE=0", "-L", "WARNING"]
 
 
-def crawl(env: dict) -> tuple[float, int]:
+def crawl(env: dict, extra: tuple[str, ...] = ()) -> tuple[float, int]:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=华东", *PACE], cwd=ROOT,
-                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=华东", *PACE, *extra],
+                          cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started, done.returncode
 
 
@@ -40,12 +42,37 @@ def documents(database: Path) -> list[tuple]:
         return db.execute("select region_code, year, text_sha256 from documents").fetchall()
 
 
+def descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found |= {child, *descendants(child)}
+    return found
+
+
+def still_alive(pids: set[int]) -> int:
+    count = 0
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                count += 1
+        except OSError:
+            pass
+    return count
+
+
 def main() -> None:
     import argparse
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--portals", type=int, default=10)
     parser.add_argument("--reports", type=int, default=12)
     parser.add_argument("--kills", type=int, default=3)
+    parser.add_argument("--kill", choices=("process", "group"), default="process")
+    parser.add_argument("--jobdir", action="store_true", help="crawl with -s JOBDIR=…, as make crawl once did")
     args = parser.parse_args()
     farm, registry_text = build_bench_farm(args.portals, args.reports)
     server = FarmServer(farm).start()
@@ -73,19 +100,26 @@ def main() -> None:
         whole_seconds, _ = crawl(whole_env)
         expected = sorted(documents(tmp / "whole.sqlite"))
         resumed_env = crawl_env(server, registry, tmp, "resumed")
-        spent, runs = 0.0, 0
+        extra = ("-s", f"JOBDIR={tmp / 'job'}") if args.jobdir else ()
+        spent, runs, survivors = 0.0, 0, 0
         for _ in range(args.kills):
             started = time.perf_counter()
-            process = subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=华东", *PACE],
-                                       cwd=ROOT, env=resumed_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                       start_new_session=True)
+            process = subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "region=华东", *PACE,
+                                        *extra], cwd=ROOT, env=resumed_env, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL, start_new_session=True)
             time.sleep(whole_seconds / (args.kills + 1))
-            os.killpg(process.pid, signal.SIGKILL)
+            children = descendants(process.pid)
+            if args.kill == "group":
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                os.kill(process.pid, signal.SIGKILL)
             process.wait()
             spent += time.perf_counter() - started
+            time.sleep(5)
+            survivors += still_alive(children)
             runs += 1
         while True:
-            seconds, status = crawl(resumed_env)
+            seconds, status = crawl(resumed_env, extra)
             spent += seconds
             runs += 1
             if status == 0 or runs > args.kills + 5:
@@ -99,10 +133,10 @@ def main() -> None:
     lost = len(set(expected) - set(got))
     duplicated = len(got) - len(set(got))
     print(f"uninterrupted crawl: {len(expected)} documents in {whole_seconds:.2f} s")
-    print(f"killed {args.kills} times, then rerun until exit 0 ({runs} runs in all, last exit {status}): "
+    print(f"killed {args.kills} times ({args.kill}{', JOBDIR' if args.jobdir else ''}), then rerun until exit 0 ({runs} runs in all, last exit {status}): "
           f"{len(got)} documents in {spent:.2f} s")
     print(f"documents lost: {lost}; duplicated: {duplicated}; report pages archived twice: {twice}; "
-          f"captures without their document: {orphans}")
+          f"captures without their document: {orphans}; processes of killed crawls alive 5 s later: {survivors}")
     print(f"kill-and-resume / uninterrupted wall time: {spent / whole_seconds:.2f}")
 
 

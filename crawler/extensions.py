@@ -20,10 +20,13 @@ def _now() -> dt.datetime:
 
 # How a crawl ends, as `scrapy crawl` exits (README: Exit statuses).
 EXIT_COMPLETE = 0  # every site read; every report asked for is in the archive
-EXIT_INCOMPLETE = 1  # finished, but a site was blocked / unreachable / robots_disallowed, or reports were lost
+EXIT_INCOMPLETE = 1  # finished, but a site was blocked / unreachable / robots_disallowed / interrupted, or work was lost
 EXIT_STORAGE_FAILED = 3  # a WARC or database write failed: the crawl stopped
 EXIT_INTERRUPTED = 4  # stopped before the end (a signal, a close): run the same command again to finish
 NOT_READ = ("blocked", "unreachable", "robots_disallowed")
+# Stats keys of work lost on the way (a request that could not be queued, an error Scrapy only logged from
+# an asyncio task): any of them makes a finished crawl incomplete.
+LOST_WORK = ("scheduler/unscheduled", "crawl/task_errors")
 SUMMARY_ALL_SITES = 20  # a crawl of this many sites or fewer lists each; a larger one lists what needs a look
 
 
@@ -43,14 +46,24 @@ def site_outcome(pages: int, report_links: int, blocked: int, errors: int, robot
     return "empty" if not report_links else "ok"
 
 
-def exit_status(finish_reason: str, outcomes: list[str], reports_failed: int) -> int:
+def exit_status(finish_reason: str, outcomes: list[str], reports_failed: int, work_lost: int = 0) -> int:
+    """A crawl is complete only when it finished, every site was read to the end (none left in progress
+    or never answered: `interrupted`), and nothing was lost on the way."""
     if finish_reason == STORAGE_FAILED:
         return EXIT_STORAGE_FAILED
     if finish_reason != "finished":
         return EXIT_INTERRUPTED
-    if reports_failed or any(outcome in NOT_READ for outcome in outcomes):
+    if reports_failed or work_lost or any(outcome in (*NOT_READ, "interrupted") for outcome in outcomes):
         return EXIT_INCOMPLETE
     return EXIT_COMPLETE
+
+
+def site_done(reason: str, answered: bool, pending: int) -> bool:
+    """A site is done when it was answered and none of its requests is still pending, whatever the close
+    reason: a crawl that "finished" with a request of the site never answered (lost in a queue, dropped
+    without a word) did not read the site to the end. After a storage failure no site counts as done:
+    what it answered may not all be archived."""
+    return reason != STORAGE_FAILED and answered and pending <= 0
 
 
 class CrawlRecorder:
@@ -91,9 +104,7 @@ class CrawlRecorder:
             count = {name: stats.get_value(f"{prefix}/{name}", 0) for name in (
                 "pages", "pages_unchanged", "report_links", "blocked", "errors", "robots_disallowed",
                 "reports_fetched", "reports_held", "reports_failed")}
-            # After a storage failure no site counts as done: what it answered may not all be archived.
-            done = reason == "finished" or (reason != STORAGE_FAILED and key in spider.answered
-                                            and spider.pending[key] <= 0)
+            done = site_done(reason, key in spider.answered, spider.pending[key])
             outcome = site_outcome(count["pages"], count["report_links"], count["blocked"], count["errors"],
                                    count["robots_disallowed"], done)
             # The platform most of the site's pages showed (domain.pages.platforms.detect).
@@ -107,8 +118,12 @@ class CrawlRecorder:
                 pages_unchanged=count["pages_unchanged"], reports_new=count["reports_fetched"],
                 reports_held=count["reports_held"], reports_failed=count["reports_failed"], finish_reason=reason))
         failed = sum(row.reports_failed for row in rows) + stats.get_value("archive/write_errors", 0)
-        status = exit_status(reason, [row.outcome for row in rows], failed)
+        lost = sum(stats.get_value(key, 0) for key in LOST_WORK)
+        status = exit_status(reason, [row.outcome for row in rows], failed, lost)
         stats.set_value("crawl/exit_status", status)
+        if lost:
+            spider.logger.error("work lost on the way: %s; this crawl is not complete, run it again",
+                                ", ".join(f"{key} {stats.get_value(key, 0)}" for key in LOST_WORK))
         for outcome in sorted({row.outcome for row in rows}):
             stats.set_value(f"crawl/sites_{outcome}", sum(1 for row in rows if row.outcome == outcome))
         try:
@@ -198,3 +213,44 @@ class CrawlProgress:
                 f"{counts['documents_seen']} seen again; reports {counts['reports_held']} already held, not fetched; "
                 f"errors {counts['errors']}" + (f" ({kinds})" if kinds else ""))
         return line, counts
+
+
+class TaskErrorCounter:
+    """Counts the exceptions that no one awaited: Scrapy runs parts of a request's way (scheduling a
+    spider's output, for one) as asyncio tasks, and an exception there is only logged by asyncio ("Task
+    exception was never retrieved") while the request is gone. Each is counted (`crawl/task_errors`),
+    which makes the crawl exit 1 (crawler.extensions.LOST_WORK), and still logged as asyncio would."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.loop = None
+        self.previous = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    def spider_opened(self, spider):
+        import asyncio
+
+        from scrapy.utils.reactor import is_asyncio_reactor_installed
+        if not is_asyncio_reactor_installed():
+            return
+        self.loop = asyncio.get_event_loop()
+        self.previous = self.loop.get_exception_handler()
+        self.loop.set_exception_handler(self.handle)
+
+    def engine_stopped(self):
+        if self.loop is not None:
+            self.loop.set_exception_handler(self.previous)
+
+    def handle(self, loop, context) -> None:
+        if context.get("exception") is not None:
+            self.crawler.stats.inc_value("crawl/task_errors")
+        if self.previous is not None:
+            self.previous(loop, context)
+        else:
+            loop.default_exception_handler(context)

@@ -69,6 +69,9 @@ RETRY_BACKOFF_MAX = 60.0
 CRAWL_INCREMENTAL = True  # skip report pages already archived from that URL; conditional navigation requests
 CRAWL_REFRESH = False  # fetch held report pages again too (the spider argument `-a refresh=1` says the same)
 DUPEFILTER_CLASS = "crawler.incremental.RunDupeFilter"
+# Memory queues only, JOBDIR or not: the archive is the resume state, and Scrapy's disk queue is not
+# crash-safe (a kill -9 mid-write loses requests on the next run). A JOBDIR's old queue is set aside.
+SCHEDULER = "crawler.scheduler.ArchiveResumeScheduler"
 
 # --- a shared frontier across processes and machines (crawler/frontier.py), on when REDIS_URL is set ---
 REDIS_URL = os.environ.get("REDIS_URL", "")  # e.g. redis://frontier.example:6379/0
@@ -107,6 +110,7 @@ EXTENSIONS = {
     "crawler.extensions.CrawlRecorder": 500,
     "crawler.extensions.CrawlProgress": 510,
     "crawler.frontier.FrontierWorker": 520,  # shared frontier only: heartbeat, dead workers' requests requeued
+    "crawler.extensions.TaskErrorCounter": 530,  # an exception only asyncio logged: counted, the crawl exits 1
 }
 SPIDER_MIDDLEWARES = {
     # Shared frontier only: a response's lease returned once its outputs and items are through.

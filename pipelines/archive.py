@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 from scrapy.exceptions import NotConfigured
@@ -56,9 +57,11 @@ class ArchivePipeline:
 
     def open_spider(self, spider=None) -> None:
         if self.mode == "process":
-            # spawn, not fork: a forked reactor process would carry its sockets and threads along.
+            # spawn, not fork: a forked reactor process would carry its sockets and threads along. Each
+            # worker exits by itself when this process dies (worker.exit_with_parent).
             self.executor = ProcessPoolExecutor(self.writers, mp_context=multiprocessing.get_context("spawn"),
-                                                initializer=worker.open_writer, initargs=self.writer_args)
+                                                initializer=worker.open_writer,
+                                                initargs=(*self.writer_args, os.getpid()))
         elif self.mode == "thread":
             self.executor = ThreadPoolExecutor(1, thread_name_prefix="archive-writer",
                                                initializer=worker.open_writer, initargs=self.writer_args)

@@ -5,9 +5,13 @@ to the workers, does not load derivation and dedup (numpy, datasketch, scipy: ~0
 unless it writes inline."""
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from dataclasses import dataclass
 
 _state: dict = {}
+PARENT_CHECK_INTERVAL = 0.5  # seconds between two looks at whether the crawl process is still alive
 
 
 @dataclass(frozen=True)
@@ -30,12 +34,50 @@ def failure_of(exc: BaseException) -> WriteFailure:
     return WriteFailure(text, storage)
 
 
-def open_writer(archive_url: str | None, warc_dir: str | None, portals_file: str | None, migrate: bool) -> None:
+def open_writer(archive_url: str | None, warc_dir: str | None, portals_file: str | None, migrate: bool,
+                parent_pid: int | None = None) -> None:
+    """Open the worker's archive and registry. In a worker process (`parent_pid` given), first make sure
+    it dies with the crawl process (exit_with_parent)."""
+    if parent_pid is not None:
+        exit_with_parent(parent_pid)
     from domain.portals import load_registry
     from storage.db import Archive
 
     archive = Archive.open(archive_url, warc_dir=warc_dir, migrate=migrate)
     _state.update(archive=archive, registry=load_registry(portals_file or None, archive.regions))
+
+
+def exit_with_parent(parent_pid: int) -> None:
+    """A writer process outlives a crawl process killed alone (kill -9, the OOM killer): it would wait
+    for ever on the pipe of a parent that no longer exists, holding its memory and its connection. Two
+    guards end it within a second, abandoning its batch: the transaction it had open is rolled back by
+    the database (nothing is half-written), and the crawl run again derives that batch's fetches anew.
+    Abandoning, not finishing, also means a rerun started meanwhile never sees a late commit of a report
+    it is fetching again (which would be archived twice).
+    - Linux: PR_SET_PDEATHSIG, the kernel's SIGKILL when the parent dies (strictly: when the thread
+      that spawned the worker ends; ArchivePipeline submits, and so spawns, on the reactor thread);
+    - anywhere: a daemon thread that sees the parent pid change (the orphan is re-parented)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watching thread still ends it
+    if os.getppid() != parent_pid:
+        os._exit(70)  # the parent died before the signal was armed
+
+    def watch() -> None:
+        import time
+
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_INTERVAL)
+        os._exit(70)  # EX_SOFTWARE; no cleanup handlers: the open transaction is abandoned to the database
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def ready() -> bool:

@@ -79,25 +79,44 @@ def uninterrupted(slow_farm, tmp_path_factory):
     return archive
 
 
-@pytest.mark.parametrize("jobdir", [False, True], ids=["plain", "jobdir"])
-def test_kill_9_at_any_moment_then_the_same_command_finishes_the_crawl(slow_farm, uninterrupted, tmp_path, jobdir):
-    server, registry = slow_farm
-    archive = tmp_path / "archive.sqlite"
-    command = crawl_command(*(["-s", f"JOBDIR={tmp_path / 'job'}"] if jobdir else []))
-    env = env_for(server, registry, archive)
-    for kill_after in (2.5, 4.0):
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   start_new_session=True)
-        time.sleep(kill_after)
-        os.killpg(process.pid, signal.SIGKILL)  # the crawler and its archive writers, mid-write or not
-        process.wait()
+def descendants(pid: int) -> set[int]:
+    """The processes `pid` started (its archive writers, multiprocessing's resource tracker), and theirs."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found |= {child, *descendants(child)}
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    """Those of `pids` still running (a zombie is not: it holds nothing but its exit status)."""
+    running = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            running.add(pid)
+    return running
+
+
+def rerun_until_exit_0(command: list[str], env: dict):
     runs = 0
     while True:  # "rerun until it exits 0", as a scheduler would
         runs += 1
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
         if done.returncode == 0 or runs == 3:
-            break
-    assert done.returncode == 0, done.stderr[-3000:]
+            return done, runs
+
+
+def assert_whole(archive: Path, uninterrupted: Path) -> None:
+    """The archive equals an uninterrupted crawl's: the same documents, none twice, no capture without its
+    document, every WARC record whole, and the finishing run recorded every site `ok`."""
     assert documents(archive) == documents(uninterrupted)
     assert orphans(archive) == 0
     assert report_captures_per_url(archive) == 1  # no report fetched and archived twice
@@ -106,7 +125,111 @@ def test_kill_9_at_any_moment_then_the_same_command_finishes_the_crawl(slow_farm
     with sqlite3.connect(archive) as db:
         last = db.execute("select outcome from portal_crawls where crawl_id = (select crawl_id from portal_crawls "
                           "order by id desc limit 1)").fetchall()
-    assert {outcome for (outcome,) in last} == {"ok"}  # the finishing run records true outcomes
+    assert {outcome for (outcome,) in last} == {"ok"}
+
+
+# The moments: while the spider discovers columns and the writers start, while reports stream in, and
+# later; with JOBDIR as the README once had `make crawl` use it, and without.
+@pytest.mark.parametrize("jobdir", [False, True], ids=["plain", "jobdir"])
+@pytest.mark.parametrize("killed", ["group", "process"], ids=["process-group", "crawl-process-alone"])
+def test_kill_9_at_any_moment_then_the_same_command_finishes_the_crawl(slow_farm, uninterrupted, tmp_path, jobdir,
+                                                                       killed):
+    server, registry = slow_farm
+    archive = tmp_path / "archive.sqlite"
+    command = crawl_command(*(["-s", f"JOBDIR={tmp_path / 'job'}"] if jobdir else []))
+    env = env_for(server, registry, archive)
+    left_behind: set[int] = set()
+    for kill_after in (1.5, 4.0, 6.0):
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
+        time.sleep(kill_after)
+        started = descendants(process.pid)
+        if killed == "group":
+            os.killpg(process.pid, signal.SIGKILL)  # the crawler and its archive writers, mid-write or not
+        else:
+            os.kill(process.pid, signal.SIGKILL)  # the crawler alone, as the OOM killer does: writers orphaned
+        process.wait()
+        deadline = time.monotonic() + 5
+        while alive(started) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left_behind |= alive(started)
+    assert not left_behind, f"processes of killed crawls still alive 5 s later: {sorted(left_behind)}"
+    done, _runs = rerun_until_exit_0(command, env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Task exception was never retrieved" not in done.stderr
+    assert_whole(archive, uninterrupted)
+
+
+def test_a_jobdir_left_by_scrapys_disk_queue_is_set_aside_never_trusted(slow_farm, uninterrupted, tmp_path):
+    """A JOBDIR whose queue a kill cut mid-write (Scrapy's own scheduler kept one): the run moves it aside,
+    names it, deletes nothing, and resumes from the archive; a spider state that does not read goes too."""
+    server, registry = slow_farm
+    archive = tmp_path / "archive.sqlite"
+    job = tmp_path / "job"
+    queue = job / "requests.queue"
+    queue.mkdir(parents=True)
+    (queue / "active.json").write_text("[0, 5, 10]")
+    (queue / "p0").write_bytes(b"\x00\x00")  # a header cut short: every push to it would raise struct.error
+    (job / "spider.state").write_bytes(b"\x80\x04\x95")  # a pickle cut short
+    env = env_for(server, registry, archive)
+    done, runs = rerun_until_exit_0(crawl_command("-s", f"JOBDIR={job}"), env)
+    assert (done.returncode, runs) == (0, 1), done.stderr[-3000:]
+    aside = sorted(path.name for path in job.iterdir() if ".set-aside-" in path.name)
+    assert [name.split(".set-aside-")[0] for name in aside] == ["requests.queue", "spider.state"]
+    assert (job / aside[0] / "p0").read_bytes() == b"\x00\x00"  # kept as it was
+    assert f"{queue} set aside as {job / aside[0]}" in done.stderr
+    assert not queue.exists()  # and no new disk queue: the archive is the resume state
+    assert_whole(archive, uninterrupted)
+
+
+def test_a_request_the_queue_loses_makes_the_crawl_incomplete_and_its_site_interrupted(slow_farm, tmp_path):
+    """A queue that fails on a push (as a damaged disk queue did, with struct.error): the request is not
+    dropped in silence; the crawl exits 1, its site is `interrupted`, and the audit's --fail-on sees it."""
+    server, registry = slow_farm
+    archive = tmp_path / "archive.sqlite"
+    env = {**env_for(server, registry, archive), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(crawl_command("-s", "SCHEDULER_MEMORY_QUEUE=tests.test_resume.QueueFailingOnReports"),
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "request lost: it could not be queued (error: unpack requires a buffer of 4 bytes)" in done.stderr
+    assert "'scheduler/unscheduled': 1" in done.stderr
+    with sqlite3.connect(archive) as db:
+        outcomes = dict(db.execute("select site, outcome from portal_crawls").fetchall())
+    assert sorted(outcomes.values()).count("interrupted") == 1
+    audit = scrapy("audit", "--fail-on", "interrupted", archive=archive)
+    assert audit.returncode != 0
+
+
+class QueueFailingOnReports:
+    """A memory queue whose first push of a report request fails the way a cut disk queue's did."""
+    failed = False
+
+    def __init__(self, *args, **kwargs):
+        from scrapy.squeues import LifoMemoryQueue
+        self.queue = LifoMemoryQueue()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        return cls()
+
+    def push(self, request):
+        if request.meta.get("report") and not QueueFailingOnReports.failed:
+            QueueFailingOnReports.failed = True
+            import struct
+            struct.unpack(">L", b"")
+        self.queue.push(request)
+
+    def pop(self):
+        return self.queue.pop()
+
+    def peek(self):
+        return self.queue.peek()
+
+    def close(self):
+        return self.queue.close()
+
+    def __len__(self):
+        return len(self.queue)
 
 
 def test_a_warc_file_cut_mid_record_is_repaired_by_the_next_writer(tmp_path):
