@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 # Captures that count as held: answered 2xx and read (a report, or a page that is not one); a blocked,
 # failed or erroneous capture is fetched again.
-HELD_STATUSES = ("ok", "not_report", "no_text", "in_attachment", "no_text_layer", "unsupported_format")
+HELD_STATUSES = ("ok", "not_report", "padded", "no_text", "in_attachment", "no_text_layer", "unsupported_format")
 FLUSH_EVERY = 500  # validators written in one transaction
 
 

@@ -26,8 +26,12 @@ def warc_files_for(settings, prefix: str = "govreports") -> WarcFiles:
             "http-header-user-agent": settings.get("USER_AGENT")}
     info.update({f"govreports-setting-{name}": settings.get(name) for name in RECORDED_SETTINGS})
     directory = settings.get("WARC_DIR") or default_warc_dir(database_url(settings.get("ARCHIVE_DB")))
-    return WarcFiles(directory, prefix=prefix,
-                     max_bytes=settings.getint("WARC_MAX_SIZE", 1_000_000_000), info=info)
+    try:
+        return WarcFiles(directory, prefix=prefix,
+                         max_bytes=settings.getint("WARC_MAX_SIZE", 1_000_000_000), info=info)
+    except OSError as exc:
+        from crawler.cli import StorageFailure
+        raise StorageFailure(f"WARC store unusable: WARC_DIR {directory}: {exc.strerror or exc}") from None
 
 
 class WarcWriterMiddleware:

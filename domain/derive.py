@@ -11,7 +11,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
-from domain import reportmeta
+from domain import reportmeta, reportshape
 from domain.challenges import says_blocked
 from domain.fetch import Fetch
 from domain.pages.documents import HTML, DocumentReport, UnreadableDocument, sniff
@@ -26,16 +26,16 @@ logger = logging.getLogger(__name__)
 # Extraction statuses (README: The archive, `captures.extraction_status`); an attachment that cannot be
 # read says why: no_text_layer (a scanned PDF), unsupported_format (DOC/WPS, or not a document at all).
 OK, BLOCKED, HTTP_ERROR, NOT_REPORT, NO_TEXT, ERROR = "ok", "blocked", "http_error", "not_report", "no_text", "error"
+PADDED = "padded"  # a report's text padded out (repeated, or far longer than any report): domain.reportshape
 IN_ATTACHMENT = "in_attachment"  # a page that only points to the file holding the report
 # A report page with less clean text than this that links files is a pointer to them, not the report.
 ATTACHMENT_POINTER_CHARS = 400
-# A text shorter than this (letters, digits and CJK characters) is no report nor a useful excerpt of one.
-MIN_REPORT_CHARS = 20
 
 
 @dataclass(frozen=True)
 class Extraction:
-    # ok | blocked | http_error | not_report | no_text | in_attachment | no_text_layer | unsupported_format | error
+    # ok | blocked | http_error | not_report | padded | no_text | in_attachment | no_text_layer | unsupported_format
+    # | error
     status: str
     error: str | None = None  # why, when not ok
     fields: dict | None = None  # what the page object found, as JSON (without the paragraphs)
@@ -136,10 +136,13 @@ def extract(fetch: Fetch, registry: PortalRegistry) -> tuple[Extraction, object 
         # every `scrapy` command imports this module (crawler/commands/extract.py), few need numpy's dedup.
         from domain.dedup import signature
 
-        characters = len(signature(page.text).form)
-        if characters < MIN_REPORT_CHARS:
-            return Extraction(NO_TEXT, f"{characters} characters of text, fewer than the "
-                                       f"{MIN_REPORT_CHARS} a report or an excerpt of one has", fields, content_type), page
+        form = signature(page.text).form
+        why = reportshape.not_a_report(form)
+        if why is not None:
+            return Extraction(NOT_REPORT, why, fields, content_type), page
+        why = reportshape.padding(form)
+        if why is not None:
+            return Extraction(PADDED, why, fields, content_type), page
         return Extraction(OK, None, fields, content_type), page
     except UnreadableDocument as exc:
         return Extraction(exc.status, str(exc), {"content_type": content_type}, content_type), None

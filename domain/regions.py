@@ -126,6 +126,22 @@ class RegionRegistry:
         exact = [r for r in candidates if r.name == name]
         return exact or candidates
 
+    def resolve_list(self, argument: str) -> list[Region]:
+        """The regions a region argument of any command selects: one region as `resolve` takes it, or
+        several separated by commas (华东,广东; a full-width ， too), each with everything under it, in code
+        order and each once. RegionError names the part that matched nothing or too much."""
+        chosen: dict[str, Region] = {}
+        for one in (part.strip() for part in argument.replace("，", ",").split(",")):
+            if not one:
+                continue
+            try:
+                chosen.update((r.code, r) for r in self.resolve(one))
+            except RegionError as exc:
+                raise RegionError(f"region {one!r}: {exc}") from None
+        if not chosen:
+            raise RegionError(f"{argument!r} names no region")
+        return sorted(chosen.values(), key=lambda r: r.code)
+
     def resolve(self, argument: str) -> list[Region]:
         """The regions a `region` argument selects: the named region and everything under it.
 

@@ -14,7 +14,7 @@ from storage.models import Capture, Document, PortalCrawl, Verification
 
 # Conditions `--fail-on` accepts.
 CONDITIONS = ("mirror_only", "conflict", "unverified", "missing_year", "blocked", "unreachable", "robots_disallowed",
-              "interrupted", "empty", "fewer_reports", "changed", "gone")
+              "interrupted", "empty", "fewer_reports", "changed", "gone", "integrity")
 # What the latest crawl of a portal says, as an audit row's note.
 CRAWL_GAPS = {"blocked": "refused the crawler (anti-bot challenge)", "unreachable": "could not be reached",
               "robots_disallowed": "forbids crawling in its robots.txt",
@@ -28,6 +28,7 @@ class AuditRow:
     year: int | None
     status: str  # a document status, or a gap: missing_year | fewer_reports | a crawl outcome (CRAWL_GAPS)
     document_id: int | None = None
+    key: str | None = None  # the document's stable key (340700-2023): what a person quotes
     official_url: str | None = None
     captures: dict = field(default_factory=dict)  # site kind → count
     last_verification: str | None = None
@@ -43,18 +44,24 @@ def audit(session: Session, regions: RegionRegistry, region_codes: set[str] | No
     if region_codes is not None:
         query = query.where(Document.region_code.in_(region_codes))
     years_by_region: dict[str, set[int]] = {}
+    unofficial: dict[tuple[str, int], list[str]] = {}  # region-years held only by copies not from the portal
     for document in session.scalars(query):
         status, official, note = document.provenance()
         last = session.scalar(select(Verification).where(Verification.document_id == document.id)
                               .order_by(Verification.checked_at.desc(), Verification.id.desc()).limit(1))
         region = regions.get(document.region_code) if document.region_code else None
         rows.append(AuditRow(
-            document.region_code, region.name if region else None, document.year, status, document.id,
+            document.region_code, region.name if region else None, document.year, status, document.id, document.key,
             official.final_url if official else None,
             dict(Counter(c.site_kind for c in document.captures)), last.outcome if last else None, note))
         if document.region_code and document.year:
             years_by_region.setdefault(document.region_code, set()).add(document.year)
-    rows += _gaps(session, regions, region_codes, years_by_region, this_year)
+            unofficial.setdefault((document.region_code, document.year), [])
+            if status in ("official", "conflict"):
+                unofficial[(document.region_code, document.year)] = None  # type: ignore[assignment]
+            elif unofficial[(document.region_code, document.year)] is not None:
+                unofficial[(document.region_code, document.year)].append(f"{document.key or document.id} ({status})")
+    rows += _gaps(session, regions, region_codes, years_by_region, this_year, unofficial)
     platforms = {code: crawl.platform for code, crawl in _latest_crawls(session, region_codes).items()}
     for row in rows:
         row.platform = platforms.get(row.region_code)
@@ -70,7 +77,7 @@ def _latest_crawls(session, region_codes) -> dict[str, PortalCrawl]:
     return latest
 
 
-def _gaps(session, regions, region_codes, years_by_region, this_year) -> list[AuditRow]:
+def _gaps(session, regions, region_codes, years_by_region, this_year, unofficial=None) -> list[AuditRow]:
     gaps = []
     for code, crawl in sorted(_latest_crawls(session, region_codes).items()):
         region = regions.get(code)
@@ -92,11 +99,38 @@ def _gaps(session, regions, region_codes, years_by_region, this_year) -> list[Au
                 if year not in years:
                     gaps.append(AuditRow(code, name, year, "missing_year",
                                          note=f"no document for {year} although the portal was crawled"))
+                elif (unofficial or {}).get((code, year)):
+                    # An unverified or mirror-only copy does not fill the year: the portal's own is missing.
+                    gaps.append(AuditRow(code, name, year, "missing_year",
+                                         note=f"no official document for {year} although the portal was crawled; "
+                                              f"only " + ", ".join(unofficial[(code, year)])))
     return gaps
 
 
 def _before(session, crawl: PortalCrawl) -> PortalCrawl | None:
     return previous_records(session, crawl.spider, [crawl.site], before_id=crawl.id).get(crawl.site)
+
+
+def integrity_rows(session: Session, regions: RegionRegistry, warc_dir: str, region_codes: set[str] | None = None,
+                   progress=None) -> list[AuditRow]:
+    """One `integrity` row for each capture whose WARC record is missing, cut short, another record, or
+    holds other bytes (storage.integrity), every record read and digested; streamed, with
+    `progress(checked, total)`."""
+    from storage.integrity import failed_records
+
+    ids = None
+    if region_codes is not None:
+        ids = set(session.scalars(select(Capture.id).join(Document, Capture.document_id == Document.id)
+                                  .where(Document.region_code.in_(region_codes))))
+    rows = []
+    for capture, result in failed_records(session, warc_dir, ids, progress):
+        document = capture.document
+        region = regions.get(document.region_code) if document is not None and document.region_code else None
+        rows.append(AuditRow(document.region_code if document else None, region.name if region else None,
+                             document.year if document else None, "integrity",
+                             document.id if document else None, document.key if document else None,
+                             None, note=f"capture {capture.id} ({capture.final_url}): {result.message}"))
+    return rows
 
 
 def failing(rows: list[AuditRow], conditions: set[str]) -> list[AuditRow]:

@@ -72,5 +72,20 @@ def crawl_summary(session: Session, crawl_id: str | None = None) -> list[SiteSum
     return summaries
 
 
+def crawl_list(session: Session) -> list[dict]:
+    """Every crawl stored, newest first: its id, spider, end, close reason, sites and their outcomes."""
+    crawls: dict[str, dict] = {}
+    for row in session.scalars(select(PortalCrawl).where(PortalCrawl.crawl_id.is_not(None))
+                               .order_by(PortalCrawl.id.desc())):
+        crawl = crawls.setdefault(row.crawl_id, {
+            "crawl_id": row.crawl_id, "spider": row.spider, "finished_at": row.finished_at.isoformat(timespec="seconds"),
+            "finish_reason": row.finish_reason, "sites": 0, "by_outcome": {}})
+        crawl["sites"] += 1
+        crawl["by_outcome"][row.outcome] = crawl["by_outcome"].get(row.outcome, 0) + 1
+    for crawl in crawls.values():
+        crawl["outcomes"] = ", ".join(f"{name} {n}" for name, n in sorted(crawl.pop("by_outcome").items()))
+    return list(crawls.values())
+
+
 def as_dicts(rows: list[SiteSummary]) -> list[dict]:
     return [{**asdict(row), "finished_at": row.finished_at.isoformat(timespec="seconds")} for row in rows]

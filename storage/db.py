@@ -36,6 +36,65 @@ def database_url(value: str | None) -> str:
     return value if "://" in value else f"sqlite:///{value}"
 
 
+DIALECTS = ("sqlite", "postgresql")
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class ArchiveUnusable(Exception):
+    """ARCHIVE_DB or WARC_DIR names no usable archive. `usage` is true when the argument itself is wrong
+    (an unknown dialect, a path that is not a database), false when the storage failed (a database that
+    does not answer, a WARC directory that cannot be made): commands exit 2 or 3 accordingly."""
+
+    def __init__(self, message: str, usage: bool):
+        super().__init__(message)
+        self.usage = usage
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL (None for another dialect or an in-memory database)."""
+    if not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
+        return None
+    return Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+
+
+def check_archive_url(value: str | None, must_exist: bool = False) -> str:
+    """The archive's URL, checked before anything opens it: a dialect the archive supports, and for
+    SQLite a file that is an SQLite database (or nothing yet, in a directory that exists). A read
+    (`must_exist`) takes a missing or empty (zero-byte) file as no archive."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    url = database_url(value)
+    try:
+        dialect = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise ArchiveUnusable(f"ARCHIVE_DB {value!r} is neither an SQLAlchemy URL nor a file path", usage=True) from None
+    if dialect not in DIALECTS:
+        raise ArchiveUnusable(f"ARCHIVE_DB: the archive runs on {' or '.join(DIALECTS)}, not {dialect} ({url})",
+                              usage=True)
+    path = sqlite_path(url)
+    if path is None:
+        return url
+    if path.is_dir():
+        raise ArchiveUnusable(f"ARCHIVE_DB: {path} is a directory, not an archive file", usage=True)
+    exists = path.exists()
+    size = path.stat().st_size if exists else 0
+    if must_exist and not size:
+        raise ArchiveUnusable(f"no archive at {path}" + (" (an empty file)" if exists else "")
+                              + " (set ARCHIVE_DB to the archive to read)", usage=True)
+    if not exists and not path.parent.is_dir():
+        raise ArchiveUnusable(f"ARCHIVE_DB: directory {path.parent} does not exist", usage=True)
+    if size:
+        try:
+            with path.open("rb") as stream:
+                header = stream.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise ArchiveUnusable(f"ARCHIVE_DB: {path}: {exc.strerror}", usage=False) from None
+        if header != SQLITE_HEADER:
+            raise ArchiveUnusable(f"ARCHIVE_DB: {path} is not an SQLite database (not an archive)", usage=True)
+    return url
+
+
 def make_engine(url: str) -> Engine:
     # JSON columns as readable UTF-8, not ASCII escapes: `evidence LIKE '%皖ICP%'` finds what it says.
     engine = create_engine(url, json_serializer=lambda value: json.dumps(value, ensure_ascii=False))
@@ -104,6 +163,12 @@ def sync_regions(session: Session, registry: RegionRegistry) -> int:
     return len(missing)
 
 
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+    return make_url(url).render_as_string(hide_password=True)
+
+
 class Archive:
     """The archive database, migrated and ready: `Archive.open(url)`, then `archive.session()`."""
 
@@ -123,12 +188,23 @@ class Archive:
 
     @classmethod
     def open(cls, url: str | None = None, regions: RegionRegistry | None = None, migrate: bool = True,
-             warc_dir: str | None = None) -> Archive:
-        engine = make_engine(database_url(url))
+             warc_dir: str | None = None, must_exist: bool = False) -> Archive:
+        """The archive at `url`, migrated. ArchiveUnusable when the URL names none (checked first:
+        check_archive_url) or the database cannot be opened or migrated (down, corrupt, read-only)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        url = check_archive_url(url, must_exist)
         regions = regions or default_registry()
-        warc_dir = warc_dir or default_warc_dir(database_url(url))
-        if migrate:
-            upgrade(engine, warc_dir=warc_dir, regions=regions)
+        warc_dir = warc_dir or default_warc_dir(url)
+        try:
+            engine = make_engine(url)
+            if migrate:
+                upgrade(engine, warc_dir=warc_dir, regions=regions)
+        except ImportError as exc:  # the dialect's driver is not installed
+            raise ArchiveUnusable(f"ARCHIVE_DB: no driver for {url.split(':', 1)[0]}: {exc}", usage=True) from None
+        except SQLAlchemyError as exc:
+            first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise ArchiveUnusable(f"archive database {_safe(url)} unusable: {first}", usage=False) from None
         return cls(engine, regions, warc_dir)
 
     def close(self) -> None:

@@ -22,12 +22,12 @@ def captures_path(path: Path) -> Path:
     return path.with_name(path.stem + ".captures" + path.suffix)
 
 
-def write_csv(records, path: Path) -> int:
+def write_csv(records, path: Path, captures_to: Path | None = None) -> int:
     """UTF-8 with a byte-order mark (so a spreadsheet reads the Chinese as Chinese), every text field
     quoted (region codes are text: 340700, never the number 340700.0)."""
     count = 0
     with open(path, "w", encoding="utf-8-sig", newline="") as documents, \
-            open(captures_path(path), "w", encoding="utf-8-sig", newline="") as captures:
+            open(captures_to or captures_path(path), "w", encoding="utf-8-sig", newline="") as captures:
         document_writer = csv.writer(documents, quoting=csv.QUOTE_NONNUMERIC)
         capture_writer = csv.writer(captures, quoting=csv.QUOTE_NONNUMERIC)
         document_writer.writerow(DOCUMENT_COLUMNS)

@@ -6,9 +6,13 @@ PostgreSQL), so deciding and inserting cannot interleave with another writer:
 2. otherwise the candidate index proposes documents and each is verified exactly (domain.dedup.judge):
    the same report (a copy, a near copy, an excerpt of it, or a fuller text it is an excerpt of) joins,
    related texts are linked, everything else is distinct;
-3. no match: a new document. Several matches (two excerpts that a full text now connects) merge.
-The document then shows its best capture (official before mirror, complete before excerpt), and every
-capture's relation is stated against that text, so the outcome does not depend on arrival order.
+3. no match: a new document. Several matches (two excerpts that a full text now connects) merge,
+   unless they are reports of different regions or years: a text that holds both is two reports
+   pasted together, kept as a capture with extraction status `padded` and no document.
+The document then shows its best capture (official before mirror, never a padded copy, complete before
+excerpt), and every capture's relation is stated against that text, so the outcome does not depend on
+arrival order. Of two copies, the longer is `padded` when what it adds is not report text
+(domain.reportshape.padded_against), whichever came first.
 
 Placement is flat: a capture that joins a document without becoming its best reads and writes a fixed
 number of rows, however many captures the document has (bench/document_captures.py measures it). Only
@@ -21,7 +25,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, or_, select, text, update
 
 from domain.dedup import Signature, Verdict, judge, signature
+from domain.derive import PADDED
 from domain.provenance import document_status, is_official_capture, official_capture
+from domain.reportshape import padded_against
 from storage.dedup_index import candidates, index_document, remove_document
 from storage.models import Capture, Document, DocumentLink, Verification
 from storage.readers import key_of_new_document
@@ -58,7 +64,8 @@ def rank(capture: Capture) -> tuple:
     fingerprint form, so page noise and punctuation never make a copy look more complete), then a
     crawled page before an imported one; the text digest breaks ties, so arrival order never does."""
     official = is_official_capture(capture.site_kind, capture.source)
-    return (not official, -len(signature(capture.text).form), capture.source != "crawl", capture.text_sha256)
+    return (not official, capture.extraction_status == PADDED, -len(signature(capture.text).form),
+            capture.source != "crawl", capture.text_sha256)
 
 
 @dataclass(frozen=True)
@@ -85,11 +92,23 @@ def prejudge(session, text_: str) -> Prejudged:
     return Prejudged(verdicts, sig)
 
 
-def place_capture(session, capture: Capture, prejudged: Prejudged | None = None) -> Placement:
-    """Attach `capture` (its text, text_sha256 and metadata set) to its document."""
+def place_capture(session, capture: Capture, prejudged: Prejudged | None = None) -> Placement | None:
+    """Attach `capture` (its text, text_sha256 and metadata set) to its document; None when it joins
+    none, being reports of different regions or years pasted together (its status says so)."""
     lock_for_placement(session)
     sig = prejudged.signature if prejudged is not None and prejudged.signature is not None else signature(capture.text)
     same, related = _matches(session, capture, sig, prejudged)
+    if len(same) > 1:
+        groups = {tuple(row) for row in session.execute(
+            select(Document.region_code, Document.year).where(Document.id.in_(same),
+                                                              Document.region_code.is_not(None),
+                                                              Document.year.is_not(None)))}
+        if len(groups) > 1:
+            capture.extraction_status = PADDED
+            capture.extraction_error = ("the whole of reports of different regions or years (" + ", ".join(
+                f"{code}-{year}" for code, year in sorted(groups)) + "): reports pasted together, not one")
+            session.flush()
+            return None
     if not same:
         document = _new_document(session, capture, sig)
         index_document(session, document.id, sig, fresh=True)
@@ -105,6 +124,8 @@ def place_capture(session, capture: Capture, prejudged: Prejudged | None = None)
         session.flush()
         document = session.get(Document, target_id)
         shown = session.get(Capture, document.source_capture_id) if document.source_capture_id else None
+        if shown is not None:
+            _mark_padded(capture, shown)
         if others or shown is None or rank(capture) < rank(shown):
             _restate(session, document)
         else:
@@ -116,6 +137,15 @@ def place_capture(session, capture: Capture, prejudged: Prejudged | None = None)
             _link(session, placement.document_id, other_id, similarity)
     placement.related = related
     return placement
+
+
+def _mark_padded(capture: Capture, shown: Capture) -> None:
+    """Of a new copy and the copy shown, the longer is marked `padded` when what it adds is not report
+    text (domain.reportshape.padded_against): it stays a capture of the document, never its text."""
+    new, old = signature(capture.text).form, signature(shown.text).form
+    longer, why = (capture, padded_against(new, old)) if len(new) > len(old) else (shown, padded_against(old, new))
+    if why is not None:
+        longer.extraction_status, longer.extraction_error = PADDED, why
 
 
 def _matches(session, capture: Capture, sig: Signature,

@@ -24,6 +24,8 @@ class ImportReport:
     lines: int = 0
     held: int = 0  # lines an earlier import already archived (same URL, same bytes): not imported twice
     bad_lines: list[tuple[int, str]] = field(default_factory=list)
+    # Lines archived as captures that became no document: (line number, extraction status, why).
+    not_documents: list[tuple[int, str, str]] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)  # the crawl's stats keys (extract/ok, archive/…)
 
 
@@ -38,6 +40,8 @@ def parse_line(raw: str | bytes) -> Fetch:
         record = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON: {exc.msg} at column {exc.colno}") from None
+    except RecursionError:
+        raise ValueError("not a record: JSON nested too deeply") from None
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
     for key in ("url", "title", "text"):
@@ -101,10 +105,18 @@ def import_lines(lines, archive, registry, warcs=None, on_line=None, report: Imp
                 fetch.final_url, fetch.headers["Content-Type"][0], fetch.body, fetch.fetched_at,
                 extra={"WARC-Govreports-Import-Source": source} if source else None))
         derivation, ingested = archive_fetch(archive, registry, fetch)
+        if ingested.document_id is None:
+            why = derivation.extraction.error or _capture_error(archive, ingested.capture_id)
+            report.not_documents.append((number, ingested.extraction_status, why or ""))
         report.counts.update(derivation.stats_keys)
         for key, increment in ingested.stats_keys:
             report.counts[key] += increment
     return report
+
+
+def _capture_error(archive, capture_id: int) -> str | None:
+    with archive.session() as session:
+        return session.scalar(select(Capture.extraction_error).where(Capture.id == capture_id))
 
 
 def _held(archive, fetch: Fetch) -> bool:

@@ -110,6 +110,8 @@ def _ingest(session, registry: PortalRegistry, fetch: Fetch, derivation: Derivat
     if report is None:
         return Ingested(capture.id, provenance.site_kind, extraction.status)
     placement = place_capture(session, capture, prejudged)
+    if placement is None:  # reports pasted together: a capture, no document (storage.grouping)
+        return Ingested(capture.id, provenance.site_kind, capture.extraction_status)
     if not placement.stated:
         refresh_document(session, placement.document_id, placement.groups_left, placement.document)
     return Ingested(capture.id, provenance.site_kind, extraction.status, placement.document_id, placement.relation,

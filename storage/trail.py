@@ -2,27 +2,25 @@
 verification. The bytes are read back from the WARC file and digested again."""
 from __future__ import annotations
 
-import hashlib
-
 from sqlalchemy.orm import Session
 
 from domain.regions import RegionRegistry
 from storage.export import related_of, verifications_of
+from storage.integrity import check_record
 from storage.models import Document
-from storage.warc import read_payload
+
+FAILED = "FAILED: "  # how a check line of a capture whose record fails begins (after `check`)
 
 
 def byte_check(warc_dir: str, capture) -> str:
-    if not capture.warc_file:
-        return "no WARC record (bytes not kept)"
-    try:
-        payload, _headers = read_payload(warc_dir, capture.warc_file, capture.warc_offset)
-    except (OSError, StopIteration, ValueError) as exc:
-        return f"WARC record unreadable: {exc}"
-    digest = hashlib.sha256(payload).hexdigest()
-    if digest == capture.payload_sha256:
-        return f"{len(payload)} bytes read back from the WARC record, SHA-256 matches"
-    return f"MISMATCH: the WARC record holds {len(payload)} bytes with SHA-256 {digest}"
+    """The capture's record checked (storage.integrity.check_record), as its `check` line says it."""
+    result = check_record(warc_dir, capture)
+    return result.message if result.ok else FAILED + result.message
+
+
+def integrity_failures(lines: list[str]) -> int:
+    """How many captures of a trail failed their record check."""
+    return sum(1 for line in lines if line.lstrip().startswith("check") and FAILED in line)
 
 
 def trail(session: Session, regions: RegionRegistry, warc_dir: str, document_id: int) -> list[str] | None:

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from domain.dedup import SCHEME, Signature, jaccard, judge, kgram_hashes, signature, window_minima
 from domain.fetch import CRAWL, IMPORT, Fetch, SuppliedText
 from domain.portals import load_registry
+from domain.reportshape import REPORT_TERMS
 from domain.textclean import exact_fingerprint_form, fingerprint_form
 from domain.textfold import fold
 from farm.texts import make_report
@@ -96,10 +97,15 @@ def test_an_official_page_crawled_after_its_mirror_takes_the_document_over(archi
 
 
 def _random_paragraph(rng: random.Random, characters: int) -> str:
-    """A paragraph no other text shares a phrase with: random CJK characters, a comma every 20."""
+    """A paragraph no other text shares a phrase with: random CJK characters, a comma every 20, each
+    clause opening with one of the words every report uses (so it reads as report text to
+    domain.reportshape; two characters between random ones make no phrase two texts share)."""
     chars = [chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(characters)]
     for position in range(20, characters, 20):
         chars[position] = "，"
+        if position + 3 < characters:
+            chars[position + 1:position + 3] = rng.choice(REPORT_TERMS)
+    chars[0:2] = rng.choice(REPORT_TERMS)
     return "".join(chars) + "。"
 
 

@@ -2,11 +2,14 @@
 happened can be read. A farm of its own per test (farm.sites.Farm), reached through the proxy."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from farm import templates
 from farm.server import FarmServer
 from farm.sites import Farm
+from farm.texts import make_report
 from tests.conftest import FAST, export, scrapy
 
 SITE = dict(site_name="铜陵市人民政府")
@@ -72,8 +75,12 @@ def test_robots_5xx_private_redirects_and_endless_pagers_are_contained(hostile, 
 
 XUANCHENG = dict(site_name="宣城市人民政府", domain="www.xuancheng.gov.cn", site_code="3418000001", column="政府工作报告",
                  icp="皖ICP备00000000号", police="皖公网安备 00000000000000号")
-GOOD_PARAGRAPHS = ["——2024年1月10日在宣城市第五届人民代表大会第四次会议上", "各位代表：现在，我代表市人民政府向大会报告工作，请予审议。",
-                   "过去一年，全市上下坚持稳中求进工作总基调，经济运行持续回升向好，高质量发展取得新成效。"]
+GOOD_PARAGRAPHS = ["——2024年1月10日在宣城市第五届人民代表大会第四次会议上",
+                   *make_report("宣城市", 2024, dt.date(2024, 1, 10), "孔涛").paragraphs]
+# A report as long as the longest are (several drafts of the year's report one after another): a file larger
+# than a page may be, and still no padding (domain.reportshape).
+LONG_PARAGRAPHS = [p for seed in range(12) for p in make_report("宣城市", 2024, dt.date(2024, 1, 10), "孔涛",
+                                                                  seed=seed).paragraphs]
 ENTITY_BOMB = ('<?xml version="1.0"?><!DOCTYPE html [<!ENTITY a "哈哈哈哈哈哈哈哈哈哈">'
                + "".join(f'<!ENTITY {chr(98 + n)} "{("&" + chr(97 + n) + ";") * 10}">' for n in range(8))
                + ']><html><head><title>2019年宣城市政府工作报告</title></head><body><p>&i;</p></body></html>')
@@ -127,7 +134,7 @@ def hostile_pages(tmp_path):
     farm.raw(base + path + "t2016.html", 412, (("Content-Type", "text/html"),), b"")
     farm.page(base + path + "t2015.html", article("2015年宣城市政府工作报告")[:1800])
     from farm import documents
-    pdf = documents.report_pdf("2024年宣城市政府工作报告", GOOD_PARAGRAPHS * 400)
+    pdf = documents.report_pdf("2024年宣城市政府工作报告", LONG_PARAGRAPHS)
     farm.raw(base + path + "P020240115.pdf", 200, (("Content-Type", "application/pdf"),), pdf)
     registry = tmp_path / "portals.toml"
     registry.write_text(f'[[portal]]\ncode = "341800"\nurl = "{base}/"\n', encoding="utf-8")

@@ -127,7 +127,7 @@ def test_a_text_too_short_to_be_a_report_is_no_document(archive):
     fetch = Fetch("http://example.org/x", "http://example.org/x", None, {}, b"x", dt.datetime(2026, 1, 1),
                   source=IMPORT, supplied=SuppliedText(TITLE, "各位代表：报告工作"))
     derivation, ingested = archive_fetch(archive, REGISTRY, fetch)
-    assert derivation.extraction.status == "no_text" and "fewer than the 20" in derivation.extraction.error
+    assert derivation.extraction.status == "not_report" and "fewer than the 300" in derivation.extraction.error
     assert ingested.document_id is None
 
 

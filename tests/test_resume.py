@@ -3,6 +3,7 @@ then equals an uninterrupted crawl's (the same documents, none twice, no capture
 every WARC record whole). The same holds for `scrapy import`."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from bench.benchfarm import build_bench_farm, write_registry
 from farm.server import FarmServer
+from farm.texts import make_report
 from tests.conftest import ROOT, SCRAPY, scrapy
 
 # Slow enough that a kill lands mid-crawl; AutoThrottle off so the pace is the same in every run.
@@ -254,7 +256,7 @@ def test_a_warc_file_cut_mid_record_is_repaired_by_the_next_writer(tmp_path):
 
 def test_an_import_killed_and_run_again_imports_each_line_once(tmp_path):
     lines = [json.dumps({"url": f"https://www.example-mirror.com/{n}.html", "title": f"{2010 + n}年铜陵市政府工作报告",
-                         "text": f"各位代表：现在，我代表市人民政府向大会报告工作，请予审议。第{n}号文本，" * 20},
+                         "text": make_report("铜陵市", 2010 + n, dt.date(2010 + n, 1, 9), "孙勇").text},
                         ensure_ascii=False) for n in range(6)]
     source = tmp_path / "reports.jsonl"
     source.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")

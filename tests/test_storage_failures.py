@@ -3,11 +3,13 @@
 in the crawl's own processes (tests/faults/sitecustomize.py)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
 import subprocess
 
+from farm.texts import make_report
 from storage.db import Archive
 from tests.conftest import FAST, ROOT, SCRAPY, scrapy
 
@@ -69,10 +71,10 @@ def test_a_full_database_disk_stops_the_crawl_with_exit_3_and_the_rerun_finishes
 
 def test_an_import_on_a_full_disk_exits_3_with_its_summary_and_the_rerun_imports_the_rest(tmp_path):
     archive = tmp_path / "archive.sqlite"
-    text = "各位代表：现在，我代表市人民政府向大会报告工作，请予审议。"
     source = tmp_path / "reports.jsonl"
     source.write_text("".join(json.dumps({"url": f"https://www.example-mirror.com/{n}.html",
-                                          "title": f"{2000 + n}年铜陵市政府工作报告", "text": f"{text}第{n}号。" * 40},
+                                          "title": f"{2000 + n}年铜陵市政府工作报告",
+                                          "text": make_report("铜陵市", 2000 + n, dt.date(2000 + n, 1, 9), "孙勇").text},
                                          ensure_ascii=False) + "\n" for n in range(20)), encoding="utf-8")
     full = run_on_full_disk(["import", str(source)], archive, warc_bytes=3_000)
     assert full.returncode == 3, full.stderr
@@ -107,7 +109,7 @@ def test_overlapping_crawls_and_an_import_at_once_group_as_one_after_another(far
     lines = [{"url": "https://www.example-mirror.com/chizhou-2024.html", "title": "2024年池州市政府工作报告",
               "text": "\n".join([chizhou.delivery_line, *chizhou.paragraphs])}]
     lines += [{"url": f"https://www.example-mirror.com/{n}.html", "title": f"{2000 + n}年铜陵市政府工作报告",
-               "text": f"各位代表：现在，我代表市人民政府向大会报告工作。这是第{n}份，内容各不相同：{'甲乙丙丁'[n % 4] * 30}{n}。"}
+               "text": make_report("铜陵市", 2000 + n, dt.date(2000 + n, 1, 9), "孙勇").text}
               for n in range(8)]
     source.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
     commands = [[*SCRAPY, "crawl", "portals", "-a", "region=池州", *FAST],

@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from domain.regions import RegionError, default_registry
 from storage.export import iter_documents
+from storage.integrity import read_stored_record
 from storage.models import Capture
-from storage.warc import record_path
 
 PLUGIN = "govreports-browse"
+
+MAX_ID = 2**63 - 1  # the largest id a row of SQLite or PostgreSQL can have
 
 
 @lru_cache(maxsize=4)
@@ -75,8 +77,8 @@ async def search_page(datasette, request):
     context = {"q": query, "region": region, "year": year, "hits": [], "total": None, "error": None}
     if query:
         def work(session, _config):
-            codes = {r.code for r in default_registry().resolve(region)} if region else None
-            return search(session, query, codes, int(year) if year.isdigit() else None, limit=50)
+            codes = {r.code for r in default_registry().resolve_list(region)} if region else None
+            return search(session, query, codes, int(year) if year.isdigit() and len(year) <= 4 else None, limit=50)
         try:
             context["total"], context["hits"] = await _in_thread(datasette, work)
         except (ValueError, RegionError) as exc:
@@ -99,18 +101,23 @@ async def document_page(datasette, request):
 
 async def warc_record(datasette, request):
     capture_id = int(request.url_vars["capture_id"])
+    if capture_id > MAX_ID:  # no row can have it (and SQLite cannot even be asked)
+        return Response.text(f"capture {capture_id} has no WARC record", status=404)
 
     def work(session, config):
         capture = session.get(Capture, capture_id)
         if capture is None or not capture.warc_file or capture.warc_length is None:
             return None
-        with open(record_path(config["warc_dir"], capture.warc_file), "rb") as stream:
-            stream.seek(capture.warc_offset)
-            return capture.warc_file, stream.read(capture.warc_length)
+        # Exactly the record's bytes, checked whole (storage.integrity): a record cut short is an
+        # integrity failure, never an empty or partial download that looks like one.
+        return capture.warc_file, read_stored_record(config["warc_dir"], capture.warc_file, capture.warc_offset,
+                                                     capture.warc_length)
     try:
         found = await _in_thread(datasette, work)
+    except FileNotFoundError as exc:
+        return Response.text(f"integrity failure: WARC file missing: {exc.filename or exc}", status=404)
     except (OSError, ValueError) as exc:
-        return Response.text(f"WARC record unreadable: {exc}", status=404)
+        return Response.text(f"integrity failure: WARC record unreadable: {exc}", status=500)
     if found is None:
         return Response.text(f"capture {capture_id} has no WARC record", status=404)
     file, record = found
@@ -133,7 +140,7 @@ async def coverage_png(datasette, request):
 
     def work(session, _config):
         regions = default_registry()
-        codes = {r.code for r in regions.resolve(region)} if region else None
+        codes = {r.code for r in regions.resolve_list(region)} if region else None
         return plot_coverage(coverage_grid(session, regions, codes))
     try:
         png = await _in_thread(datasette, work)

@@ -6,7 +6,6 @@ import csv
 import json
 import sys
 import unicodedata
-from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
@@ -15,23 +14,27 @@ from domain.regions import RegionError
 
 def open_archive(settings, must_exist: bool = False):
     """The archive named by ARCHIVE_DB (migrated on open), with its WARC directory (WARC_DIR). A read
-    command (`must_exist`) refuses to create an SQLite archive that is not there: a wrong path is said,
-    not answered with an empty result."""
-    from storage.db import Archive, database_url
+    command (`must_exist`) refuses to create an SQLite archive that is not there (or is an empty file):
+    a wrong path is said, not answered with an empty result. An ARCHIVE_DB that names no usable archive
+    is a usage error (exit 2) or a storage failure (exit 3: crawler.cli.StorageFailure)."""
+    from crawler.cli import StorageFailure
+    from storage.db import Archive, ArchiveUnusable
 
-    url = database_url(settings.get("ARCHIVE_DB"))
-    if must_exist and url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        raise UsageError(f"no archive at {url.removeprefix('sqlite:///')} (set ARCHIVE_DB to the archive to read)",
-                         print_help=False)
-    return Archive.open(settings.get("ARCHIVE_DB"), warc_dir=settings.get("WARC_DIR"))
+    try:
+        return Archive.open(settings.get("ARCHIVE_DB"), warc_dir=settings.get("WARC_DIR"), must_exist=must_exist)
+    except ArchiveUnusable as exc:
+        if exc.usage:
+            raise UsageError(str(exc), print_help=False) from None
+        raise StorageFailure(str(exc)) from None
 
 
 def region_codes(archive, region: str | None) -> set[str] | None:
-    """The codes a --region option selects (None: all); a usage error for an unknown or ambiguous one."""
+    """The codes a --region option selects (None: all), in the syntax `scrapy crawl -a region=` takes
+    (domain.regions.RegionRegistry.resolve_list: 华东,广东); a usage error for an unknown or ambiguous one."""
     if not region:
         return None
     try:
-        return {r.code for r in archive.regions.resolve(region)}
+        return {r.code for r in archive.regions.resolve_list(region)}
     except RegionError as exc:
         raise UsageError(str(exc), print_help=False) from None
 

@@ -10,7 +10,8 @@ from scrapy.exceptions import UsageError
 from crawler.cli import ProjectCommand
 from crawler.commands import open_archive, pad, region_codes
 from domain.provenance import SITE_KINDS
-from storage.audit import CONDITIONS, as_dicts, audit, failing
+from storage.atomic import atomic_paths
+from storage.audit import CONDITIONS, as_dicts, audit, failing, integrity_rows
 
 
 class Command(ProjectCommand):
@@ -42,9 +43,15 @@ class Command(ProjectCommand):
         codes = region_codes(archive, opts.region)
         with archive.read_session() as session:
             rows = audit(session, archive.regions, codes)
+            if "integrity" in conditions:
+                def progress(checked: int, total: int) -> None:
+                    print(f"integrity: {checked} of {total} WARC records read and digested", file=sys.stderr)
+                rows += integrity_rows(session, archive.regions, archive.warc_dir, codes, progress)
             if opts.plot:
                 from storage.coverage_plot import coverage_grid, plot_coverage
-                Path(opts.plot).write_bytes(plot_coverage(coverage_grid(session, archive.regions, codes)))
+                picture = plot_coverage(coverage_grid(session, archive.regions, codes))
+                with atomic_paths(Path(opts.plot)) as (partial,):
+                    partial.write_bytes(picture)
                 print(f"coverage drawn in {opts.plot}", file=sys.stderr)
         archive.close()
         if opts.format == "json":
@@ -52,19 +59,19 @@ class Command(ProjectCommand):
             print()
         elif opts.format == "csv":
             writer = csv.writer(sys.stdout)
-            writer.writerow(["region_code", "region_name", "year", "status", "document_id", "official_url",
+            writer.writerow(["region_code", "region_name", "year", "status", "key", "document_id", "official_url",
                              *SITE_KINDS, "last_verification", "platform", "note"])
             for r in rows:
-                writer.writerow([r.region_code, r.region_name, r.year, r.status, r.document_id, r.official_url,
+                writer.writerow([r.region_code, r.region_name, r.year, r.status, r.key, r.document_id, r.official_url,
                                  *(r.captures.get(k, 0) for k in SITE_KINDS), r.last_verification, r.platform,
                                  r.note])
         else:
-            print(f"{pad('region', 10)} {'code':<7} {'year':<5} {'status':<12} {'doc':>4}  "
+            print(f"{pad('region', 10)} {'code':<7} {'year':<5} {'status':<12} {'document':<12} "
                   f"{'off':>3} {'gov':>3} {'mir':>3} {'oth':>3}  {'verified':<14} {'platform':<8} official URL / note")
             for r in rows:
                 counts = " ".join(f"{r.captures.get(k, 0):>3}" for k in SITE_KINDS)
                 print(f"{pad(r.region_name or '-', 10)} {r.region_code or '-':<7} {r.year or '-'!s:<5} "
-                      f"{r.status:<12} {r.document_id or '-'!s:>4}  {counts}  {r.last_verification or '-':<14} "
+                      f"{r.status:<12} {r.key or '-':<12} {counts}  {r.last_verification or '-':<14} "
                       f"{r.platform or '-':<8} {r.official_url or r.note or ''}")
         hits = failing(rows, conditions)
         if hits:

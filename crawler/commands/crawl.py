@@ -1,6 +1,8 @@
 """`scrapy crawl`, checking a spider's arguments before any request is made, and exiting with what the
 crawl achieved (crawler.extensions.exit_status; README: Exit statuses): 0 complete, 1 finished with sites
 or reports not archived, 2 bad arguments, 3 storage failed, 4 interrupted."""
+import sys
+
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
@@ -20,6 +22,19 @@ class Command(ScrapyCrawlCommand):
                 check(self.settings, **opts.spargs)
             except ValueError as exc:
                 raise UsageError(str(exc), print_help=False) from None
+        # The archive first: an ARCHIVE_DB that names none is a usage error (exit 2), one that does not
+        # answer a storage failure (exit 3), before any request and with one line, not a traceback.
+        from crawler.cli import EXIT_STORAGE, StorageFailure
+        from crawler.commands import open_archive
+        from crawler.warcwriter import warc_files_for
+        try:
+            open_archive(self.settings).close()
+            if self.settings.getbool("WARC_ENABLED", True):
+                warc_files_for(self.settings).close()
+        except StorageFailure as exc:
+            print(f"scrapy crawl: storage failed: {exc}", file=sys.stderr)
+            self.exitcode = EXIT_STORAGE
+            return
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()

@@ -10,6 +10,7 @@ from scrapy.exceptions import UsageError
 from crawler.cli import ProjectCommand
 from crawler.commands import open_archive, region_codes
 from domain.provenance import DOCUMENT_STATUSES
+from storage.atomic import atomic_paths
 from storage.export import iter_documents, write_jsonl
 from storage.formats import captures_path, write_csv, write_parquet
 from storage.snapshot import snapshot
@@ -34,7 +35,8 @@ class Command(ProjectCommand):
         parser.add_argument("--region", help="only this region and the regions under it")
         parser.add_argument("--year", type=int, help="only reports planning this year")
         parser.add_argument("--status", choices=DOCUMENT_STATUSES, help="only documents of this status")
-        parser.add_argument("--key", help="only the document with this key (340700-2023)")
+        parser.add_argument("--key", action="append", metavar="KEY",
+                            help="only the document with this key (340700-2023); repeat for several")
 
     def main(self, args, opts):
         if opts.format != "jsonl" and not opts.output:
@@ -44,30 +46,42 @@ class Command(ProjectCommand):
             if opts.region or opts.year or opts.status or opts.key:
                 raise UsageError("a snapshot holds the whole archive: no --region, --year, --status or --key",
                                  print_help=False)
+            target = Path(opts.output)
+            if target.exists():
+                archive.close()
+                raise UsageError(f"{target} exists: a snapshot is written to a new file", print_help=False)
             try:
-                copied = snapshot(archive, Path(opts.output))
-            except FileExistsError as exc:
-                raise UsageError(str(exc), print_help=False) from None
+                with atomic_paths(target) as (partial,):
+                    copied = snapshot(archive, partial)
             finally:
                 archive.close()
             print(f"{copied['documents']} documents, {copied['captures']} captures written to {opts.output} "
                   "(browse it: ARCHIVE_DB=" + opts.output + " scrapy browse)", file=sys.stderr)
             return
         codes = region_codes(archive, opts.region)
+        # Every file whole or not at all (storage.atomic): a Ctrl-C or a full disk leaves the previous
+        # export as it was.
+        targets = [Path(opts.output)] if opts.output else []
+        if opts.format == "csv":
+            targets.append(captures_path(targets[0]))
         try:
-            with archive.read_session() as session:
-                records = iter_documents(session, archive.regions, codes, opts.year, status=opts.status, key=opts.key)
+            with archive.read_session() as session, atomic_paths(*targets) as partials:
+                records = iter_documents(session, archive.regions, codes, opts.year, status=opts.status,
+                                         keys=opts.key or None)
                 if opts.format == "csv":
-                    count = write_csv(records, Path(opts.output))
+                    count = write_csv(records, partials[0], partials[1])
                 elif opts.format == "parquet":
-                    count = write_parquet(records, Path(opts.output))
-                else:
-                    stream = open(opts.output, "w", encoding="utf-8") if opts.output else sys.stdout
-                    try:
+                    count = write_parquet(records, partials[0])
+                elif partials:
+                    with open(partials[0], "w", encoding="utf-8") as stream:
                         count = write_jsonl(records, stream)
-                    finally:
-                        if opts.output:
-                            stream.close()
+                else:
+                    count = write_jsonl(records, sys.stdout)
+        except KeyboardInterrupt:
+            if opts.output:
+                print(f"export interrupted: {opts.output} not written (a file there before is untouched)",
+                      file=sys.stderr)
+            raise
         finally:
             archive.close()
         if opts.output:

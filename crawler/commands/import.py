@@ -1,7 +1,8 @@
 """`scrapy import FILE`: put an existing corpus (JSON Lines) through the archive's pipelines.
 
-Exit statuses: 0 every line imported (or already held), 1 some lines rejected (each reported by number),
-2 bad usage, 3 storage failed (the import stopped; run it again to go on: held lines are skipped)."""
+Exit statuses: 0 every line imported as a document (or already held), 1 some lines rejected or archived
+without becoming a document (`not_report`, `padded`: each reported by number), 2 bad usage, 3 storage
+failed, 4 interrupted (Ctrl-C); after 3 or 4 run it again to go on: held lines are skipped."""
 import json
 import sys
 import time
@@ -58,11 +59,14 @@ class Command(ProjectCommand):
 
         report = ImportReport()
         storage_error = None
+        interrupted = False
         try:
             with stream:
                 import_lines(stream, archive, registry, warcs, on_line=progress, report=report)
         except (OSError, SQLAlchemyError) as exc:
             storage_error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+        except KeyboardInterrupt:
+            interrupted = True
         finally:
             try:
                 warcs.close()
@@ -71,21 +75,28 @@ class Command(ProjectCommand):
             archive.close()
         for number, problem in report.bad_lines:
             print(f"{args[0]}:{number}: skipped: {problem}", file=sys.stderr)
+        for number, status, why in report.not_documents:
+            print(f"{args[0]}:{number}: archived as a capture, not a document: {status}: {why}", file=sys.stderr)
         counts = report.counts  # the crawl's own stats keys
         if opts.format == "json":
             print(json.dumps({"lines": report.lines, "imported": counts["archive/captures"], "held": report.held,
                               "rejected": [{"line": n, "reason": why} for n, why in report.bad_lines],
+                              "not_documents": [{"line": n, "status": status, "reason": why}
+                                                for n, status, why in report.not_documents],
                               "documents_new": counts["archive/documents_new"],
                               "storage_failed": storage_error, "counts": dict(sorted(counts.items()))},
                              ensure_ascii=False))
         else:
             print(f"{counts['archive/captures']} lines imported, {report.held} already held, "
-                  f"{len(report.bad_lines)} rejected; "
+                  f"{len(report.bad_lines)} rejected, {len(report.not_documents)} not documents; "
                   f"{counts['archive/documents_new']} new documents, {counts['archive/documents_seen']} captures of "
                   "known documents; " + ", ".join(f"{key} {value}" for key, value in sorted(counts.items())
                                                   if key.startswith(("extract/", "archive/captures/"))))
         if storage_error:
             print(f"import stopped at line {report.lines}: storage failed: {storage_error}", file=sys.stderr)
             self.exitcode = 3
-        elif report.bad_lines:
+        elif interrupted:
+            print(f"import interrupted at line {report.lines}: run the same command again to go on", file=sys.stderr)
+            self.exitcode = 4
+        elif report.bad_lines or report.not_documents:
             self.exitcode = 1  # something was not imported: a scheduled job must see it

@@ -9,7 +9,7 @@ from crawler.cli import ProjectCommand
 from crawler.commands import open_archive, pad, print_records, region_codes
 from domain.portals import RegistryError, load_registry
 from storage.coverage import CoverageRow, as_dicts, coverage, regions_under, summary
-from storage.db import Archive
+from storage.db import Archive, database_url, sqlite_path
 
 
 class Command(ProjectCommand):
@@ -31,11 +31,13 @@ class Command(ProjectCommand):
     def main(self, args, opts):
         if args:
             raise UsageError(f"unexpected arguments {args}; give the region with --region")
-        try:
-            archive = open_archive(self.settings, must_exist=True)
-        except UsageError:
+        path = sqlite_path(database_url(self.settings.get("ARCHIVE_DB")))
+        if path is not None and path.parent.is_dir() and (not path.exists() or
+                                                           (path.is_file() and path.stat().st_size == 0)):
             # No archive yet: the registry alone, with no crawl to tell (and no archive file made).
             archive = Archive.open("sqlite://")
+        else:
+            archive = open_archive(self.settings, must_exist=True)
         try:
             registry = load_registry(self.settings.get("PORTALS_FILE") or None, archive.regions)
         except RegistryError as exc:

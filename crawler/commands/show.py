@@ -1,6 +1,7 @@
 """`scrapy show ID [--format text|json]`: one document's whole trail, from the stored bytes to the last
 verification; as JSON, the document's export record (storage.export)."""
 import json
+import sys
 
 from scrapy.exceptions import UsageError
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from crawler.cli import ProjectCommand
 from crawler.commands import open_archive
 from storage.export import iter_documents
 from storage.models import Document
-from storage.trail import trail
+from storage.trail import integrity_failures, trail
 
 
 class Command(ProjectCommand):
@@ -43,3 +44,9 @@ class Command(ProjectCommand):
             print(json.dumps(record, ensure_ascii=False, indent=1))
         else:
             print("\n".join(lines))
+        failures = integrity_failures(lines)
+        if failures:
+            # The trail is printed whole; the exit status says its bytes are not all there.
+            print(f"show: integrity failure: {failures} capture(s) of {args[0]} fail their WARC record check",
+                  file=sys.stderr)
+            self.exitcode = 1

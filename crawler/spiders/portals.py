@@ -15,15 +15,10 @@ def select_portals(settings, region: str | None) -> tuple[list, list[Portal]]:
         raise ValueError("the portals spider needs a region: scrapy crawl portals -a region=铜陵 "
                          "(a code, a full or short name, or an area such as 华东)")
     regions = default_registry()
-    chosen: dict[str, object] = {}
-    for one in (part.strip() for part in region.replace("，", ",").split(",")):
-        if not one:
-            continue
-        try:
-            chosen.update((r.code, r) for r in regions.resolve(one))
-        except RegionError as exc:
-            raise ValueError(f"region {one!r}: {exc}") from None
-    selected = list(chosen.values())
+    try:
+        selected = regions.resolve_list(region)
+    except RegionError as exc:
+        raise ValueError(str(exc)) from None
     registry = load_registry(settings.get("PORTALS_FILE") or None, regions)
     portals = registry.for_codes({r.code for r in selected})
     if not portals:

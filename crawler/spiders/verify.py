@@ -35,7 +35,7 @@ class VerifySpider(scrapy.Spider):
         if spider_args.get("region"):
             from domain.regions import default_registry
             try:
-                default_registry().resolve(spider_args["region"])
+                default_registry().resolve_list(spider_args["region"])
             except RegionError as exc:
                 raise ValueError(f"region {spider_args['region']!r}: {exc}") from None
 
@@ -47,7 +47,7 @@ class VerifySpider(scrapy.Spider):
 
     def targets(self) -> list[tuple[int, Capture]]:
         """(document id, official capture) of every document to verify."""
-        codes = {r.code for r in self.archive.regions.resolve(self.region)} if self.region else None
+        codes = {r.code for r in self.archive.regions.resolve_list(self.region)} if self.region else None
         cutoff = (dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=float(self.older_than))
                   if self.older_than else None)
         found = []
