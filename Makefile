@@ -54,6 +54,7 @@ bench: venv
 eval: venv
 	$(BIN)/python bench/eval_metadata.py
 	$(BIN)/python bench/eval_grouping.py
+	$(BIN)/python bench/eval_report_shape.py
 
 clean:
 	rm -rf demo crawls exports .pytest_cache build dist *.egg-info

@@ -42,7 +42,11 @@ def main() -> int:
         crawl = subprocess.run([sys.executable, "-m", "scrapy", "crawl", spider, *args, *fast], cwd=ROOT, env=env)
         if crawl.returncode == 1:
             # Exit 1: finished, with a site not read. The farm's 南昌 portal answers with an anti-bot challenge.
-            print("  (exit 1: a portal was blocked; scrapy crawls shows which)")
+            # Named by this crawl's id: `scrapy crawls` alone shows the latest crawl, the mirrors' one next.
+            with sqlite3.connect(ARCHIVE) as db:
+                crawl_id = db.execute("select crawl_id from portal_crawls where spider = ? order by id desc limit 1",
+                                      (spider,)).fetchone()[0]
+            print(f"  (exit 1: a portal was blocked; scrapy crawls --crawl {crawl_id} shows which)")
         elif crawl.returncode:
             server.stop()
             return crawl.returncode
@@ -71,7 +75,7 @@ def main() -> int:
           f"({sum(p.stat().st_size for p in warc_files) / 1e3:.0f} kB)")
     print(f"\nNext, with ARCHIVE_DB={ARCHIVE.relative_to(ROOT)} WARC_DIR={WARCS.relative_to(ROOT)}:"
           "\n  .venv/bin/scrapy export -o reports.jsonl    .venv/bin/scrapy audit    .venv/bin/scrapy show 340700-2023"
-          "    .venv/bin/scrapy crawls\n  make browse    (the archive in a browser, read-only)")
+          "    .venv/bin/scrapy crawls --list\n  make browse    (the archive in a browser, read-only)")
     return 0
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from crawler.cli import ProjectCommand
 from crawler.commands import open_archive
 from crawler.spiders.verify import VerifySpider
-from storage.models import Verification
+from storage.models import Document, Verification
 
 
 class Command(ProjectCommand):
@@ -55,15 +55,18 @@ class Command(ProjectCommand):
             shown = select(Verification).where(Verification.id > before).order_by(Verification.id)
             if opts.format == "text":
                 shown = shown.where(Verification.outcome != "unchanged")
+            keys = dict(session.execute(select(Document.id, Document.key).where(
+                Document.id.in_(select(Verification.document_id).where(Verification.id > before)))).all())
             for verification in session.scalars(shown):
+                key = keys.get(verification.document_id) or str(verification.document_id)
                 if opts.format == "json":
-                    print(json.dumps({"document_id": verification.document_id, "outcome": verification.outcome,
+                    print(json.dumps({"key": key, "document_id": verification.document_id, "outcome": verification.outcome,
                                       "url": verification.url, "final_url": verification.final_url,
                                       "http_status": verification.http_status, "detail": verification.detail,
                                       "warc_file": verification.warc_file, "warc_offset": verification.warc_offset},
                                      ensure_ascii=False))
                 else:
-                    print(f"document {verification.document_id}: {verification.outcome}: {verification.url}"
+                    print(f"document {key}: {verification.outcome}: {verification.url}"
                           + (f" ({verification.detail})" if verification.detail else ""))
         archive.close()
         total = sum(count for _outcome, count in rows)
