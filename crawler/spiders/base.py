@@ -60,6 +60,7 @@ class ReportSiteSpider(scrapy.Spider):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sites: list = []
+        self.url_length_limit = 2083  # URLLENGTH_LIMIT, set in from_crawler
         self.nav_pages: Counter[str] = Counter()
         self.home_urls: dict[str, str] = {}  # site key → its home page's final URL (the registry learns it)
         # Requests of each site still to be answered, and the sites answered at least once: progress.
@@ -76,13 +77,24 @@ class ReportSiteSpider(scrapy.Spider):
         spider.max_listing_pages = settings.getint("LISTING_MAX_PAGES", 60)
         spider.attachment_max_size = settings.getint("ATTACHMENT_MAX_SIZE", 64 * 1024 * 1024)
         spider.navigation_max_parse = settings.getint("NAVIGATION_MAX_PARSE_SIZE", 2 * 1024 * 1024)
+        spider.url_length_limit = settings.getint("URLLENGTH_LIMIT", 2083)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
 
     # --- progress: which sites are done, in progress, not started (crawler.extensions.CrawlProgress) ---
     def _sent(self, request: scrapy.Request | None) -> scrapy.Request | None:
-        if request is not None:
-            self.pending[request.meta["site_key"]] += 1
+        """Count a request as pending for its site until it is answered, fails or is dropped. A URL longer
+        than URLLENGTH_LIMIT is not sent at all: Scrapy's UrlLengthMiddleware would drop it without a
+        signal, and the site would stay `interrupted` for ever."""
+        if request is None:
+            return None
+        if self.url_length_limit and len(request.url) > self.url_length_limit:
+            key = request.meta["site_key"]
+            self.crawler.stats.inc_value(f"{self.stats_prefix}/{key}/url_too_long")
+            self.logger.info("%s: not followed, its URL is longer than %d characters: %s…", key,
+                             self.url_length_limit, request.url[:200])
+            return None
+        self.pending[request.meta["site_key"]] += 1
         return request
 
     def _answered(self, request) -> None:
@@ -132,18 +144,21 @@ class ReportSiteSpider(scrapy.Spider):
             self.logger.info("site %s: %s", self.site_key(site), site.url)
             if site.start_urls:
                 for url in site.start_urls:
-                    yield self.navigate(url, site, hops=self.depth, listing=True)
+                    request = self.navigate(url, site, hops=self.depth, listing=True)
+                    if request:
+                        yield request
             else:
                 request = self.navigate(site.url, site, hops=0)
-                request.meta["home"] = True
-                yield request
+                if request:
+                    request.meta["home"] = True
+                    yield request
 
     def navigate(self, url: str, site, hops: int, listing: bool = False, listing_page: int = 0,
                  priority: int = 0, data: DataRequest | None = None) -> scrapy.Request | None:
         """A request for a navigation page (home, column, listing, or a platform's data answer)."""
         key = self.site_key(site)
         if self.nav_pages[key] >= self.max_nav_pages:
-            self.crawler.stats.inc_value(f"site/{key}/navigation_budget_spent")
+            self.crawler.stats.inc_value(f"{self.stats_prefix}/{key}/navigation_budget_spent")
             return None
         self.nav_pages[key] += 1
         meta = {"site_key": key, "stats_key": f"{self.stats_prefix}/{key}", "hops": hops, "listing": listing,
