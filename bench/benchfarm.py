@@ -90,3 +90,30 @@ def timed(command: list[str], env: dict, cwd: Path) -> float:
     started = time.perf_counter()
     subprocess.run(command, cwd=cwd, env=env, check=True)
     return time.perf_counter() - started
+
+
+# --- the processes of a crawl, for kill tests (Linux /proc) ---
+def descendants(pid: int) -> set[int]:
+    """The processes `pid` started (its archive writers, multiprocessing's resource tracker), and theirs."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found |= {child, *descendants(child)}
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    """Those of `pids` still running (a zombie is not: it holds nothing but its exit status)."""
+    running = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            running.add(pid)
+    return running

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.benchfarm import build_bench_farm, crawl_env, write_registry  # noqa: E402
+from bench.benchfarm import alive, build_bench_farm, crawl_env, descendants, write_registry  # noqa: E402
 from farm.server import FarmServer  # noqa: E402
 
 PACE = ["-s", "DOWNLOAD_DELAY=0.1", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_BACKOFF_BASE=0", "-L", "WARNING"]
@@ -40,29 +40,6 @@ def crawl(env: dict, extra: tuple[str, ...] = ()) -> tuple[float, int]:
 def documents(database: Path) -> list[tuple]:
     with sqlite3.connect(database) as db:
         return db.execute("select region_code, year, text_sha256 from documents").fetchall()
-
-
-def descendants(pid: int) -> set[int]:
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            children = (task / "children").read_text().split()
-        except OSError:
-            continue
-        for child in map(int, children):
-            found |= {child, *descendants(child)}
-    return found
-
-
-def still_alive(pids: set[int]) -> int:
-    count = 0
-    for pid in pids:
-        try:
-            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
-                count += 1
-        except OSError:
-            pass
-    return count
 
 
 def main() -> None:
@@ -116,7 +93,7 @@ def main() -> None:
             process.wait()
             spent += time.perf_counter() - started
             time.sleep(5)
-            survivors += still_alive(children)
+            survivors += len(alive(children))
             runs += 1
         while True:
             seconds, status = crawl(resumed_env, extra)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from bench.benchfarm import build_bench_farm, write_registry
+from bench.benchfarm import alive, build_bench_farm, descendants, write_registry
 from farm.server import FarmServer
 from farm.texts import make_report
 from tests.conftest import ROOT, SCRAPY, scrapy
@@ -79,32 +79,6 @@ def uninterrupted(slow_farm, tmp_path_factory):
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     return archive
-
-
-def descendants(pid: int) -> set[int]:
-    """The processes `pid` started (its archive writers, multiprocessing's resource tracker), and theirs."""
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            children = (task / "children").read_text().split()
-        except OSError:
-            continue
-        for child in map(int, children):
-            found |= {child, *descendants(child)}
-    return found
-
-
-def alive(pids: set[int]) -> set[int]:
-    """Those of `pids` still running (a zombie is not: it holds nothing but its exit status)."""
-    running = set()
-    for pid in pids:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            running.add(pid)
-    return running
 
 
 def rerun_until_exit_0(command: list[str], env: dict):
