@@ -26,9 +26,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(farm_crawl):
-    archive = farm_crawl[0]
+def browse(archive):
+    """`scrapy browse` on `archive` (its WARC files beside it), started and answering: (process, base URL)."""
     port = free_port()
     env = {**os.environ, "ARCHIVE_DB": f"sqlite:///{archive}", "WARC_DIR": str(archive.parent / "warcs")}
     process = subprocess.Popen([*SCRAPY, "browse", "--port", str(port)], cwd=ROOT, env=env,
@@ -43,9 +42,50 @@ def server(farm_crawl):
     else:
         process.kill()
         pytest.fail("scrapy browse did not start: " + process.stdout.read()[-2000:])
+    return process, base
+
+
+@pytest.fixture(scope="module")
+def server(farm_crawl):
+    process, base = browse(farm_crawl[0])
     yield base
     process.terminate()
     process.wait(timeout=10)
+
+
+def status_of(url: str) -> tuple[int, str]:
+    import urllib.error
+    try:
+        with urllib.request.urlopen(url) as answer:
+            return answer.status, answer.read(200).decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+
+
+def test_a_damaged_or_missing_warc_record_is_an_integrity_failure_never_an_empty_download(farm_crawl, tmp_path):
+    """Plain HTTP, no Chromium: a record cut short answers 500, a missing file 404, an id no row can have
+    404, and a search year no archive holds is ignored, never a server error."""
+    import sqlite3
+    shutil.copy(farm_crawl[0], tmp_path / "archive.sqlite")
+    shutil.copytree(farm_crawl[0].parent / "warcs", tmp_path / "warcs")
+    with sqlite3.connect(tmp_path / "archive.sqlite") as db:
+        cut, cut_file, offset, length = db.execute(
+            "select id, warc_file, warc_offset, warc_length from captures where warc_file is not null "
+            "order by warc_offset desc limit 1").fetchone()
+    with open(tmp_path / "warcs" / cut_file, "r+b") as stream:
+        stream.truncate(offset + length - 50)  # the capture's record cut short, as a kill or a full disk leaves it
+    process, base = browse(tmp_path / "archive.sqlite")
+    try:
+        status, body = status_of(f"{base}/-/warc/{cut}")
+        assert status == 500 and "integrity failure" in body
+        assert status_of(f"{base}/-/warc/{'9' * 30}")[0] == 404
+        assert status_of(f"{base}/-/search?q=%E5%8F%91%E5%B1%95&year={'9' * 30}")[0] == 200
+        (tmp_path / "warcs" / cut_file).unlink()
+        status, body = status_of(f"{base}/-/warc/{cut}")
+        assert status == 404 and "WARC file missing" in body
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def test_the_browser_is_read_only_on_loopback_and_hides_the_internals(server):
