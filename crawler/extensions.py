@@ -25,8 +25,9 @@ EXIT_STORAGE_FAILED = 3  # a WARC or database write failed: the crawl stopped
 EXIT_INTERRUPTED = 4  # stopped before the end (a signal, a close): run the same command again to finish
 NOT_READ = ("blocked", "unreachable", "robots_disallowed")
 # Stats keys of work lost on the way (a request that could not be queued, an error Scrapy only logged from
-# an asyncio task): any of them makes a finished crawl incomplete.
-LOST_WORK = ("scheduler/unscheduled", "crawl/task_errors")
+# an asyncio task, a callback that raised before yielding all its links): any of them makes a finished
+# crawl incomplete.
+LOST_WORK = ("scheduler/unscheduled", "crawl/task_errors", "spider_exceptions/count")
 SUMMARY_ALL_SITES = 20  # a crawl of this many sites or fewer lists each; a larger one lists what needs a look
 
 
