@@ -73,6 +73,8 @@ class FarmHandler(BaseHTTPRequestHandler):
         host = (self.tunnel_host or host).split(":")[0].lower()
         self.server.requests.append((host, path + (f"?{parts.query}" if parts.query else ""),
                                      self.headers.get("User-Agent", "")))
+        self.server.urls.append(f"{'http' if self.tunnel_host is None else 'https'}://{host}{path}"
+                                + (f"?{parts.query}" if parts.query else ""))
         routes = self.server.farm.routes
         # A route may be for one query string (a JSON API's page, a data proxy's record range).
         route = routes.get((host, f"{path}?{parts.query}")) if parts.query else None
@@ -129,6 +131,7 @@ class FarmServer(ThreadingHTTPServer):
         self.farm = farm or build_farm()
         self.etags = etags  # send ETag and answer If-None-Match with 304
         self.requests: list[tuple[str, str, str]] = []
+        self.urls: list[str] = []  # the same requests as whole URLs, scheme included (http → https redirects)
         self.latency = latency  # seconds each answer waits, as a distant server's would
         self.timeline: list[tuple[str, float, float]] = []  # (host, started, finished) of every answer
         self.tls = _tls_context(sorted(self.farm.https_hosts)) if self.farm.https_hosts else None
