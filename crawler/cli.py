@@ -10,6 +10,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from storage.atomic import OutputPathError
+from storage.db import error_line
 
 # Errors of the storage itself (not of a path the user gave): a full disk, a read-only file system, I/O.
 STORAGE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EIO, errno.EDQUOT}
@@ -64,8 +65,7 @@ class ProjectCommand(ScrapyCommand):
         except OverflowError as exc:  # an integer the database cannot hold: no such row can exist
             raise UsageError(f"a number is out of range ({exc})", print_help=False) from None
         except SQLAlchemyError as exc:
-            first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            self._fail(EXIT_STORAGE, f"storage failed: archive database: {first}")
+            self._fail(EXIT_STORAGE, f"storage failed: archive database: {error_line(exc)}")
         except OSError as exc:
             if exc.errno in STORAGE_ERRNOS:
                 self._fail(EXIT_STORAGE, f"storage failed: {exc.strerror}" + (f": {exc.filename}" if exc.filename else ""))

@@ -44,7 +44,8 @@ def audit(session: Session, regions: RegionRegistry, region_codes: set[str] | No
     if region_codes is not None:
         query = query.where(Document.region_code.in_(region_codes))
     years_by_region: dict[str, set[int]] = {}
-    unofficial: dict[tuple[str, int], list[str]] = {}  # region-years held only by copies not from the portal
+    official_years: set[tuple[str, int]] = set()
+    unofficial: dict[tuple[str, int], list[str]] = {}  # region-year → its documents not from the portal
     for document in session.scalars(query):
         status, official, note = document.provenance()
         last = session.scalar(select(Verification).where(Verification.document_id == document.id)
@@ -56,12 +57,13 @@ def audit(session: Session, regions: RegionRegistry, region_codes: set[str] | No
             dict(Counter(c.site_kind for c in document.captures)), last.outcome if last else None, note))
         if document.region_code and document.year:
             years_by_region.setdefault(document.region_code, set()).add(document.year)
-            unofficial.setdefault((document.region_code, document.year), [])
             if status in ("official", "conflict"):
-                unofficial[(document.region_code, document.year)] = None  # type: ignore[assignment]
-            elif unofficial[(document.region_code, document.year)] is not None:
-                unofficial[(document.region_code, document.year)].append(f"{document.key or document.id} ({status})")
-    rows += _gaps(session, regions, region_codes, years_by_region, this_year, unofficial)
+                official_years.add((document.region_code, document.year))
+            else:
+                unofficial.setdefault((document.region_code, document.year), []).append(
+                    f"{document.key or document.id} ({status})")
+    only_unofficial = {group: held for group, held in unofficial.items() if group not in official_years}
+    rows += _gaps(session, regions, region_codes, years_by_region, this_year, only_unofficial)
     platforms = {code: crawl.platform for code, crawl in _latest_crawls(session, region_codes).items()}
     for row in rows:
         row.platform = platforms.get(row.region_code)
@@ -77,7 +79,7 @@ def _latest_crawls(session, region_codes) -> dict[str, PortalCrawl]:
     return latest
 
 
-def _gaps(session, regions, region_codes, years_by_region, this_year, unofficial=None) -> list[AuditRow]:
+def _gaps(session, regions, region_codes, years_by_region, this_year, only_unofficial) -> list[AuditRow]:
     gaps = []
     for code, crawl in sorted(_latest_crawls(session, region_codes).items()):
         region = regions.get(code)
@@ -99,11 +101,11 @@ def _gaps(session, regions, region_codes, years_by_region, this_year, unofficial
                 if year not in years:
                     gaps.append(AuditRow(code, name, year, "missing_year",
                                          note=f"no document for {year} although the portal was crawled"))
-                elif (unofficial or {}).get((code, year)):
+                elif (code, year) in only_unofficial:
                     # An unverified or mirror-only copy does not fill the year: the portal's own is missing.
                     gaps.append(AuditRow(code, name, year, "missing_year",
                                          note=f"no official document for {year} although the portal was crawled; "
-                                              f"only " + ", ".join(unofficial[(code, year)])))
+                                              f"only " + ", ".join(only_unofficial[(code, year)])))
     return gaps
 
 
@@ -118,12 +120,8 @@ def integrity_rows(session: Session, regions: RegionRegistry, warc_dir: str, reg
     `progress(checked, total)`."""
     from storage.integrity import failed_records
 
-    ids = None
-    if region_codes is not None:
-        ids = set(session.scalars(select(Capture.id).join(Document, Capture.document_id == Document.id)
-                                  .where(Document.region_code.in_(region_codes))))
     rows = []
-    for capture, result in failed_records(session, warc_dir, ids, progress):
+    for capture, result in failed_records(session, warc_dir, region_codes, progress):
         document = capture.document
         region = regions.get(document.region_code) if document is not None and document.region_code else None
         rows.append(AuditRow(document.region_code if document else None, region.name if region else None,

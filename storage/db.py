@@ -24,9 +24,8 @@ MIGRATIONS = package_path("storage", "migrations")
 def default_warc_dir(url: str) -> str:
     """Where an archive's WARC files are when WARC_DIR does not say: `warcs` beside an SQLite archive
     file (so the archive alone finds its bytes), else `warcs` in the working directory."""
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        return str(Path(url.removeprefix("sqlite:///")).parent / "warcs")
-    return DEFAULT_WARC_DIR
+    path = sqlite_path(url)
+    return str(path.parent / "warcs") if path is not None else DEFAULT_WARC_DIR
 
 
 def database_url(value: str | None) -> str:
@@ -57,6 +56,17 @@ def sqlite_path(url: str) -> Path | None:
     return Path(url.removeprefix("sqlite:///").split("?", 1)[0])
 
 
+def no_archive_yet(path: Path) -> bool:
+    """An SQLite archive file not there, or empty (zero bytes: SQLite's own empty database): a read finds
+    no archive in it, a write creates one."""
+    return not path.exists() or (path.is_file() and path.stat().st_size == 0)
+
+
+def error_line(exc: BaseException) -> str:
+    """A database error in one line: the driver's own message when SQLAlchemy wraps one."""
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+
+
 def check_archive_url(value: str | None, must_exist: bool = False) -> str:
     """The archive's URL, checked before anything opens it: a dialect the archive supports, and for
     SQLite a file that is an SQLite database (or nothing yet, in a directory that exists). A read
@@ -78,13 +88,12 @@ def check_archive_url(value: str | None, must_exist: bool = False) -> str:
     if path.is_dir():
         raise ArchiveUnusable(f"ARCHIVE_DB: {path} is a directory, not an archive file", usage=True)
     exists = path.exists()
-    size = path.stat().st_size if exists else 0
-    if must_exist and not size:
+    if must_exist and no_archive_yet(path):
         raise ArchiveUnusable(f"no archive at {path}" + (" (an empty file)" if exists else "")
                               + " (set ARCHIVE_DB to the archive to read)", usage=True)
     if not exists and not path.parent.is_dir():
         raise ArchiveUnusable(f"ARCHIVE_DB: directory {path.parent} does not exist", usage=True)
-    if size:
+    if not no_archive_yet(path):
         try:
             with path.open("rb") as stream:
                 header = stream.read(len(SQLITE_HEADER))
@@ -203,8 +212,7 @@ class Archive:
         except ImportError as exc:  # the dialect's driver is not installed
             raise ArchiveUnusable(f"ARCHIVE_DB: no driver for {url.split(':', 1)[0]}: {exc}", usage=True) from None
         except SQLAlchemyError as exc:
-            first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise ArchiveUnusable(f"archive database {_safe(url)} unusable: {first}", usage=False) from None
+            raise ArchiveUnusable(f"archive database {_safe(url)} unusable: {error_line(exc)}", usage=False) from None
         return cls(engine, regions, warc_dir)
 
     def close(self) -> None:

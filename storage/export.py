@@ -78,14 +78,12 @@ def document_record(document: Document, regions: RegionRegistry, related: list[d
 
 def iter_documents(session: Session, regions: RegionRegistry, region_codes: set[str] | None = None,
                    year: int | None = None, document_id: int | None = None, status: str | None = None,
-                   key: str | None = None, keys: list[str] | None = None) -> Iterator[dict]:
-    """Documents as export records, in region, year and id order; `key` or `keys` select by stable key."""
+                   keys: list[str] | None = None) -> Iterator[dict]:
+    """Documents as export records, in region, year and id order; `keys` selects by stable key."""
     query = (select(Document).options(selectinload(Document.captures).selectinload(Capture.site))
              .order_by(Document.region_code, Document.year, Document.id))
     if document_id is not None:
         query = query.where(Document.id == document_id)
-    if key is not None:
-        query = query.where(Document.key == key)
     if keys is not None:
         query = query.where(Document.key.in_(keys))
     if status is not None:

@@ -106,17 +106,12 @@ def import_lines(lines, archive, registry, warcs=None, on_line=None, report: Imp
                 extra={"WARC-Govreports-Import-Source": source} if source else None))
         derivation, ingested = archive_fetch(archive, registry, fetch)
         if ingested.document_id is None:
-            why = derivation.extraction.error or _capture_error(archive, ingested.capture_id)
+            why = derivation.extraction.error or ingested.note
             report.not_documents.append((number, ingested.extraction_status, why or ""))
         report.counts.update(derivation.stats_keys)
         for key, increment in ingested.stats_keys:
             report.counts[key] += increment
     return report
-
-
-def _capture_error(archive, capture_id: int) -> str | None:
-    with archive.session() as session:
-        return session.scalar(select(Capture.extraction_error).where(Capture.id == capture_id))
 
 
 def _held(archive, fetch: Fetch) -> bool:

@@ -35,6 +35,7 @@ class Ingested:
     created: bool = False  # a new document
     merged: int = 0  # documents folded into this one
     related: int = 0  # related documents linked
+    note: str | None = None  # why a report became no document when placement said so (storage.grouping)
 
     @property
     def stats_keys(self) -> list[tuple[str, int]]:
@@ -111,7 +112,7 @@ def _ingest(session, registry: PortalRegistry, fetch: Fetch, derivation: Derivat
         return Ingested(capture.id, provenance.site_kind, extraction.status)
     placement = place_capture(session, capture, prejudged)
     if placement is None:  # reports pasted together: a capture, no document (storage.grouping)
-        return Ingested(capture.id, provenance.site_kind, capture.extraction_status)
+        return Ingested(capture.id, provenance.site_kind, capture.extraction_status, note=capture.extraction_error)
     if not placement.stated:
         refresh_document(session, placement.document_id, placement.groups_left, placement.document)
     return Ingested(capture.id, provenance.site_kind, extraction.status, placement.document_id, placement.relation,

@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 
-from storage.models import Capture
+from storage.models import Capture, Document
 from storage.warc import record_path
 
 
@@ -33,9 +33,9 @@ def read_stored_record(warc_dir: str | Path, file: str, offset: int, length: int
     with open(path, "rb") as stream:
         stream.seek(offset)
         data = stream.read(length) if length is not None else stream.read()
-    if length is not None and len(data) < length:
-        raise ValueError(f"{file} is cut short: {len(data)} of the record's {length} bytes at offset {offset}")
     if length is not None:
+        if len(data) < length:
+            raise ValueError(f"{file} is cut short: {len(data)} of the record's {length} bytes at offset {offset}")
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
             inflater.decompress(data)
@@ -71,15 +71,14 @@ def check_record(warc_dir: str | Path, capture) -> RecordCheck:
     return RecordCheck(True, f"{len(payload)} bytes read back from the WARC record, SHA-256 matches")
 
 
-def failed_records(session: Session, warc_dir: str | Path, capture_ids: set[int] | None = None,
+def failed_records(session: Session, warc_dir: str | Path, region_codes: set[str] | None = None,
                    progress: Callable[[int, int], None] | None = None) -> Iterator[tuple[Capture, RecordCheck]]:
-    """Every capture with a WARC record (or those of `capture_ids`) whose check fails, streamed: rows are
-    read in batches and each record on its own, so memory does not grow with the archive.
-    `progress(checked, total)` is called every 1,000 records."""
+    """Every capture with a WARC record (or those of the documents of `region_codes`) whose check fails,
+    streamed: rows are read in batches and each record on its own, so memory does not grow with the
+    archive. `progress(checked, total)` is called every 1,000 records."""
     query = select(Capture).where(Capture.warc_file.is_not(None)).order_by(Capture.warc_file, Capture.warc_offset)
-    if capture_ids is not None:
-        query = query.where(Capture.id.in_(capture_ids))
-    from sqlalchemy import func
+    if region_codes is not None:
+        query = query.join(Document, Capture.document_id == Document.id).where(Document.region_code.in_(region_codes))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     for checked, capture in enumerate(session.scalars(query.execution_options(yield_per=500)), 1):
         result = check_record(warc_dir, capture)

@@ -90,7 +90,7 @@ async def document_page(datasette, request):
     key = request.url_vars["key"]
 
     def work(session, _config):
-        return next(iter_documents(session, default_registry(), key=key), None)
+        return next(iter_documents(session, default_registry(), keys=[key]), None)
     record = await _in_thread(datasette, work)
     if record is None:
         return Response.html(f"<h1>No document {escape(key)}</h1>", status=404)

@@ -17,15 +17,20 @@ def open_archive(settings, must_exist: bool = False):
     command (`must_exist`) refuses to create an SQLite archive that is not there (or is an empty file):
     a wrong path is said, not answered with an empty result. An ARCHIVE_DB that names no usable archive
     is a usage error (exit 2) or a storage failure (exit 3: crawler.cli.StorageFailure)."""
-    from crawler.cli import StorageFailure
     from storage.db import Archive, ArchiveUnusable
 
     try:
         return Archive.open(settings.get("ARCHIVE_DB"), warc_dir=settings.get("WARC_DIR"), must_exist=must_exist)
     except ArchiveUnusable as exc:
-        if exc.usage:
-            raise UsageError(str(exc), print_help=False) from None
-        raise StorageFailure(str(exc)) from None
+        raise command_error(exc) from None
+
+
+def command_error(exc) -> Exception:
+    """What a command raises for a storage.db.ArchiveUnusable: a usage error (exit 2) when the argument is
+    wrong, a crawler.cli.StorageFailure (exit 3) when the storage failed."""
+    from crawler.cli import StorageFailure
+
+    return UsageError(str(exc), print_help=False) if exc.usage else StorageFailure(str(exc))
 
 
 def region_codes(archive, region: str | None) -> set[str] | None:

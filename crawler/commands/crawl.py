@@ -23,19 +23,25 @@ class Command(ScrapyCrawlCommand):
             except ValueError as exc:
                 raise UsageError(str(exc), print_help=False) from None
         # The archive first: an ARCHIVE_DB that names none is a usage error (exit 2), one that does not
-        # answer a storage failure (exit 3), before any request and with one line, not a traceback.
+        # answer a storage failure (exit 3), before any request and with one line, not a traceback. It is
+        # opened here once, for the crawl's pipeline and extensions (crawler.archive.archive_for).
+        from crawler.archive import archive_for
         from crawler.cli import EXIT_STORAGE, StorageFailure
-        from crawler.commands import open_archive
+        from crawler.commands import command_error
         from crawler.warcwriter import warc_files_for
+        from storage.db import ArchiveUnusable
+        crawler = self._create_crawler(args[0])
         try:
-            open_archive(self.settings).close()
+            try:
+                archive_for(crawler)
+            except ArchiveUnusable as exc:
+                raise command_error(exc) from None
             if self.settings.getbool("WARC_ENABLED", True):
                 warc_files_for(self.settings).close()
         except StorageFailure as exc:
             print(f"scrapy crawl: storage failed: {exc}", file=sys.stderr)
             self.exitcode = EXIT_STORAGE
             return
-        crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:

@@ -9,7 +9,7 @@ from crawler.cli import ProjectCommand
 from crawler.commands import open_archive, pad, print_records, region_codes
 from domain.portals import RegistryError, load_registry
 from storage.coverage import CoverageRow, as_dicts, coverage, regions_under, summary
-from storage.db import Archive, database_url, sqlite_path
+from storage.db import Archive, database_url, no_archive_yet, sqlite_path
 
 
 class Command(ProjectCommand):
@@ -32,8 +32,7 @@ class Command(ProjectCommand):
         if args:
             raise UsageError(f"unexpected arguments {args}; give the region with --region")
         path = sqlite_path(database_url(self.settings.get("ARCHIVE_DB")))
-        if path is not None and path.parent.is_dir() and (not path.exists() or
-                                                           (path.is_file() and path.stat().st_size == 0)):
+        if path is not None and path.parent.is_dir() and no_archive_yet(path):
             # No archive yet: the registry alone, with no crawl to tell (and no archive file made).
             archive = Archive.open("sqlite://")
         else:
