@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 REGION ?= 华东
 
-.PHONY: venv demo test crawl export bench eval migrate clean browse browser
+.PHONY: venv demo test docs docs-serve crawl export bench eval migrate clean browse browser
 
 venv: $(VENV)/.installed
 
@@ -29,7 +29,17 @@ browser:
 test: venv browser
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python scripts/docs_reference.py --check
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $$(mktemp -d)
 	$(BIN)/python -m pytest -q
+
+# The documentation site: the references are written from the code first (scripts/docs_reference.py).
+docs: venv
+	$(BIN)/python scripts/docs_reference.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-serve: docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 # Crawl the real portals (needs the internet); resumable: rerun the same command after an interruption,
 # whatever ended it (Ctrl-C, kill -9, a reboot). The archive is the resume state: no JOBDIR is needed.

@@ -1,1 +1,1 @@
-"""Benchmarks and evaluations: each script prints what it measured (README: Benchmarks)."""
+"""Benchmarks and evaluations: each script prints what it measured (docs/benchmarks.md)."""

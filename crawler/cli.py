@@ -14,7 +14,7 @@ from storage.db import error_line
 
 # Errors of the storage itself (not of a path the user gave): a full disk, a read-only file system, I/O.
 STORAGE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EIO, errno.EDQUOT}
-# Exit statuses every command keeps (README: Exit statuses): 1 done, but something failed (set by the
+# Exit statuses every command keeps (docs/unattended.md: exit statuses): 1 done, but something failed (set by the
 # command); 2 usage (Scrapy's, for UsageError); 3 storage; 4 interrupted.
 EXIT_STORAGE = 3
 EXIT_INTERRUPTED = 4

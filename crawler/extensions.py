@@ -9,6 +9,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.archive import STORAGE_FAILED, archive_for
+from crawler.config import setting
 from domain.pages.platforms import PLATFORMS
 from storage.crawls import change_since, previous_records
 from storage.models import PortalCrawl
@@ -18,7 +19,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-# How a crawl ends, as `scrapy crawl` exits (README: Exit statuses).
+# How a crawl ends, as `scrapy crawl` exits (docs/unattended.md: exit statuses).
 EXIT_COMPLETE = 0  # every site read; every report asked for is in the archive
 EXIT_INCOMPLETE = 1  # finished, but a site was blocked / unreachable / robots_disallowed / interrupted, or work was lost
 EXIT_STORAGE_FAILED = 3  # a WARC or database write failed: the crawl stopped
@@ -82,7 +83,7 @@ class CrawlRecorder:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("CRAWL_RECORDS_ENABLED", True):
+        if not setting(crawler.settings, "CRAWL_RECORDS_ENABLED"):
             raise NotConfigured
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
@@ -167,7 +168,7 @@ class CrawlProgress:
 
     @classmethod
     def from_crawler(cls, crawler):
-        interval = crawler.settings.getfloat("PROGRESS_INTERVAL", 60.0)
+        interval = setting(crawler.settings, "PROGRESS_INTERVAL")
         if interval <= 0:
             raise NotConfigured
         extension = cls(crawler, interval)

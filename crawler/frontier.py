@@ -30,6 +30,7 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy_redis.queue import PriorityQueue
 
+from crawler.config import setting
 from crawler.middlewares import AnswerHook, request_host
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def frontier_settings(settings) -> dict:
         "SCHEDULER_QUEUE_CLASS": "crawler.frontier.LeasedPriorityQueue",
         "SCHEDULER_QUEUE_KEY": f"govreports:{run}:%(spider)s:requests",
         "SCHEDULER_DUPEFILTER_KEY": f"govreports:{run}:%(spider)s:dupefilter",
-        "SCHEDULER_IDLE_BEFORE_CLOSE": settings.getint("FRONTIER_IDLE_BEFORE_CLOSE", 5),
+        "SCHEDULER_IDLE_BEFORE_CLOSE": setting(settings, "FRONTIER_IDLE_BEFORE_CLOSE"),
         # Each worker sees a share of each site: its per-site records would say `empty` of sites another
         # worker read, so none are written; the archive (documents, captures) is the crawl's record.
         "CRAWL_RECORDS_ENABLED": False,
@@ -75,7 +76,7 @@ class SharedHostSlotsMiddleware(AnswerHook):
             raise NotConfigured
         import redis
         return cls(redis.Redis.from_url(settings.get("REDIS_URL")), settings.getfloat("DOWNLOAD_DELAY"),
-                   settings.getfloat("DOWNLOAD_TIMEOUT", 180), crawler.stats)
+                   settings.getfloat("DOWNLOAD_TIMEOUT"), crawler.stats)
 
     @staticmethod
     def _key(request) -> str:
@@ -175,7 +176,7 @@ class FrontierWorker:
     def __init__(self, crawler, server):
         self.crawler = crawler
         self.server = server
-        self.timeout_ms = int(crawler.settings.getfloat("FRONTIER_WORKER_TIMEOUT", 30) * 1000)
+        self.timeout_ms = int(setting(crawler.settings, "FRONTIER_WORKER_TIMEOUT") * 1000)
         self.requeue = server.register_script(_REQUEUE)
         self.heartbeat = None
 

@@ -24,6 +24,7 @@ from scrapy.responsetypes import responsetypes
 from sqlalchemy import select
 
 from crawler.archive import archive_for
+from crawler.config import setting
 from storage.models import Capture, PageValidator
 from storage.warc import read_record
 
@@ -43,7 +44,7 @@ def refresh_wanted(crawler) -> bool:
     spider = getattr(crawler, "spider", None)
     value = getattr(spider, "refresh", None)
     if value is None:
-        return crawler.settings.getbool("CRAWL_REFRESH", False)
+        return setting(crawler.settings, "CRAWL_REFRESH")
     return str(value).lower() in ("1", "true", "yes", "on")
 
 
@@ -82,7 +83,7 @@ class ArchivedReportsMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("CRAWL_INCREMENTAL", True):
+        if not setting(crawler.settings, "CRAWL_INCREMENTAL"):
             raise NotConfigured
         middleware = cls(crawler)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
@@ -115,7 +116,7 @@ class ConditionalRequestMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        if not settings.getbool("CRAWL_INCREMENTAL", True) or not settings.getbool("WARC_ENABLED", True):
+        if not setting(settings, "CRAWL_INCREMENTAL") or not setting(settings, "WARC_ENABLED"):
             raise NotConfigured  # without WARC records there are no stored bytes to answer a 304 with
         middleware = cls(crawler)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)

@@ -11,6 +11,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
+from crawler.config import setting
 from domain.challenges import challenge_reason
 
 
@@ -43,8 +44,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings):
         super().__init__(settings)
-        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
-        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+        self.backoff_base = setting(settings, "RETRY_BACKOFF_BASE")
+        self.backoff_max = setting(settings, "RETRY_BACKOFF_MAX")
 
     def _delay(self, request) -> float:
         tries = request.meta.get("retry_times", 0)
@@ -92,7 +93,7 @@ class HttpsThroughHttpProxyMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         environment = {name.lower(): value for name, value in os.environ.items()}
-        if not crawler.settings.getbool("HTTPS_VIA_HTTP_PROXY", True) or environment.get("https_proxy") \
+        if not setting(crawler.settings, "HTTPS_VIA_HTTP_PROXY") or environment.get("https_proxy") \
                 or not environment.get("http_proxy"):
             raise NotConfigured
         return cls(environment["http_proxy"])
@@ -155,7 +156,7 @@ class PrivateAddressMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if crawler.settings.getbool("ALLOW_PRIVATE_ADDRESSES", False):
+        if setting(crawler.settings, "ALLOW_PRIVATE_ADDRESSES"):
             raise NotConfigured
         return cls(crawler.stats)
 
@@ -224,7 +225,7 @@ class HostGapMiddleware(AnswerHook):
         delay = settings.getfloat("DOWNLOAD_DELAY")
         if delay <= 0 or settings.get("REDIS_URL"):
             raise NotConfigured
-        return cls(delay, settings.getfloat("DOWNLOAD_TIMEOUT", 180), crawler.stats)
+        return cls(delay, settings.getfloat("DOWNLOAD_TIMEOUT"), crawler.stats)
 
     async def process_request(self, request):
         from twisted.internet import reactor

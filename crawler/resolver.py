@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.error import DNSLookupError
 
+from crawler.config import setting
+
 logger = logging.getLogger(__name__)
 
 
@@ -38,7 +40,7 @@ class PublicAddressResolver(CachingThreadedResolver):
     def from_crawler(cls, crawler, reactor):
         resolver = super().from_crawler(crawler, reactor)
         # `crawler` is the crawler process here (one resolver for the reactor): it has settings, no stats.
-        resolver.allow_private = crawler.settings.getbool("ALLOW_PRIVATE_ADDRESSES", False)
+        resolver.allow_private = setting(crawler.settings, "ALLOW_PRIVATE_ADDRESSES")
         return resolver
 
     def getHostByName(self, name: str, timeout=()):  # noqa: N802 - Twisted's interface

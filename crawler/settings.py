@@ -1,4 +1,5 @@
-"""Settings of the govreports crawler. Every project setting is documented in the README (Settings).
+"""Settings of the govreports crawler: the one place their defaults are defined. What each project setting
+is, and the values it takes, is in crawler/config.py; docs/reference/settings.md is written from both.
 
 ARCHIVE_DB and PORTALS_FILE may also come from the environment, so a scheduled job or a reviewer can
 point the crawler elsewhere with `ARCHIVE_DB=… PORTALS_FILE=… scrapy crawl portals -a region=…`."""
@@ -77,7 +78,7 @@ SCHEDULER = "crawler.scheduler.ArchiveResumeScheduler"
 REDIS_URL = os.environ.get("REDIS_URL", "")  # e.g. redis://frontier.example:6379/0
 FRONTIER_RUN = os.environ.get("FRONTIER_RUN", "")  # names the run's queue and filter; empty: today's date
 FRONTIER_IDLE_BEFORE_CLOSE = 5  # seconds a worker waits on an empty queue before it ends
-FRONTIER_WORKER_TIMEOUT = 30  # seconds without a heartbeat after which a worker's leased requests go back  # seen requests are forgotten between runs, JOBDIR or not
+FRONTIER_WORKER_TIMEOUT = 30  # seconds without a heartbeat after which a worker's leased requests go back
 
 DOWNLOADER_MIDDLEWARES = {
     # With a shared frontier: last to see a failure, which returns the request's lease (crawler/frontier.py).
@@ -117,6 +118,7 @@ SPIDER_MIDDLEWARES = {
     "crawler.frontier.LeaseReturnMiddleware": 1,
 }
 PROGRESS_INTERVAL = 60.0  # seconds between progress lines of a crawl (0: off)
+CRAWL_RECORDS_ENABLED = True  # a portal_crawls row per site and crawl: the summary, the audit's gaps, the exit status
 # The bytes are in WARC files before an item exists (WarcWriterMiddleware); the one pipeline derives
 # each fetch (extract → normalize → provenance, domain.derive) and writes it (storage.ingest).
 ITEM_PIPELINES = {

@@ -10,6 +10,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from crawler import __version__
 from crawler.archive import stop_for_storage_failure
+from crawler.config import setting
 from storage.db import database_url, default_warc_dir
 from storage.warc import WarcFiles
 
@@ -28,7 +29,7 @@ def warc_files_for(settings, prefix: str = "govreports") -> WarcFiles:
     directory = settings.get("WARC_DIR") or default_warc_dir(database_url(settings.get("ARCHIVE_DB")))
     try:
         return WarcFiles(directory, prefix=prefix,
-                         max_bytes=settings.getint("WARC_MAX_SIZE", 1_000_000_000), info=info)
+                         max_bytes=setting(settings, "WARC_MAX_SIZE"), info=info)
     except OSError as exc:
         from crawler.cli import StorageFailure
         raise StorageFailure(f"WARC store unusable: WARC_DIR {directory}: {exc.strerror or exc}") from None
@@ -49,7 +50,7 @@ class WarcWriterMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("WARC_ENABLED", True):
+        if not setting(crawler.settings, "WARC_ENABLED"):
             raise NotConfigured
         middleware = cls(warc_files_for(crawler.settings), crawler)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)

@@ -43,7 +43,7 @@ SCHEME = Scheme()
 _MASK63 = np.uint64(0x7FFFFFFFFFFFFFFF)
 _BASE = np.uint64(1_000_003)
 
-# Thresholds of the exact verification (README: Deduplication).
+# Thresholds of the exact verification (docs/deduplication.md).
 SAME_REPORT_COVERAGE = 0.6  # the shorter text's share found in the longer one
 NEAR_DUPLICATE_LENGTH = 0.8  # length ratio above which two same-report texts are copies, not excerpt/whole
 RELATED_COVERAGE = 0.3  # below SAME_REPORT_COVERAGE, above this: related documents (draft/final, reuse)

@@ -23,7 +23,7 @@ from domain.regions import RegionRegistry
 
 logger = logging.getLogger(__name__)
 
-# Extraction statuses (README: The archive, `captures.extraction_status`); an attachment that cannot be
+# Extraction statuses (docs/archive.md, `captures.extraction_status`); an attachment that cannot be
 # read says why: no_text_layer (a scanned PDF), unsupported_format (DOC/WPS, or not a document at all).
 OK, BLOCKED, HTTP_ERROR, NOT_REPORT, NO_TEXT, ERROR = "ok", "blocked", "http_error", "not_report", "no_text", "error"
 PADDED = "padded"  # a report's text padded out (repeated, or far longer than any report): domain.reportshape

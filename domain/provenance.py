@@ -132,7 +132,7 @@ def _check_claims(claims: dict, region_code: str | None, regions: RegionRegistry
 # The rules below read captures through their attributes (id, site_kind, source, relation,
 # similarity, site_label), so they run the same on the archive's rows and on plain objects.
 
-# Document status (README: Provenance):
+# Document status (docs/provenance.md):
 #   official     a capture the crawler fetched from the region's official portal (or a parent region's
 #                portal, with the page's claims agreeing) holds the report
 #   conflict     an official capture holds it, but a mirror's copy differs beyond noise or excerpting

@@ -22,9 +22,8 @@ import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
-from scrapy.exceptions import NotConfigured
-
 from crawler.archive import archive_for, stop_for_storage_failure
+from crawler.config import setting
 from domain.fetch import Fetch
 from pipelines import worker
 from pipelines.worker import WriteFailure
@@ -38,15 +37,14 @@ class ArchivePipeline:
         settings = crawler.settings
         self.crawler = crawler
         self.stats = crawler.stats
-        self.mode = settings.get("ARCHIVE_WRITER", "process")
-        if self.mode not in WRITERS:
-            raise NotConfigured(f"ARCHIVE_WRITER must be one of {', '.join(WRITERS)}, not {self.mode!r}")
+        # An unusable value raises ConfigurationError: a typo must stop the crawl, not switch it off.
+        self.mode = setting(settings, "ARCHIVE_WRITER")
         # Opened here, on the reactor thread, so the schema is migrated once before any writer starts.
         archive = archive_for(crawler)
         self.writer_args = (settings.get("ARCHIVE_DB"), archive.warc_dir, settings.get("PORTALS_FILE"), False)
-        self.batch_size = settings.getint("ARCHIVE_BATCH_SIZE", 32)
+        self.batch_size = setting(settings, "ARCHIVE_BATCH_SIZE")
         # Worker processes: each derives on its own; their writes take turns at the archive's write lock.
-        self.writers = max(1, settings.getint("ARCHIVE_WRITERS", 1)) if self.mode == "process" else 1
+        self.writers = setting(settings, "ARCHIVE_WRITERS") if self.mode == "process" else 1
         self.executor: Executor | None = None
         self.waiting: list = []  # (fetch, future of its result) not yet handed to the writer
         self.writing = 0  # batches handed to the writers and not back yet

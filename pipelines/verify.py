@@ -11,6 +11,7 @@ from scrapy.exceptions import DropItem
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.archive import archive_for, registry_for, stop_for_storage_failure
+from crawler.config import setting
 from domain.derive import derive
 from domain.fetch import utc_now
 from domain.provenance import OFFICIAL, classify
@@ -27,7 +28,7 @@ class VerificationPipeline:
         self.stats = crawler.stats
         self.archive = archive_for(crawler)
         self.registry = registry_for(crawler, self.archive)
-        self.interval = crawler.settings.getfloat("PROGRESS_INTERVAL", 60.0)
+        self.interval = setting(crawler.settings, "PROGRESS_INTERVAL")
         self.last_progress = time.monotonic()
         self.done = 0
 

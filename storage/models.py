@@ -1,5 +1,5 @@
 """The archive's tables (SQLAlchemy 2.x). The schema is created and changed only by the Alembic
-migrations in storage/migrations; the README documents every table and column."""
+migrations in storage/migrations; docs/archive.md documents every table and column."""
 from __future__ import annotations
 
 import datetime as dt

@@ -11,7 +11,7 @@ from domain.search import query_words, snippet, word_phrase
 
 
 class SearchUnavailable(Exception):
-    """The archive has no full-text index (a PostgreSQL archive: search a snapshot, README)."""
+    """The archive has no full-text index (a PostgreSQL archive: search a snapshot, docs/archive.md)."""
 
 
 @dataclass

@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import ROOT, SCRAPY
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# As root in a container, and with no network but loopback (README: Browsing).
+# As root in a container, and with no network but loopback (docs/readers.md).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 

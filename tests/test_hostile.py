@@ -52,7 +52,7 @@ def test_robots_5xx_private_redirects_and_endless_pagers_are_contained(hostile, 
     archive = tmp_path / "a.sqlite"
     run = scrapy("crawl", "portals", "-a", "region=安徽", *FAST, "-s", "LISTING_MAX_PAGES=5", proxy=server.proxy_url,
                  archive=archive, portals=registry)
-    # Finished, but portals could not be read: exit 1 (README: Exit statuses).
+    # Finished, but portals could not be read: exit 1 (docs/unattended.md: exit statuses).
     assert run.returncode == 1, run.stderr[-2000:]
     paths = [(host, path) for host, path, _ in server.requests]
     assert paths.count(("www.tl.gov.cn", "/")) == 0  # robots.txt 5xx: nothing else is asked of the site

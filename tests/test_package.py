@@ -2,6 +2,8 @@
 region table, the portal registry and the migrations, and works away from the source tree."""
 from __future__ import annotations
 
+import datetime as dt
+import json
 import shutil
 import subprocess
 import sys
@@ -9,7 +11,9 @@ import zipfile
 
 import pytest
 
-from tests.conftest import ROOT
+from crawler import __version__
+from farm.texts import make_report
+from tests.conftest import ROOT, scrapy
 
 DATA = ["domain/data/regions.csv", "domain/data/portals.toml", "storage/migrations/env.py",
         "storage/migrations/script.py.mako", "storage/migrations/versions/0004_one_site_kind.py"]
@@ -40,6 +44,25 @@ def test_a_wheel_holds_the_data_and_works_outside_the_source_tree(source, tmp_pa
     assert run.returncode == 0, run.stderr
     regions, portals = map(int, run.stdout.split())
     assert regions == 3217 and portals >= 107
+
+    # The readers' command line, in a folder with no scrapy.cfg, given only ARCHIVE_DB.
+    report = make_report("铜陵市", 2024, dt.date(2024, 1, 8), "某某某")
+    line = {"url": "https://mirror.example.com/tl2024.html", "title": "2024年铜陵市政府工作报告",
+            "text": "\n".join(report.paragraphs)}
+    (tmp_path / "in.jsonl").write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert scrapy("import", str(tmp_path / "in.jsonl"), archive=tmp_path / "r.sqlite").returncode == 0
+    govreports = [str(target / "bin" / "govreports")]
+    readers = {"PYTHONPATH": str(target), "PATH": "", "ARCHIVE_DB": str(tmp_path / "r.sqlite"),
+               "WARC_DIR": str(tmp_path / "warcs")}
+    version = subprocess.run([*govreports, "--version"], cwd=tmp_path, capture_output=True, text=True, env=readers)
+    assert version.stdout.strip() == f"govreports {__version__}"
+    found = subprocess.run([*govreports, "search", "政府工作", "--format", "json"], cwd=tmp_path,
+                           capture_output=True, text=True, env=readers)
+    assert found.returncode == 0, found.stderr
+    assert [hit["key"] for hit in json.loads(found.stdout)["hits"]] == ["340700-2024"]
+    crawl = subprocess.run([*govreports, "crawl", "portals"], cwd=tmp_path, capture_output=True, text=True,
+                           env=readers)
+    assert crawl.returncode == 2 and "unknown command 'crawl'" in crawl.stderr  # readers read
 
 
 def test_the_egg_scrapyd_deploy_builds_holds_the_data(source, tmp_path):

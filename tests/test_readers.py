@@ -201,6 +201,36 @@ def test_csv_and_parquet_exports_open_in_readers_tools(any_farm_crawl, tmp_path)
     assert scrapy("export", "--format", "csv", archive=archive).returncode == 2  # a file format needs -o
 
 
+def test_the_national_code_stays_text_in_every_reader_the_readme_names(tmp_path):
+    """000000 (the State Council's reports) is the one code a number would lose. Measured: pandas and
+    pyarrow type a column of digits as integers whatever the quoting, so the CSV keeps the digits (the
+    value) and docs/readers.md gives each reader its one argument; Parquet carries the type itself."""
+    import duckdb
+    import pandas
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+    archive = tmp_path / "a.sqlite"
+    report = make_report("国务院", 2025, dt.date(2025, 3, 5), "某某某", title_of_office="总理")
+    line = json.dumps({"url": "https://www.gov.cn/gongbao/2025/content_1.htm", "title": "2025年政府工作报告",
+                       "text": "\n".join(report.paragraphs)}, ensure_ascii=False)
+    (tmp_path / "in.jsonl").write_text(line + "\n", encoding="utf-8")
+    assert scrapy("import", str(tmp_path / "in.jsonl"), archive=archive).returncode == 0
+    csv, parquet = tmp_path / "r.csv", tmp_path / "r.parquet"
+    assert scrapy("export", "--format", "csv", "-o", str(csv), archive=archive).returncode == 0
+    assert scrapy("export", "--format", "parquet", "-o", str(parquet), archive=archive).returncode == 0
+
+    assert duckdb.sql(f"select region_code from '{csv}'").fetchall() == [("000000",)]  # as it is
+    as_text = pacsv.ConvertOptions(column_types={"region_code": pa.string()})
+    assert pacsv.read_csv(csv, convert_options=as_text).column("region_code").to_pylist() == ["000000"]
+    assert pandas.read_csv(csv, dtype={"region_code": str})["region_code"].tolist() == ["000000"]
+    assert pandas.read_csv(csv)["region_code"].tolist() == [0]  # why docs/readers.md names the argument
+
+    assert duckdb.sql(f"select region_code from '{parquet}'").fetchall() == [("000000",)]
+    assert pq.read_table(parquet).column("region_code").to_pylist() == ["000000"]
+    assert pandas.read_parquet(parquet)["region_code"].tolist() == ["000000"]
+
+
 def test_a_snapshot_is_a_whole_archive_in_a_new_sqlite_file_with_its_search(farm_crawl, tmp_path):
     snapshot = tmp_path / "snapshot.sqlite"
     run = scrapy("export", "--format", "sqlite", "-o", str(snapshot), archive=farm_crawl[0])

@@ -105,7 +105,7 @@ def assert_whole(archive: Path, uninterrupted: Path) -> None:
 
 
 # The moments: while the spider discovers columns and the writers start, and while reports stream in;
-# with JOBDIR as the README once had `make crawl` use it, and without.
+# with JOBDIR as `make crawl` once used it, and without.
 @pytest.mark.parametrize("jobdir", [False, True], ids=["plain", "jobdir"])
 @pytest.mark.parametrize("killed", ["group", "process"], ids=["process-group", "crawl-process-alone"])
 def test_kill_9_at_any_moment_then_the_same_command_finishes_the_crawl(slow_farm, uninterrupted, tmp_path, jobdir,

@@ -38,7 +38,7 @@ class Command(ProjectCommand):
         url, warc_dir = str(archive.engine.url), archive.warc_dir
         archive.close()
         if not url.startswith("sqlite:///"):
-            raise UsageError("browse serves an SQLite archive; export one from PostgreSQL first (README)",
+            raise UsageError("browse serves an SQLite archive; export one from PostgreSQL first (scrapy export --format sqlite, docs/archive.md)",
                              print_help=False)
         path = Path(url.removeprefix("sqlite:///")).resolve()
         metadata = metadata_for(path.stem, {"archive_path": str(path), "warc_dir": str(Path(warc_dir).resolve())})

@@ -1,10 +1,12 @@
 """`scrapy crawl`, checking a spider's arguments before any request is made, and exiting with what the
-crawl achieved (crawler.extensions.exit_status; README: Exit statuses): 0 complete, 1 finished with sites
+crawl achieved (crawler.extensions.exit_status; docs/unattended.md: exit statuses): 0 complete, 1 finished with sites
 or reports not archived, 2 bad arguments, 3 storage failed, 4 interrupted."""
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+
+from crawler.config import ConfigurationError, check_settings, setting
 
 
 class Command(ScrapyCrawlCommand):
@@ -16,6 +18,11 @@ class Command(ScrapyCrawlCommand):
             spidercls = self.crawler_process.spider_loader.load(args[0])
         except KeyError:
             spidercls = None
+        # Every project setting first: a typo stops the crawl here, with exit 2 and the setting's name.
+        try:
+            check_settings(self.settings)
+        except ConfigurationError as exc:
+            raise UsageError(str(exc), print_help=False) from None
         check = getattr(spidercls, "check_arguments", None)
         if check is not None:
             try:
@@ -36,7 +43,7 @@ class Command(ScrapyCrawlCommand):
                 archive_for(crawler)
             except ArchiveUnusable as exc:
                 raise command_error(exc) from None
-            if self.settings.getbool("WARC_ENABLED", True):
+            if setting(self.settings, "WARC_ENABLED"):
                 warc_files_for(self.settings).close()
         except StorageFailure as exc:
             print(f"scrapy crawl: storage failed: {exc}", file=sys.stderr)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.cli import ProjectCommand
 from crawler.commands import open_archive
+from crawler.config import setting
 from crawler.warcwriter import warc_files_for
 from domain.portals import RegistryError, load_registry
 
@@ -45,7 +46,7 @@ class Command(ProjectCommand):
         except OSError as exc:
             raise UsageError(f"{args[0]}: {exc.strerror}", print_help=False) from None
         warcs = warc_files_for(self.settings, prefix="govreports-import")
-        interval = self.settings.getfloat("PROGRESS_INTERVAL", 60.0)
+        interval = setting(self.settings, "PROGRESS_INTERVAL")
         last = [time.monotonic()]
 
         def progress(report) -> None:

@@ -12,6 +12,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawler.config import setting
 from crawler.incremental import AlreadyHeld
 from crawler.middlewares import RobotsTxtDisallowed
 from domain.challenges import CHALLENGE_STATUSES
@@ -71,13 +72,13 @@ class ReportSiteSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.depth = settings.getint("DISCOVERY_DEPTH", 3)
-        spider.links_per_page = settings.getint("DISCOVERY_LINKS_PER_PAGE", 6)
-        spider.max_nav_pages = settings.getint("DISCOVERY_MAX_PAGES", 200)
-        spider.max_listing_pages = settings.getint("LISTING_MAX_PAGES", 60)
-        spider.attachment_max_size = settings.getint("ATTACHMENT_MAX_SIZE", 64 * 1024 * 1024)
-        spider.navigation_max_parse = settings.getint("NAVIGATION_MAX_PARSE_SIZE", 2 * 1024 * 1024)
-        spider.url_length_limit = settings.getint("URLLENGTH_LIMIT", 2083)
+        spider.depth = setting(settings, "DISCOVERY_DEPTH")
+        spider.links_per_page = setting(settings, "DISCOVERY_LINKS_PER_PAGE")
+        spider.max_nav_pages = setting(settings, "DISCOVERY_MAX_PAGES")
+        spider.max_listing_pages = setting(settings, "LISTING_MAX_PAGES")
+        spider.attachment_max_size = setting(settings, "ATTACHMENT_MAX_SIZE")
+        spider.navigation_max_parse = setting(settings, "NAVIGATION_MAX_PARSE_SIZE")
+        spider.url_length_limit = settings.getint("URLLENGTH_LIMIT")
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
 

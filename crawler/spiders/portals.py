@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from crawler.config import setting
 from crawler.frontier import frontier_settings
 from crawler.spiders.base import ReportSiteSpider
 from domain.portals import Portal, load_registry
@@ -27,12 +28,10 @@ def select_portals(settings, region: str | None) -> tuple[list, list[Portal]]:
 
 
 def broad_crawl_wanted(settings, portals: int) -> bool:
-    value = str(settings.get("BROAD_CRAWL", "auto")).lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    return portals >= settings.getint("BROAD_CRAWL_PORTALS", 16)
+    value = setting(settings, "BROAD_CRAWL")
+    if value == "auto":
+        return portals >= setting(settings, "BROAD_CRAWL_PORTALS")
+    return value == "true"
 
 
 def broad_crawl_settings(settings, portals: int) -> dict:
@@ -40,11 +39,11 @@ def broad_crawl_settings(settings, portals: int) -> dict:
     concurrency high enough that each portal's own politeness (CONCURRENT_REQUESTS_PER_DOMAIN,
     DOWNLOAD_DELAY, AutoThrottle: all unchanged) bounds the crawl, a scheduler queue that hands out
     requests of idle hosts first, and a DNS thread pool that does not serialize the crawl."""
-    per_host = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2)
-    wanted = min(settings.getint("BROAD_CRAWL_MAX_CONCURRENCY", 512), per_host * portals + 16)
-    return {"CONCURRENT_REQUESTS": max(settings.getint("CONCURRENT_REQUESTS", 16), wanted),
+    per_host = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+    wanted = min(setting(settings, "BROAD_CRAWL_MAX_CONCURRENCY"), per_host * portals + 16)
+    return {"CONCURRENT_REQUESTS": max(settings.getint("CONCURRENT_REQUESTS"), wanted),
             "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
-            "REACTOR_THREADPOOL_MAXSIZE": max(settings.getint("REACTOR_THREADPOOL_MAXSIZE", 10), 32)}
+            "REACTOR_THREADPOOL_MAXSIZE": max(settings.getint("REACTOR_THREADPOOL_MAXSIZE"), 32)}
 
 
 class PortalsSpider(ReportSiteSpider):

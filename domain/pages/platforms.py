@@ -3,7 +3,7 @@ script-held XML (Hanweb jpage), in JSON behind a column tree (Guangdong gkmlpt),
 script (TRS), article bodies in a JSON string (gkmlpt). Functions of a page's decoded text and URL;
 ListingPage and ReportPage call them, so each platform is one more layout of the same page types.
 
-Sources of the formats: public crawlers of government sites and saved pages (README: Platforms)."""
+Sources of the formats: public crawlers of government sites and saved pages (docs/crawling.md: Platforms)."""
 from __future__ import annotations
 
 import json
