@@ -10,7 +10,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from storage.atomic import OutputPathError
-from storage.db import error_line
+from storage.db import ArchiveUnusable, error_line
 
 # Errors of the storage itself (not of a path the user gave): a full disk, a read-only file system, I/O.
 STORAGE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EIO, errno.EDQUOT}
@@ -59,6 +59,10 @@ class ProjectCommand(ScrapyCommand):
         except KeyboardInterrupt:
             self._fail(EXIT_INTERRUPTED, "interrupted")
         except StorageFailure as exc:
+            self._fail(EXIT_STORAGE, f"storage failed: {exc}")
+        except ArchiveUnusable as exc:  # an archive a command makes (a snapshot) that cannot be made
+            if exc.usage:
+                raise UsageError(str(exc), print_help=False) from None
             self._fail(EXIT_STORAGE, f"storage failed: {exc}")
         except OutputPathError as exc:
             raise UsageError(str(exc), print_help=False) from None

@@ -1,7 +1,6 @@
 """Extensions: the per-site record of each crawl, which the audit reads for blocked or empty portals."""
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections import Counter
 
@@ -10,14 +9,11 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.archive import STORAGE_FAILED, archive_for
 from crawler.config import setting
+from domain.fetch import utc_now
 from domain.pages.platforms import PLATFORMS
+from domain.vocabulary import SiteOutcome
 from storage.crawls import change_since, previous_records
 from storage.models import PortalCrawl
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
 
 # How a crawl ends, as `scrapy crawl` exits (docs/unattended.md: exit statuses).
 EXIT_COMPLETE = 0  # every site read; every report asked for is in the archive
@@ -33,7 +29,7 @@ SUMMARY_ALL_SITES = 20  # a crawl of this many sites or fewer lists each; a larg
 
 
 def site_outcome(pages: int, report_links: int, blocked: int, errors: int, robots_disallowed: int,
-                 done: bool) -> str:
+                 done: bool) -> SiteOutcome:
     """blocked: refused before any page could be read; robots_disallowed: robots.txt forbids the
     pages; unreachable: no page answered at all (DNS, connection, timeouts); interrupted: the crawl
     stopped before the site was done; empty: pages read, no report link found; ok otherwise."""
@@ -78,7 +74,7 @@ class CrawlRecorder:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.started_at = _now()
+        self.started_at = utc_now()
         self.crawl_id = uuid.uuid4().hex
 
     @classmethod
@@ -91,7 +87,7 @@ class CrawlRecorder:
         return extension
 
     def spider_opened(self, spider):
-        self.started_at = _now()
+        self.started_at = utc_now()
         self.crawler.stats.set_value("crawl/id", self.crawl_id)
 
     def spider_closed(self, spider, reason):
@@ -114,7 +110,7 @@ class CrawlRecorder:
             platform = max(seen, key=seen.get) if any(seen.values()) else getattr(site, "platform", None)
             rows.append(PortalCrawl(
                 spider=spider.name, site=key, portal_code=getattr(site, "code", None), started_at=self.started_at,
-                finished_at=_now(), pages=count["pages"], report_links=count["report_links"],
+                finished_at=utc_now(), pages=count["pages"], report_links=count["report_links"],
                 blocked=count["blocked"], errors=count["errors"], outcome=outcome, platform=platform,
                 home_url=getattr(spider, "home_urls", {}).get(key), crawl_id=self.crawl_id,
                 pages_unchanged=count["pages_unchanged"], reports_new=count["reports_fetched"],

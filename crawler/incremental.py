@@ -13,7 +13,6 @@ Two downloader middlewares:
   its WARC record, so its links are followed as before."""
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from scrapy import signals
@@ -25,6 +24,7 @@ from sqlalchemy import select
 
 from crawler.archive import archive_for
 from crawler.config import setting
+from domain.fetch import utc_now
 from storage.models import Capture, PageValidator
 from storage.warc import read_record
 
@@ -35,9 +35,6 @@ logger = logging.getLogger(__name__)
 HELD_STATUSES = ("ok", "not_report", "padded", "no_text", "in_attachment", "no_text_layer", "unsupported_format")
 FLUSH_EVERY = 500  # validators written in one transaction
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def refresh_wanted(crawler) -> bool:
@@ -161,7 +158,7 @@ class ConditionalRequestMiddleware:
                 retry.meta.pop("conditional_on", None)
                 return retry
             self.stats.inc_value("incremental/not_modified")  # per site: the spider's <site>/pages_unchanged
-            self._remember(request.url, checked_at=_now())
+            self._remember(request.url, checked_at=utc_now())
             request.meta["not_modified"] = True
             replay = Headers(headers)
             cls = responsetypes.from_args(headers=replay, url=response.url, body=body)
@@ -173,8 +170,8 @@ class ConditionalRequestMiddleware:
                 location = request.meta["warc"]
                 self._remember(request.url, etag=etag.decode("latin-1") if etag else None,
                                last_modified=last_modified.decode("latin-1") if last_modified else None,
-                               warc_file=location.file, warc_offset=location.offset, fetched_at=_now(),
-                               checked_at=_now())
+                               warc_file=location.file, warc_offset=location.offset, fetched_at=utc_now(),
+                               checked_at=utc_now())
         return response
 
     def _remember(self, url: str, **values) -> None:

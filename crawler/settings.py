@@ -74,48 +74,48 @@ DUPEFILTER_CLASS = "crawler.incremental.RunDupeFilter"
 # crash-safe (a kill -9 mid-write loses requests on the next run). A JOBDIR's old queue is set aside.
 SCHEDULER = "crawler.scheduler.ArchiveResumeScheduler"
 
-# --- a shared frontier across processes and machines (crawler/frontier.py), on when REDIS_URL is set ---
+# --- a shared frontier across processes and machines (crawler/frontier/), on when REDIS_URL is set ---
 REDIS_URL = os.environ.get("REDIS_URL", "")  # e.g. redis://frontier.example:6379/0
 FRONTIER_RUN = os.environ.get("FRONTIER_RUN", "")  # names the run's queue and filter; empty: today's date
 FRONTIER_IDLE_BEFORE_CLOSE = 5  # seconds a worker waits on an empty queue before it ends
 FRONTIER_WORKER_TIMEOUT = 30  # seconds without a heartbeat after which a worker's leased requests go back
 
 DOWNLOADER_MIDDLEWARES = {
-    # With a shared frontier: last to see a failure, which returns the request's lease (crawler/frontier.py).
-    "crawler.frontier.FailedLeaseReturnMiddleware": 10,
+    # With a shared frontier: last to see a failure, which returns the request's lease (crawler/frontier/).
+    "crawler.frontier.middlewares.FailedLeaseReturnMiddleware": 10,
     # First of all: no request to loopback, private or reserved addresses (redirects included).
-    "crawler.middlewares.PrivateAddressMiddleware": 50,
+    "crawler.downloadermiddlewares.privateaddress.PrivateAddressMiddleware": 50,
     # A report page the archive already holds is not asked for again (before robots.txt is even read).
     "crawler.incremental.ArchivedReportsMiddleware": 60,
     # robots.txt answered 5xx disallows everything (RFC 9309), where Scrapy's would allow everything.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.RobotsTxtUnreachableMiddleware": 100,
+    "crawler.downloadermiddlewares.robotstxt.RobotsTxtUnreachableMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.downloadermiddlewares.retry.BackoffRetryMiddleware": 550,
     # After decompression (590) and redirects (600): sees the page as the spider will.
-    "crawler.middlewares.ChallengeMiddleware": 580,
+    "crawler.downloadermiddlewares.challenges.ChallengeMiddleware": 580,
     # Before HttpCompressionMiddleware (590) decodes gzip/deflate/br: the bytes as served.
-    "crawler.middlewares.RawBodyMiddleware": 595,
+    "crawler.downloadermiddlewares.rawbody.RawBodyMiddleware": 595,
     # Before RedirectMiddleware (600), so redirect responses are archived too.
     "crawler.warcwriter.WarcWriterMiddleware": 650,
     # Below the WARC writer (the 304 is archived as served), above decompression (a replayed page is inflated).
     "crawler.incremental.ConditionalRequestMiddleware": 620,
     # Before HttpProxyMiddleware (750): https through http_proxy when no https_proxy is set.
-    "crawler.middlewares.HttpsThroughHttpProxyMiddleware": 740,
+    "crawler.downloadermiddlewares.proxy.HttpsThroughHttpProxyMiddleware": 740,
     # One host's requests DOWNLOAD_DELAY apart when they leave, not only when Scrapy's slot hands them out;
     # with a shared frontier, across all workers. Last before the download (after robots.txt was read).
-    "crawler.middlewares.HostGapMiddleware": 950,
-    "crawler.frontier.SharedHostSlotsMiddleware": 960,
+    "crawler.downloadermiddlewares.hostgap.HostGapMiddleware": 950,
+    "crawler.frontier.middlewares.SharedHostSlotsMiddleware": 960,
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlRecorder": 500,
     "crawler.extensions.CrawlProgress": 510,
-    "crawler.frontier.FrontierWorker": 520,  # shared frontier only: heartbeat, dead workers' requests requeued
+    "crawler.frontier.worker.FrontierWorker": 520,  # shared frontier only: heartbeat, dead workers' requests requeued
     "crawler.extensions.TaskErrorCounter": 530,  # an exception only asyncio logged: counted, the crawl exits 1
 }
 SPIDER_MIDDLEWARES = {
     # Shared frontier only: a response's lease returned once its outputs and items are through.
-    "crawler.frontier.LeaseReturnMiddleware": 1,
+    "crawler.frontier.middlewares.LeaseReturnMiddleware": 1,
 }
 PROGRESS_INTERVAL = 60.0  # seconds between progress lines of a crawl (0: off)
 CRAWL_RECORDS_ENABLED = True  # a portal_crawls row per site and crawl: the summary, the audit's gaps, the exit status

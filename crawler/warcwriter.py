@@ -1,7 +1,6 @@
 """The downloader middleware that writes every response into WARC files, as received."""
 from __future__ import annotations
 
-import datetime as dt
 from importlib.metadata import version
 
 import scrapy
@@ -11,6 +10,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from crawler import __version__
 from crawler.archive import stop_for_storage_failure
 from crawler.config import setting
+from domain.fetch import utc_now
 from storage.db import database_url, default_warc_dir
 from storage.warc import WarcFiles
 
@@ -64,7 +64,7 @@ class WarcWriterMiddleware:
         try:
             location = self.files.write_exchange(
                 response.url, response.status, headers, response.body, method=request.method,
-                request_headers=request_headers, fetched_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+                request_headers=request_headers, fetched_at=utc_now())
         except OSError as exc:
             self.stats.inc_value("warc/write_errors")
             stop_for_storage_failure(self.crawler, f"WARC files in {self.files.directory}: {exc}")

@@ -20,6 +20,7 @@ import numpy as np
 from datasketch import MinHash
 
 from domain.textclean import fingerprint_form
+from domain.vocabulary import VerdictKind
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,10 @@ def _powers(base: np.uint64, count: int) -> np.ndarray:
 
 # The inverse of _BASE modulo 2**64 (it is odd, so it has one): Newton's iteration doubles the correct
 # low bits each step, 1 → 64 in six.
-_BASE_INVERSE = 1
+_inverse = 1
 for _ in range(6):
-    _BASE_INVERSE = _BASE_INVERSE * (2 - int(_BASE) * _BASE_INVERSE) % 2**64
-_BASE_INVERSE = np.uint64(_BASE_INVERSE)
+    _inverse = _inverse * (2 - int(_BASE) * _inverse) % 2**64
+_BASE_INVERSE = np.uint64(_inverse)
 
 
 def kgram_hashes(form: str, k: int) -> np.ndarray:
@@ -191,6 +192,8 @@ def prepare(text: str) -> Signature:
     return sig
 
 
+# Not cachetools: its LRUCache sizes an entry by its value, and this cache is bounded by its keys'
+# length (the texts); the lock is needed either way.
 # Signatures of the texts seen last, up to this many characters of text in all (about 20 bytes of
 # signature each: some 40 MB). Bounded by length, not by count: 70 reports of 30,000 characters, or 800
 # short ones, whose candidates come up again and again while a crawl or an import runs.
@@ -242,7 +245,7 @@ def jaccard(a: Signature, b: Signature) -> float:
 class Verdict:
     """What text `a` is to text `b`: near_duplicate, excerpt (a is part of b), whole (b is part of a),
     related, or None (distinct)."""
-    kind: str | None
+    kind: VerdictKind | None
     similarity: float
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass
+from typing import Final
 
 from domain import reportmeta, reportshape
 from domain.challenges import says_blocked
@@ -20,14 +21,20 @@ from domain.pages.text import TextReport
 from domain.portals import PortalRegistry
 from domain.provenance import classify
 from domain.regions import RegionRegistry
+from domain.vocabulary import ExtractionStatus
 
 logger = logging.getLogger(__name__)
 
 # Extraction statuses (docs/archive.md, `captures.extraction_status`); an attachment that cannot be
 # read says why: no_text_layer (a scanned PDF), unsupported_format (DOC/WPS, or not a document at all).
-OK, BLOCKED, HTTP_ERROR, NOT_REPORT, NO_TEXT, ERROR = "ok", "blocked", "http_error", "not_report", "no_text", "error"
-PADDED = "padded"  # a report's text padded out (repeated, or far longer than any report): domain.reportshape
-IN_ATTACHMENT = "in_attachment"  # a page that only points to the file holding the report
+OK: Final = "ok"
+BLOCKED: Final = "blocked"
+HTTP_ERROR: Final = "http_error"
+NOT_REPORT: Final = "not_report"
+NO_TEXT: Final = "no_text"
+ERROR: Final = "error"
+PADDED: Final = "padded"  # a report's text padded out (repeated, or far longer than any report): domain.reportshape
+IN_ATTACHMENT: Final = "in_attachment"  # a page that only points to the file holding the report
 # A report page with less clean text than this that links files is a pointer to them, not the report.
 ATTACHMENT_POINTER_CHARS = 400
 
@@ -36,7 +43,7 @@ ATTACHMENT_POINTER_CHARS = 400
 class Extraction:
     # ok | blocked | http_error | not_report | padded | no_text | in_attachment | no_text_layer | unsupported_format
     # | error
-    status: str
+    status: ExtractionStatus
     error: str | None = None  # why, when not ok
     fields: dict | None = None  # what the page object found, as JSON (without the paragraphs)
     content_type: str | None = None  # what the bytes are: text/html, application/pdf, … (sniffed for documents)

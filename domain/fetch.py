@@ -7,7 +7,9 @@ import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
-CRAWL, IMPORT = "crawl", "import"
+from domain.vocabulary import SOURCES
+
+CRAWL, IMPORT = SOURCES
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ def extraction_output(fetch: Fetch, page) -> dict:
 
 def save_fixture(folder: Path, fetch: Fetch, output: dict, selectors: dict[str, str]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / (BODY + _SUFFIXES.get(sniff(fetch.content), ".html"))).write_bytes(fetch.body)
+    (folder / (BODY + _SUFFIXES.get(sniff(fetch.content) or "", ".html"))).write_bytes(fetch.body)
     if fetch.decoded_body is not None:
         (folder / DECODED).write_bytes(fetch.decoded_body)
     info = {"url": fetch.final_url, "status": fetch.http_status, "headers": fetch.headers,

@@ -10,18 +10,20 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urljoin, urlsplit
 
 from cssselect import GenericTranslator, SelectorError
 
 from domain.regions import RegionRegistry, default_registry
 from domain.resources import package_path
+from domain.vocabulary import PLATFORMS
 
 DEFAULT_PORTALS_FILE = package_path("domain", "data", "portals.toml")
 
 _PORTAL_KEYS = {"code", "url", "name", "hosts", "site_id", "start_urls", "confirmed", "platform", "source"}
 # CMS platforms a registry entry may name (domain.pages.platforms); detection finds them otherwise.
-PLATFORM_NAMES = ("hanweb", "gkmlpt", "trs")
+PLATFORM_NAMES = PLATFORMS
 # Where a named platform's listings start, when the entry gives no start_urls.
 PLATFORM_START_PATHS = {"gkmlpt": "/gkmlpt/index"}
 _MIRROR_KEYS = {"name", "url", "hosts", "start_urls", "selectors"}
@@ -35,6 +37,16 @@ class RegistryError(ValueError):
 # Suffixes under which anyone (or every government) registers names: never one portal's domain.
 PUBLIC_SUFFIXES = {"cn", "com", "net", "org", "gov", "edu", "gov.cn", "com.cn", "net.cn", "org.cn", "edu.cn", "ac.cn",
                    "mil.cn", "xn--fiqs8s", "中国", "政务", "公益"}
+
+
+# A DNS host name of two labels or more (RFC 1123 labels: letters, digits, inner hyphens): the one check
+# of a host name, for the registry as it is read and as it is built (scripts/registry_rules.py).
+_HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
+
+
+def is_host_name(host: str) -> bool:
+    """Whether `host` (lower case, no trailing dot) is a host name of two labels or more."""
+    return bool(_HOST_NAME.fullmatch(host))
 
 
 def host_domain(host: str) -> str:
@@ -181,7 +193,7 @@ def _tables(path: Path, data: dict, key: str) -> list[dict]:
     return entries
 
 
-def _fail(path: Path, kind: str, index: int, entry: dict, message: str):
+def _fail(path: Path, kind: str, index: int, entry: dict, message: str) -> NoReturn:
     label = entry.get("code") or entry.get("name")
     where = f"[[{kind}]] #{index}" + (f" ({label})" if label else "")
     raise RegistryError(f"{path}: {where}: {message}")
@@ -214,7 +226,7 @@ def _string_list(path, kind, index, entry, key) -> tuple[str, ...]:
 def _hosts(path, kind, index, entry) -> tuple[str, ...]:
     hosts = _string_list(path, kind, index, entry, "hosts")
     for host in hosts:
-        if not re.fullmatch(r"[a-z0-9.-]+", host.lower()):
+        if not is_host_name(host.lower().rstrip(".")):
             _fail(path, kind, index, entry, f"hosts: {host!r} is not a host name")
         if host.lower().rstrip(".") in PUBLIC_SUFFIXES:
             _fail(path, kind, index, entry, f"hosts: {host!r} is a bare public suffix: every site under it "

@@ -13,14 +13,18 @@ count as absent. Every check is recorded in the evidence, conflicting ones inclu
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from domain.fetch import CRAWL
 from domain.portals import PortalRegistry
 from domain.regions import RegionRegistry
+from domain.vocabulary import SITE_KINDS, DocumentStatus
 
-OFFICIAL, OTHER_GOV, MIRROR, OTHER = "official", "other_gov", "mirror", "other"
-SITE_KINDS = (OFFICIAL, OTHER_GOV, MIRROR, OTHER)
+OFFICIAL, OTHER_GOV, MIRROR, OTHER = SITE_KINDS
+# A capture as the rules read it: the archive's row or any object with its attributes.
+C = TypeVar("C", bound=Any)
 
 # Province abbreviations in ICP (MIIT) and 公安备案 numbers: 皖ICP备05001035号, 皖公网安备 34070202000211号.
 # ICP uses 蜀 for Sichuan, 陇 for Gansu; other sources also write 川, 甘, 贵, 云, 秦.
@@ -104,7 +108,8 @@ def _page_claims(page: dict) -> dict:
 
 def _check_claims(claims: dict, region_code: str | None, regions: RegionRegistry) -> dict:
     """Does what the page says fit the region? Checks are True/False; absent claims are not checked."""
-    checks, conflicts = {}, []
+    checks: dict[str, bool] = {}
+    conflicts: list[str] = []
     region = regions.get(region_code) if region_code else None
     if region is None:
         return {"checks": checks, "conflicts": conflicts}
@@ -121,7 +126,8 @@ def _check_claims(claims: dict, region_code: str | None, regions: RegionRegistry
         if not checks["icp_fits"]:
             conflicts.append(f"ICP record {claims['icp']} is not of province {province}0000")
     if claims.get("police"):
-        digits = re.search(r"\d+", claims["police"]).group(0)
+        number = re.search(r"\d+", claims["police"])
+        digits = number.group(0) if number else ""
         checks["police_fits"] = claims["police"][0] in abbreviations and digits[:2] == province
         if not checks["police_fits"]:
             conflicts.append(f"公安备案 {claims['police']} is not of province {province}0000")
@@ -138,7 +144,6 @@ def _check_claims(claims: dict, region_code: str | None, regions: RegionRegistry
 #   conflict     an official capture holds it, but a mirror's copy differs beyond noise or excerpting
 #   mirror_only  every capture comes from a registered mirror site (the note names them)
 #   unverified   none of these: other sites, other government sites, redirects off the portal, imports
-STATUSES = ("official", "conflict", "mirror_only", "unverified")
 # A mirror copy whose similarity to the official text is below this disagrees with it: near copies
 # with page noise score >= 0.95, excerpts cut unchanged 1.0.
 CONFLICT_SIMILARITY = 0.9
@@ -150,7 +155,7 @@ def is_official_capture(site_kind: str | None, source: str | None) -> bool:
     return site_kind == OFFICIAL and source == CRAWL
 
 
-def official_capture(captures, shown_capture_id: int | None):
+def official_capture(captures: Sequence[C], shown_capture_id: int | None) -> C | None:
     """The document's official capture, or None. A document shows its best capture and official ones
     rank first (storage.grouping), so it is the shown capture whenever the document has one; the
     first official capture otherwise (a document whose shown capture was judged before this rule)."""
@@ -158,11 +163,7 @@ def official_capture(captures, shown_capture_id: int | None):
     return next((c for c in official if c.id == shown_capture_id), official[0] if official else None)
 
 
-# What document_status says of a document.
-DOCUMENT_STATUSES = ("official", "conflict", "mirror_only", "unverified")
-
-
-def document_status(captures, shown_capture_id: int | None) -> tuple[str, object | None, str | None]:
+def document_status(captures: Sequence[C], shown_capture_id: int | None) -> tuple[DocumentStatus, C | None, str | None]:
     """(status, the official capture or None, a note saying why)."""
     anchor = official_capture(captures, shown_capture_id)
     if anchor is not None:

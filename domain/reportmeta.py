@@ -137,7 +137,7 @@ def report_year(plan: int | None, delivered_on: dt.date | None, year_in_title: i
     from_delivery = None
     if delivered_on:
         from_delivery = delivered_on.year + 1 if delivered_on.month >= 10 else delivered_on.year
-    if plan and (from_delivery is None or plan in (delivered_on.year, delivered_on.year + 1)):
+    if plan and (delivered_on is None or plan in (delivered_on.year, delivered_on.year + 1)):
         return plan
     return from_delivery or year_in_title or plan
 

@@ -5,8 +5,9 @@ import difflib
 
 from domain.derive import Derivation
 from domain.fetch import Fetch
+from domain.vocabulary import VERIFICATION_OUTCOMES
 
-OUTCOMES = ("unchanged", "changed_markup", "changed_text", "gone", "moved", "off_site", "blocked", "error")
+OUTCOMES = VERIFICATION_OUTCOMES
 
 
 def diff_summary(old: str, new: str, limit: int = 160) -> str:
@@ -34,6 +35,7 @@ def verification_outcome(*, original_payload_sha256: str, original_text_sha256: 
     if fetch.challenge:
         return "blocked", f"anti-bot challenge: {fetch.challenge}"
     status, final_url = fetch.http_status, fetch.final_url
+    assert status is not None  # a re-fetch: only imports have no status
     redirected = final_url != fetch.requested_url
     if redirected and not still_official(final_url):
         # Whatever the other site answers, the official URL no longer serves the report.

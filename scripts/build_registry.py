@@ -4,7 +4,7 @@ reference list of portal URLs, the platform probe list and the hand corrections.
     python scripts/build_registry.py [--reference-dir ../shared/corpora/registry]
 
 Reproducible: the same inputs give the same files (tests/test_registry_build.py checks the shipped ones).
-The rules are in domain/registry_build.py; the README's "The portal registry" says what they do."""
+The rules are in scripts/registry_rules.py (a build tool: not shipped with the package); docs/crawling.md (The portal registry) says what they do."""
 from __future__ import annotations
 
 import argparse
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from domain.regions import default_registry  # noqa: E402
-from domain.registry_build import build, load_corrections, load_probe, render, write_report  # noqa: E402
+from scripts.registry_rules import build, load_corrections, load_probe, render, write_report  # noqa: E402
 
 DATA = ROOT / "domain" / "data"
 

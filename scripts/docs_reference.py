@@ -4,6 +4,7 @@
   in crawler/settings.py) and meaning, then the Scrapy settings the project sets;
 - docs/reference/cli.md: every project command's `scrapy <command> -h`;
 - docs/reference/stats.md: the stats keys the project's components write (crawler.stats.STATS);
+- docs/reference/request-meta.md: the request.meta keys they pass each other (crawler.meta.REQUEST_META);
 - docs/changelog.md and docs/index.md: CHANGELOG.md and README.md, as the docs site shows them.
 
 `python scripts/docs_reference.py` writes them; `--check` (run by `make test`) exits 1 naming each page
@@ -128,6 +129,17 @@ def stats_page() -> str:
     return "\n".join(lines) + "\n"
 
 
+def meta_page() -> str:
+    from crawler.meta import REQUEST_META, SCRAPY_META
+
+    lines = [GENERATED, "# Request meta reference", "",
+             "The `request.meta` keys the project's spiders and middlewares pass each other. Scrapy's own "
+             f"({', '.join(f'`{k}`' for k in SCRAPY_META)}) are in Scrapy's documentation.", "",
+             "| key | meaning |", "|---|---|"]
+    lines += [f"| `{key}` | {meaning} |" for key, meaning in REQUEST_META.items()]
+    return "\n".join(lines) + "\n"
+
+
 def changelog_page() -> str:
     return GENERATED + (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
 
@@ -142,6 +154,7 @@ PAGES = {
     "docs/reference/settings.md": settings_page,
     "docs/reference/cli.md": cli_page,
     "docs/reference/stats.md": stats_page,
+    "docs/reference/request-meta.md": meta_page,
     "docs/changelog.md": changelog_page,
     "docs/index.md": index_page,
 }

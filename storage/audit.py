@@ -66,7 +66,7 @@ def audit(session: Session, regions: RegionRegistry, region_codes: set[str] | No
     rows += _gaps(session, regions, region_codes, years_by_region, this_year, only_unofficial)
     platforms = {code: crawl.platform for code, crawl in _latest_crawls(session, region_codes).items()}
     for row in rows:
-        row.platform = platforms.get(row.region_code)
+        row.platform = platforms.get(row.region_code or "")
     return sorted(rows, key=lambda r: (r.region_code or "", r.year or 0, r.status))
 
 
@@ -90,7 +90,7 @@ def _gaps(session, regions, region_codes, years_by_region, this_year, only_unoff
                                       f"{crawl.pages} pages, {crawl.report_links} report links, {crawl.blocked} "
                                       f"blocked, {crawl.errors} errors"))
         before = _before(session, crawl)
-        if fewer_report_links(before, crawl):
+        if before is not None and fewer_report_links(before, crawl):
             gaps.append(AuditRow(code, name, None, "fewer_reports",
                                  note=f"the crawl of {crawl.finished_at:%Y-%m-%d} found {crawl.report_links} report "
                                       f"links, the one before {before.report_links}"))

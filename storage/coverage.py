@@ -38,10 +38,11 @@ class CoverageRow:
 def coverage(session: Session, regions: list[Region], registry: PortalRegistry) -> list[CoverageRow]:
     portals = {portal.code: portal for portal in registry.portals}
     latest: dict[str, PortalCrawl] = {}
-    for crawl in session.scalars(select(PortalCrawl).where(PortalCrawl.portal_code.is_not(None),
+    for row in session.scalars(select(PortalCrawl).where(PortalCrawl.portal_code.is_not(None),
                                                            PortalCrawl.spider == "portals")
                                  .order_by(PortalCrawl.finished_at, PortalCrawl.id)):
-        latest[crawl.portal_code] = crawl
+        assert row.portal_code is not None  # the query's filter
+        latest[row.portal_code] = row
     rows = []
     for region in regions:
         portal, crawl = portals.get(region.code), latest.get(region.code)

@@ -58,7 +58,7 @@ def plot_coverage(grid: CoverageGrid) -> bytes:
         figure.colorbar(image, ax=axes, label="share of regions held from an official source")
     else:
         index = {held: n for n, held in enumerate(HELD)}
-        values = [[index[grid.cells.get((row, year), "before first report")] for year in grid.years]
+        values = [[index[str(grid.cells.get((row, year), "before first report"))] for year in grid.years]
                   for row in grid.rows]
         axes.imshow(values, cmap=ListedColormap([COLOURS[h] for h in HELD]), vmin=0, vmax=len(HELD) - 1,
                     aspect="auto", interpolation="nearest")

@@ -77,6 +77,7 @@ def crawl_list(session: Session) -> list[dict]:
     crawls: dict[str, dict] = {}
     for row in session.scalars(select(PortalCrawl).where(PortalCrawl.crawl_id.is_not(None))
                                .order_by(PortalCrawl.id.desc())):
+        assert row.crawl_id is not None  # the query's filter
         crawl = crawls.setdefault(row.crawl_id, {
             "crawl_id": row.crawl_id, "spider": row.spider, "finished_at": row.finished_at.isoformat(timespec="seconds"),
             "finish_reason": row.finish_reason, "sites": 0, "by_outcome": {}})

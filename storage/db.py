@@ -197,10 +197,15 @@ class Archive:
 
     @classmethod
     def open(cls, url: str | None = None, regions: RegionRegistry | None = None, migrate: bool = True,
-             warc_dir: str | None = None, must_exist: bool = False) -> Archive:
+             warc_dir: str | None = None, must_exist: bool = False, check_scheme: bool = True) -> Archive:
         """The archive at `url`, migrated. ArchiveUnusable when the URL names none (checked first:
-        check_archive_url) or the database cannot be opened or migrated (down, corrupt, read-only)."""
+        check_archive_url), the database cannot be opened or migrated (down, corrupt, read-only), or
+        (`check_scheme`) its deduplication signatures were made under another scheme than the running
+        code's: compared with new ones they would match nothing, and every report would become a new
+        document. `scrapy reindex` makes them again (and opens with check_scheme=False)."""
         from sqlalchemy.exc import SQLAlchemyError
+
+        from storage.dedup_index import scheme_differs
 
         url = check_archive_url(url, must_exist)
         regions = regions or default_registry()
@@ -209,6 +214,13 @@ class Archive:
             engine = make_engine(url)
             if migrate:
                 upgrade(engine, warc_dir=warc_dir, regions=regions)
+            if check_scheme:
+                with engine.begin() as connection:
+                    differs = scheme_differs(connection)
+                if differs:
+                    engine.dispose()
+                    raise ArchiveUnusable(f"archive {_safe(url)}: {differs}; run `scrapy reindex` with this "
+                                          "ARCHIVE_DB first", usage=False)
         except ImportError as exc:  # the dialect's driver is not installed
             raise ArchiveUnusable(f"ARCHIVE_DB: no driver for {url.split(':', 1)[0]}: {exc}", usage=True) from None
         except SQLAlchemyError as exc:
@@ -217,3 +229,9 @@ class Archive:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()

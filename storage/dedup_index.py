@@ -8,15 +8,22 @@ archive grows (bench/dedup_scaling.py measures it)."""
 from __future__ import annotations
 
 import heapq
+import json
+from dataclasses import asdict
 
 import numpy as np
-from sqlalchemy import delete, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from domain.dedup import MIN_BAND_JACCARD, MIN_SHARED_FINGERPRINTS, SCHEME, Signature, estimated_jaccard
-from storage.models import DedupBand, DedupFingerprint, DedupStop, Document
+from storage.models import DedupBand, DedupFingerprint, DedupScheme, DedupStop, Document
 
 CANDIDATES_PER_INDEX = 20
+
+
+def _table(model) -> Table:
+    """A model's table, for plain Core statements on the write path (not ORM bulk inserts)."""
+    return model.__table__
 FEW_FINGERPRINTS = 4  # fewer rare fingerprints than this: look through common ones too
 COMMON_FINGERPRINTS_READ = 16
 POSTINGS_PER_COMMON_FINGERPRINT = 2000
@@ -28,13 +35,13 @@ def index_document(connection, document_id: int, sig: Signature, fresh: bool = F
     if not fresh:
         remove_document(connection, document_id)
     # Plain table statements, not ORM bulk inserts: hundreds of rows per document, on the write path.
-    connection.execute(DedupBand.__table__.insert(), [{"document_id": document_id, "band": band, "band_hash": value}
+    connection.execute(_table(DedupBand).insert(), [{"document_id": document_id, "band": band, "band_hash": value}
                                                       for band, value in enumerate(sig.band_hashes)])
     if sig.fingerprints:
-        connection.execute(DedupFingerprint.__table__.insert(), [{"document_id": document_id, "hash": value}
+        connection.execute(_table(DedupFingerprint).insert(), [{"document_id": document_id, "hash": value}
                                                                  for value in sig.fingerprints])
     if not fresh:
-        connection.execute(update(Document.__table__).where(Document.__table__.c.id == document_id).values(
+        connection.execute(update(_table(Document)).where(_table(Document).c.id == document_id).values(
             minhash=sig.minhash.tobytes(), fingerprint_count=len(sig.fingerprints)))
     _update_stoplist(connection, sig.fingerprints)
 
@@ -65,7 +72,7 @@ def _update_stoplist(connection, fingerprints: list[int]) -> None:
     common = _rows(connection, f"SELECT hash, count(*) FROM dedup_fingerprints WHERE hash IN ({_ints(live)}) "
                                f"GROUP BY hash HAVING count(*) > {int(SCHEME.stop_documents)}")
     if common:
-        connection.execute(DedupStop.__table__.insert(), [{"hash": value, "documents": documents}
+        connection.execute(_table(DedupStop).insert(), [{"hash": value, "documents": documents}
                                                           for value, documents in common])
 
 
@@ -265,3 +272,53 @@ def candidates(connection, sig: Signature) -> list[int]:
         by_bands = [document_id for document_id in by_bands if minhashes.get(document_id) is None
                     or estimated_jaccard(sig.minhash, minhashes[document_id]) >= MIN_BAND_JACCARD]
     return list(dict.fromkeys(by_bands + by_fingerprints))
+
+
+def stored_scheme(connection) -> dict | None:
+    """The scheme the archive's signatures were made under ({"name": …, **parameters}), or None."""
+    row = connection.execute(select(DedupScheme.name, DedupScheme.parameters)).first()
+    if row is None:
+        return None
+    parameters = row.parameters if isinstance(row.parameters, dict) else json.loads(row.parameters or "{}")
+    return {**parameters, "name": row.name}
+
+
+def scheme_differs(connection) -> str | None:
+    """Why the archive's signatures cannot be compared with the ones this code makes, or None. An
+    archive without documents takes the running scheme on the spot: nothing of it was made otherwise."""
+    running = asdict(SCHEME)
+    stored = stored_scheme(connection)
+    if stored == running:
+        return None
+    if connection.execute(select(Document.id).limit(1)).first() is None:
+        _record_scheme(connection)
+        return None
+    if stored is None or stored["name"] == "unindexed" or stored == {"name": stored.get("name")}:
+        return "its documents are not indexed for deduplication yet"
+    changed = sorted(k for k in running if stored.get(k) != running[k])
+    return (f"its deduplication signatures were made under scheme {stored['name']} and this code makes "
+            f"{SCHEME.name}: " + ", ".join(f"{k} {stored.get(k)!r} → {running[k]!r}" for k in changed)
+            if changed else f"its deduplication scheme is {stored['name']}, not {SCHEME.name}")
+
+
+def _record_scheme(connection) -> None:
+    connection.execute(delete(DedupScheme))
+    connection.execute(_table(DedupScheme).insert(), [{"name": SCHEME.name, "parameters": asdict(SCHEME)}])
+
+
+def reindex(connection, progress=None) -> int:
+    """Every document's signature made again under the running scheme (domain.dedup.SCHEME), the
+    candidate index rebuilt from them, and the scheme recorded: what `scrapy reindex` runs, in one
+    transaction. Returns the number of documents indexed. `progress(done, total)` is called now and then."""
+    from domain.dedup import signature
+
+    for table in (DedupBand, DedupFingerprint, DedupStop):
+        connection.execute(delete(table))
+    ids = [row[0] for row in connection.execute(select(Document.id).order_by(Document.id))]
+    for done, document_id in enumerate(ids, 1):
+        text = connection.execute(select(Document.text).where(Document.id == document_id)).scalar_one()
+        index_document(connection, document_id, signature(text or ""))
+        if progress and (done % 1000 == 0 or done == len(ids)):
+            progress(done, len(ids))
+    _record_scheme(connection)
+    return len(ids)

@@ -19,13 +19,13 @@ number of rows, however many captures the document has (bench/document_captures.
 a change of the shown text (a better capture, a merge) restates every capture of the document."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, or_, select, text, update
 
 from domain.dedup import Signature, Verdict, judge, signature
 from domain.derive import PADDED
+from domain.fetch import utc_now
 from domain.provenance import document_status, is_official_capture, official_capture
 from domain.reportshape import padded_against
 from storage.dedup_index import candidates, index_document, remove_document
@@ -39,8 +39,8 @@ COMPARED_FIELDS = ("region_code", "year", "delivered_on", "title")
 @dataclass
 class Placement:
     document_id: int
-    relation: str
-    similarity: float
+    relation: str | None  # None only for a capture that joins no document (not placed)
+    similarity: float | None
     created: bool = False
     merged: list[int] = field(default_factory=list)
     related: dict[int, float] = field(default_factory=dict)
@@ -59,12 +59,18 @@ def lock_for_placement(session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(20231127)"))
 
 
+def _text(capture: Capture) -> str:
+    """A placed capture's text: placement only ever sees captures that hold one."""
+    assert capture.text is not None
+    return capture.text
+
+
 def rank(capture: Capture) -> tuple:
     """Best first: an official page the crawler fetched, then the most complete text (measured on the
     fingerprint form, so page noise and punctuation never make a copy look more complete), then a
     crawled page before an imported one; the text digest breaks ties, so arrival order never does."""
     official = is_official_capture(capture.site_kind, capture.source)
-    return (not official, capture.extraction_status == PADDED, -len(signature(capture.text).form),
+    return (not official, capture.extraction_status == PADDED, -len(signature(_text(capture)).form),
             capture.source != "crawl", capture.text_sha256)
 
 
@@ -96,7 +102,7 @@ def place_capture(session, capture: Capture, prejudged: Prejudged | None = None)
     """Attach `capture` (its text, text_sha256 and metadata set) to its document; None when it joins
     none, being reports of different regions or years pasted together (its status says so)."""
     lock_for_placement(session)
-    sig = prejudged.signature if prejudged is not None and prejudged.signature is not None else signature(capture.text)
+    sig = prejudged.signature if prejudged is not None and prejudged.signature is not None else signature(_text(capture))
     same, related = _matches(session, capture, sig, prejudged)
     if len(same) > 1:
         groups = {tuple(row) for row in session.execute(
@@ -142,7 +148,7 @@ def place_capture(session, capture: Capture, prejudged: Prejudged | None = None)
 def _mark_padded(capture: Capture, shown: Capture) -> None:
     """Of a new copy and the copy shown, the longer is marked `padded` when what it adds is not report
     text (domain.reportshape.padded_against): it stays a capture of the document, never its text."""
-    new, old = signature(capture.text).form, signature(shown.text).form
+    new, old = signature(_text(capture)).form, signature(_text(shown)).form
     longer, why = (capture, padded_against(new, old)) if len(new) > len(old) else (shown, padded_against(old, new))
     if why is not None:
         longer.extraction_status, longer.extraction_error = PADDED, why
@@ -174,9 +180,6 @@ def _matches(session, capture: Capture, sig: Signature,
     return same, related
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
 
 def _new_document(session, capture: Capture, sig: Signature) -> Document:
     """The document of a capture that matches none: inserted with its source capture, its MinHash
@@ -186,7 +189,7 @@ def _new_document(session, capture: Capture, sig: Signature) -> Document:
     status, official, note = document_status([capture], capture.id)
     document = Document(region_code=capture.region_code, title=capture.title or "", year=capture.year,
                         delivered_on=capture.delivered_on, speaker=capture.speaker, text=capture.text,
-                        text_sha256=capture.text_sha256, created_at=_now(), updated_at=_now(),
+                        text_sha256=capture.text_sha256, created_at=utc_now(), updated_at=utc_now(),
                         source_capture_id=capture.id, minhash=sig.minhash.tobytes(),
                         fingerprint_count=len(sig.fingerprints), status=status, status_note=note,
                         official_capture_id=official.id if official else None)
@@ -226,11 +229,12 @@ def _restate(session, document: Document) -> None:
     captures = [c for c in document.captures if c.text is not None]
     best = min(captures, key=rank)
     if best.id != document.source_capture_id or best.text_sha256 != document.text_sha256:
+        assert best.text_sha256 is not None  # a capture's text comes with its digest
         document.source_capture_id = best.id
-        document.title, document.text, document.text_sha256 = best.title or document.title, best.text, best.text_sha256
+        document.title, document.text, document.text_sha256 = best.title or document.title, _text(best), best.text_sha256
         for name in ("region_code", "year", "delivered_on", "speaker"):
             setattr(document, name, getattr(best, name))
-        document.updated_at = _now()
+        document.updated_at = utc_now()
         session.flush()
         index_document(session, document.id, signature(document.text))
     document_sig = signature(document.text)
@@ -247,7 +251,7 @@ def _relation(capture: Capture, document: Document, document_sig: Signature) -> 
         return "original", 1.0
     if capture.text_sha256 == document.text_sha256:
         return "duplicate", 1.0
-    verdict = judge(signature(capture.text), document_sig)
+    verdict = judge(signature(_text(capture)), document_sig)
     if verdict.kind == "excerpt":
         return "excerpt", verdict.similarity
     # A copy with noise, or a fuller text than the one shown (the official page wins even when shorter).

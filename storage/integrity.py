@@ -79,7 +79,7 @@ def failed_records(session: Session, warc_dir: str | Path, region_codes: set[str
     query = select(Capture).where(Capture.warc_file.is_not(None)).order_by(Capture.warc_file, Capture.warc_offset)
     if region_codes is not None:
         query = query.join(Document, Capture.document_id == Document.id).where(Document.region_code.in_(region_codes))
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     for checked, capture in enumerate(session.scalars(query.execution_options(yield_per=500)), 1):
         result = check_record(warc_dir, capture)
         if not result.ok:

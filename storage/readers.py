@@ -9,6 +9,7 @@ hex digits (`340700-2023-1a2b3c4d`); a document without a region or year always 
 archive from the same sources in any order gives the same keys."""
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -35,7 +36,7 @@ def key_prefix(region_code: str | None, year: int | None) -> str:
     return f"{region_code or 'x'}-{year if year is not None else 'x'}"
 
 
-def refresh_document(session, document_id: int, other_groups: set[tuple] = frozenset(),
+def refresh_document(session, document_id: int, other_groups: Set[tuple] = frozenset(),
                      document: Document | None = None) -> None:
     """Recompute one document's status and official capture, and the keys of its region and year (and
     of `other_groups`: the region-years of documents merged into it, or where it was before). `document`:
@@ -125,7 +126,7 @@ def key_of_new_document(session, document: Document) -> str | None:
     if document.region_code is None or document.year is None:
         return f"{key_prefix(document.region_code, document.year)}-{document.text_sha256[:8]}"
     rows = session.execute(group_query(document.region_code, document.year)).all()
-    new = _GroupRow(None, None, document.status, document.text_length, document.text_sha256)
+    new = _GroupRow(None, None, document.status, document.text_length or 0, document.text_sha256)
     wanted = _wanted_keys([*rows, new], document.region_code, document.year)
     if any(row.key != wanted[row.id] for row in rows):
         return None

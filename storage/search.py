@@ -31,8 +31,8 @@ def search(session, query: str, region_codes: set[str] | None = None, year: int 
     """(how many documents match, the best `limit` of them)."""
     if session.get_bind().dialect.name != "sqlite":
         raise SearchUnavailable("full-text search needs an SQLite archive")
-    phrases = {word: word_phrase(word) for word in query_words(query)}
-    words = [word for word, phrase in phrases.items() if phrase is not None]
+    phrases = {word: phrase for word in query_words(query) if (phrase := word_phrase(word)) is not None}
+    words = list(phrases)
     if not words:
         raise ValueError("give at least one word of two characters or more")
     params: dict = {"words": " AND ".join(phrases[word] for word in words)}

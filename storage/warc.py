@@ -15,6 +15,7 @@ import socket
 import zlib
 from http import HTTPStatus
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
@@ -22,7 +23,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
-from domain.fetch import WarcLocation
+from domain.fetch import WarcLocation, utc_now
 
 logger = logging.getLogger(__name__)
 # zlib's and gzip's default level, not warcio's 9: a government page of ~100 kB compresses in 1.3 ms
@@ -52,7 +53,7 @@ class WarcFiles:
         self.prefix = prefix
         self.max_bytes = max_bytes
         self.info = info or {}
-        self._file = None
+        self._file: BinaryIO | None = None
         self._name: str | None = None
         self._writer: WARCWriter | None = None
         self._serial = 0
@@ -81,36 +82,43 @@ class WarcFiles:
         if self._file is None or self._file.tell() >= self.max_bytes:
             self._open_next()
 
+    def _open(self) -> tuple[BinaryIO, WARCWriter, str]:
+        """The file being written, its writer and its name: there is one once _ensure_file has run."""
+        assert self._file is not None and self._writer is not None and self._name is not None
+        return self._file, self._writer, self._name
+
     def _write(self, record) -> WarcLocation:
-        offset = self._file.tell()
+        file, writer, name = self._open()
+        offset = file.tell()
         try:
-            self._writer.write_record(record)
-            self._file.flush()
+            writer.write_record(record)
+            file.flush()
         except OSError:
             # A full disk mid-record: take the partial record back, so the file ends whole; the next
             # write starts a new file (and fails again if the disk is still full).
             self._abandon(offset)
             raise
-        return WarcLocation(self._name, offset, self._file.tell() - offset,
-                            record.rec_headers.get_header("WARC-Record-ID"))
+        return WarcLocation(name, offset, file.tell() - offset, record.rec_headers.get_header("WARC-Record-ID"))
 
     def _abandon(self, offset: int) -> None:
+        file, _, name = self._open()
         try:
-            self._file.truncate(offset)
-            self._file.close()
+            file.truncate(offset)
+            file.close()
         except OSError:
             pass  # the marker stays: the next writer's repair cuts the file back
         else:
-            (self.directory / (self._name + OPEN_SUFFIX)).unlink(missing_ok=True)
+            (self.directory / (name + OPEN_SUFFIX)).unlink(missing_ok=True)
         self._file = None
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
+            file, _, name = self._open()
+            file.flush()
+            os.fsync(file.fileno())
+            file.close()
             self._file = None
-            (self.directory / (self._name + OPEN_SUFFIX)).unlink(missing_ok=True)
+            (self.directory / (name + OPEN_SUFFIX)).unlink(missing_ok=True)
 
     # --- records ---
     def write_exchange(self, url: str, status: int, response_headers: list[tuple[str, str]], body: bytes,
@@ -118,9 +126,9 @@ class WarcFiles:
                        fetched_at: dt.datetime | None = None, extra: dict | None = None) -> WarcLocation:
         """A response record (status, headers, body as received) and the request record behind it."""
         self._ensure_file()
-        date = datetime_to_iso_date(fetched_at or dt.datetime.now(dt.UTC).replace(tzinfo=None), use_micros=True)
+        date = datetime_to_iso_date(fetched_at or utc_now(), use_micros=True)
         warc_headers = {"WARC-Date": date, **(extra or {})}
-        response = self._writer.create_warc_record(
+        response = self._open()[1].create_warc_record(
             url, "response", payload=io.BytesIO(body), length=len(body),
             http_headers=http_headers_block(status, response_headers), warc_headers_dict=warc_headers)
         location = self._write(response)
@@ -129,7 +137,7 @@ class WarcFiles:
         headers = list(request_headers or [])
         if not any(name.lower() == "host" for name, _ in headers):
             headers.insert(0, ("Host", parts.netloc))
-        request = self._writer.create_warc_record(
+        request = self._open()[1].create_warc_record(
             url, "request", payload=io.BytesIO(b""), length=0,
             http_headers=StatusAndHeaders(f"{method} {target} HTTP/1.1", headers, is_http_request=True),
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": location.record_id})
@@ -140,8 +148,8 @@ class WarcFiles:
                        extra: dict | None = None) -> WarcLocation:
         """A resource record: content the archive holds without having fetched it (an import)."""
         self._ensure_file()
-        stamp = datetime_to_iso_date(date or dt.datetime.now(dt.UTC).replace(tzinfo=None), use_micros=True)
-        record = self._writer.create_warc_record(
+        stamp = datetime_to_iso_date(date or utc_now(), use_micros=True)
+        record = self._open()[1].create_warc_record(
             url, "resource", payload=io.BytesIO(body), length=len(body), warc_content_type=content_type,
             warc_headers_dict={"WARC-Date": stamp, **(extra or {})})
         return self._write(record)

@@ -235,7 +235,7 @@ def test_politeness_settings_stay_per_host_in_broad_mode():
 def test_a_host_is_asked_again_only_the_delay_after_it_answered(tmp_path):
     """Politeness as the server sees it: read from the farm's own log, a host never has two requests at
     once, and each request arrives at least DOWNLOAD_DELAY after the previous one (robots.txt included),
-    however long the crawler held it on the way (crawler.middlewares.HostGapMiddleware)."""
+    however long the crawler held it on the way (crawler.downloadermiddlewares.hostgap.HostGapMiddleware)."""
     from collections import defaultdict
 
     from farm.server import FarmServer

@@ -8,13 +8,14 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from farm.texts import make_report
-from tests.conftest import ROOT, SCRAPY
+from tests.conftest import FAST, ROOT, SCRAPY, ArchiveAt, scrapy
 
 READERS = [["export"], ["audit"], ["search", "发展"], ["show", "340700-2024"], ["crawls"], ["registry"],
            ["verify"]]
@@ -203,3 +204,74 @@ def test_a_missing_or_cut_warc_record_is_an_integrity_failure(place, tmp_path):
     assert "integrity: 2 of 2 WARC records read and digested" in audit.stderr
     warc.unlink()
     said(run(["show", "340700-2023"], archive), 1, "integrity failure")
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A real file system with no space left: a small tmpfs, filled. Mounting needs root (as the CI's
+    machine has, for apt-get); elsewhere the test says so and skips."""
+    mount = tmp_path / "full"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs to fill (needs root): {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(folder: Path) -> None:
+    with open(folder / "filler", "wb") as filler:
+        try:
+            while True:
+                filler.write(b"\0" * 65536)
+                filler.flush()
+        except OSError:
+            pass
+
+
+def test_a_full_disk_is_a_storage_failure_for_every_command_that_writes(place, full_disk):
+    import shutil
+    archive = full_disk / "archive.sqlite"
+    shutil.copy(place / "archive.sqlite", archive)
+    shutil.copytree(place / "warcs", full_disk / "warcs")
+    fill(full_disk)
+    out = full_disk / "out"
+    for args in (["export", "-o", f"{out}.jsonl"], ["export", "--format", "csv", "-o", f"{out}.csv"],
+                 ["export", "--format", "parquet", "-o", f"{out}.parquet"],
+                 ["export", "--format", "sqlite", "-o", f"{out}.sqlite"], ["audit", "--plot", f"{out}.png"],
+                 ["import", str(place / "lines.jsonl")], ["reindex"]):
+        source = archive if args[0] in ("import", "reindex") else place / "archive.sqlite"
+        if args[0] == "import":  # new text for the full archive to hold
+            lines = place / "more.jsonl"
+            lines.write_text(json.dumps({"url": "https://www.example-mirror.com/2022.html",
+                                         "title": "2022年铜陵市政府工作报告",
+                                         "text": make_report("铜陵市", 2022, dt.date(2022, 1, 9), "孙勇").text},
+                                        ensure_ascii=False) + "\n", encoding="utf-8")
+            args = ["import", str(lines)]
+        done = run(args, source, warc_dir=full_disk / "warcs")
+        said(done, 3, "storage failed")
+        assert not list(full_disk.glob("out*")), (args, sorted(p.name for p in full_disk.iterdir()))
+
+
+def test_a_crawl_whose_warc_files_fill_the_disk_stops_with_a_storage_failure(farm, full_disk):
+    warcs = full_disk / "warcs"
+    warcs.mkdir()
+    fill(full_disk)
+    done = scrapy("crawl", "portals", "-a", "region=铜陵", *FAST, proxy=farm.proxy_url,
+                  portals=ROOT / "farm" / "portals.toml",
+                  archive=ArchiveAt(f"sqlite:///{full_disk.parent / 'archive.sqlite'}", warcs))  # room for rows only
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert "storage failed" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_ctrl_c_while_scrapy_loads_the_project_is_one_line_and_exit_4():
+    """The window before a command's own handling: Scrapy has imported the project's settings (and so this
+    package), the command has not started. Before this package loads, Python itself answers Ctrl-C."""
+    script = "import sys; sys.argv = ['/usr/bin/scrapy', 'export']; import crawler; raise KeyboardInterrupt"
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
+    said(done, 4, "interrupted before the command started")
+    other = subprocess.run([sys.executable, "-c", "import crawler; raise KeyboardInterrupt"], cwd=ROOT,
+                           capture_output=True, text=True)
+    assert "Traceback" in other.stderr  # a program that imports the package keeps Python's own handling

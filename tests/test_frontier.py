@@ -90,7 +90,9 @@ def test_an_idle_worker_drops_its_stale_leases_waits_for_others_and_takes_back_a
     from scrapy.exceptions import DontCloseSpider
     from scrapy.utils.test import get_crawler
 
-    from crawler.frontier import WORKER, FrontierWorker, _leases_key
+    from crawler.frontier import WORKER
+    from crawler.frontier import leases_key as _leases_key
+    from crawler.frontier.worker import FrontierWorker
     crawler = get_crawler(settings_dict={"REDIS_URL": redis_url, "SCHEDULER_QUEUE_KEY": "unit:%(spider)s:requests"})
     crawler.spider = SimpleNamespace(name="portals")
     worker = FrontierWorker.from_crawler(crawler)

@@ -3,7 +3,9 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.middlewares import BackoffRetryMiddleware, ChallengeMiddleware, challenge_reason
+from crawler.downloadermiddlewares.challenges import ChallengeMiddleware
+from crawler.downloadermiddlewares.retry import BackoffRetryMiddleware
+from domain.challenges import challenge_reason
 
 
 def test_js_cookie_challenges_are_detected():

@@ -32,7 +32,10 @@ def test_a_wheel_holds_the_data_and_works_outside_the_source_tree(source, tmp_pa
     [wheel] = (tmp_path / "dist").glob("govreports-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert all(path in names for path in DATA), [p for p in DATA if p not in names]
-    assert any(name.endswith("entry_points.txt") for name in names)
+    [entry_points] = [name for name in names if name.endswith("entry_points.txt")]
+    registered = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "[datasette]\ngovreports_browse = browse.plugins.govreports_browse" in registered
+    assert "[console_scripts]\ngovreports = crawler.readers_cli:main" in registered
     target = tmp_path / "installed"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
                     str(wheel)], check=True, capture_output=True)

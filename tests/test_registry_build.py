@@ -11,7 +11,7 @@ import pytest
 
 from domain.portals import RegistryError, load_registry
 from domain.regions import default_registry
-from domain.registry_build import build, clean_url, load_corrections, load_probe, render
+from scripts.registry_rules import build, clean_url, load_corrections, load_probe, render
 from storage.coverage import coverage, regions_under
 from storage.db import Archive
 from storage.models import PortalCrawl

@@ -1,15 +1,19 @@
 """The archive database: created by Alembic migrations only, kept in step with the region data."""
 import datetime as dt
 import hashlib
+import json
 import sqlite3
 
+import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from storage.db import MIGRATIONS, Archive, database_url, make_engine, upgrade
+from farm.texts import make_report
+from storage.db import MIGRATIONS, Archive, ArchiveUnusable, database_url, make_engine, upgrade
 from storage.models import Base
 from storage.warc import read_payload
+from tests.conftest import export, scrapy
 
 
 def head_revision() -> str:
@@ -112,8 +116,35 @@ def test_the_dedup_migration_carries_existing_documents_over(tmp_path):
     with engine.connect() as db:
         assert db.exec_driver_sql("select text from captures where id = 1").scalar() == text
         assert db.exec_driver_sql("select source_capture_id from documents where id = 1").scalar() == 1
+    # The migration imports no code of the project's, so it makes no signature: the archive is refused
+    # until `scrapy reindex` has made them with the running code.
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    with pytest.raises(ArchiveUnusable, match="not indexed for deduplication yet; run `scrapy reindex`"):
+        Archive.open(url, warc_dir=str(tmp_path / "warcs"))
+    run = scrapy("reindex", archive=tmp_path / "old.sqlite")
+    assert run.returncode == 0 and run.stdout.startswith("1 documents indexed"), run.stderr
+    with Archive.open(url, warc_dir=str(tmp_path / "warcs")) as archive, archive.engine.connect() as db:
         assert db.exec_driver_sql("select count(*) from dedup_bands where document_id = 1").scalar() == 32
         assert db.exec_driver_sql("select count(*) from dedup_fingerprints where document_id = 1").scalar() > 0
+
+
+def test_an_archive_indexed_under_another_scheme_is_refused_until_reindexed(tmp_path):
+    """Signatures of two schemes match nothing: compared with them, every report would be new."""
+    report = make_report("铜陵市", 2024, dt.date(2024, 1, 8), "某某某")
+    line = {"url": "https://mirror.example.com/tl.html", "title": "2024年铜陵市政府工作报告",
+            "text": "\n".join(report.paragraphs)}
+    (tmp_path / "in.jsonl").write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    archive = tmp_path / "a.sqlite"
+    assert scrapy("import", str(tmp_path / "in.jsonl"), archive=archive).returncode == 0
+    with sqlite3.connect(archive) as db:
+        db.execute("update dedup_scheme set parameters = json_set(parameters, '$.num_perm', 64)")
+    refused = scrapy("export", archive=archive)
+    assert refused.returncode == 3 and "Traceback" not in refused.stderr
+    assert "num_perm 64 → 128; run `scrapy reindex`" in refused.stderr
+    assert scrapy("reindex", archive=archive).returncode == 0
+    again = scrapy("import", str(tmp_path / "in.jsonl"), archive=archive)  # the same text: held, not new
+    assert again.returncode == 0 and "0 new documents" in again.stdout, again.stdout
+    assert [d["key"] for d in export(archive)] == ["340700-2024"]
 
 
 def test_the_provenance_migration_moves_stored_bodies_into_a_warc_file(tmp_path):
@@ -152,16 +183,15 @@ def test_a_tampered_warc_file_name_is_refused_not_opened(tmp_path):
 
 def test_every_status_fits_its_column():
     """PostgreSQL enforces VARCHAR lengths (SQLite does not): `unsupported_format` once did not fit."""
+    from domain import vocabulary
     from storage.models import Capture, Document, PortalCrawl, Verification
-    statuses = ["ok", "blocked", "http_error", "not_report", "no_text", "in_attachment", "no_text_layer",
-                "unsupported_format", "error"]
-    outcomes = ["ok", "empty", "blocked", "unreachable", "robots_disallowed", "interrupted"]
-    verifications = ["unchanged", "changed_markup", "changed_text", "gone", "moved", "off_site", "blocked", "error"]
-    for column, values in ((Capture.__table__.c.extraction_status, statuses),
-                           (PortalCrawl.__table__.c.outcome, outcomes),
-                           (Verification.__table__.c.outcome, verifications),
-                           (Document.__table__.c.status, ["official", "conflict", "mirror_only", "unverified"]),
-                           (Capture.__table__.c.relation, ["original", "duplicate", "near_duplicate", "excerpt"])):
+    for column, values in ((Capture.__table__.c.extraction_status, vocabulary.EXTRACTION_STATUSES),
+                           (PortalCrawl.__table__.c.outcome, vocabulary.SITE_OUTCOMES),
+                           (Verification.__table__.c.outcome, vocabulary.VERIFICATION_OUTCOMES),
+                           (Document.__table__.c.status, vocabulary.DOCUMENT_STATUSES),
+                           (Capture.__table__.c.relation, vocabulary.RELATIONS),
+                           (Capture.__table__.c.site_kind, vocabulary.SITE_KINDS),
+                           (Capture.__table__.c.source, vocabulary.SOURCES)):
         assert max(len(value) for value in values) <= column.type.length, column
 
 
@@ -193,3 +223,16 @@ def test_a_reader_sees_one_snapshot_while_a_writer_adds(archive_url, tmp_path):
         after = reader.scalar(select(func.count()).select_from(Document))
     archive.close()
     assert (before, during, after) == (1, 1, 2)
+
+
+def test_migrations_are_frozen_and_import_none_of_the_projects_code():
+    """A migration runs on archives made years later, with the code of years later: what it needs it
+    carries (or does in plain SQL). Signatures that need today's code are made by `scrapy reindex`."""
+    import re
+    from pathlib import Path
+
+    versions = Path(MIGRATIONS) / "versions"
+    importing = [path.name for path in versions.glob("*.py")
+                 if re.search(r"^\s*(from|import)\s+(domain|storage|crawler|pipelines|browse)\b",
+                              path.read_text(encoding="utf-8"), flags=re.M)]
+    assert importing == []

@@ -9,7 +9,7 @@ from scrapy.exceptions import UsageError
 
 from crawler.cli import ProjectCommand
 from crawler.commands import open_archive, pad, region_codes
-from domain.provenance import SITE_KINDS
+from domain.vocabulary import SITE_KINDS
 from storage.atomic import atomic_paths
 from storage.audit import CONDITIONS, as_dicts, audit, failing, integrity_rows
 

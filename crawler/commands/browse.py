@@ -18,6 +18,14 @@ from crawler.commands import open_archive
 BROWSE = Path(browse.__file__).resolve().parent
 
 
+
+def plugin_installed() -> bool:
+    """Whether the browser's plugin is registered with Datasette (the govreports package is installed)."""
+    from importlib.metadata import entry_points
+
+    return any(point.value == "browse.plugins.govreports_browse" for point in entry_points(group="datasette"))
+
+
 class Command(ProjectCommand):
     positional = (0, 0)
     default_settings = {"LOG_ENABLED": False}
@@ -47,8 +55,11 @@ class Command(ProjectCommand):
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(BROWSE.parent),
                                                                          os.environ.get("PYTHONPATH")]))}
         print(f"serving {path} read-only at http://{opts.host}:{opts.port}/ (Ctrl-C to stop)", file=sys.stderr)
+        # An installed package registers the plugin through Datasette's entry point; a checkout whose
+        # package is not installed passes its folder (both at once would load it twice).
+        plugins = [] if plugin_installed() else ["--plugins-dir", str(BROWSE / "plugins")]
         server = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(path), "--metadata", file.name,
-                                   "--plugins-dir", str(BROWSE / "plugins"), "--template-dir", str(BROWSE / "templates"),
+                                   *plugins, "--template-dir", str(BROWSE / "templates"),
                                    "--host", opts.host, "--port", str(opts.port),
                                    "--setting", "sql_time_limit_ms", "5000"], env=env)
         # Stopped by a signal (a service manager's SIGTERM), the server goes too: left behind, it would keep

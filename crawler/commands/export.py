@@ -9,7 +9,7 @@ from scrapy.exceptions import UsageError
 
 from crawler.cli import ProjectCommand
 from crawler.commands import open_archive, region_codes
-from domain.provenance import DOCUMENT_STATUSES
+from domain.vocabulary import DOCUMENT_STATUSES
 from storage.atomic import atomic_paths
 from storage.export import iter_documents, write_jsonl
 from storage.formats import captures_path, write_csv, write_parquet

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import scrapy
 from scrapy import signals
@@ -13,21 +13,18 @@ from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.config import setting
+from crawler.downloadermiddlewares.robotstxt import RobotsTxtDisallowed
 from crawler.incremental import AlreadyHeld
-from crawler.middlewares import RobotsTxtDisallowed
 from domain.challenges import CHALLENGE_STATUSES
 from domain.fetch import Fetch, utc_now
+from domain.pages.documents import REPORT_FILE_EXTENSIONS, is_report_file_url
 from domain.pages.listing import Link, ListingPage
 from domain.pages.platforms import DataRequest
 
 # Report pages reach the callback whatever their status, to be recorded; redirects are still followed.
 REPORT_ERROR_STATUSES = list(range(400, 600))
-_DOCUMENT_HINT = re.compile(rb"\.(?:pdf|docx?|wps)\b", re.I)
+_DOCUMENT_HINT = re.compile(REPORT_FILE_EXTENSIONS.encode() + rb"\b", re.I)
 MAX_ATTACHMENTS_PER_PAGE = 5
-
-
-def is_document_url(url: str) -> bool:
-    return bool(re.search(r"\.(?:pdf|docx?|wps)$", urlsplit(url).path, re.I))
 
 
 def fetch_of(response, portal_code: str | None = None, link_text: str | None = None,
@@ -182,7 +179,7 @@ class ReportSiteSpider(scrapy.Spider):
         # meta `report`: crawler.incremental skips it when the archive already holds this URL.
         meta = {"site_key": key, "link_text": link_text, "linked_from": linked_from, "report": True,
                 "stats_key": f"{self.stats_prefix}/{key}", "handle_httpstatus_list": REPORT_ERROR_STATUSES}
-        if is_document_url(url):
+        if is_report_file_url(url):
             meta["download_maxsize"] = self.attachment_max_size
         return self._sent(scrapy.Request(url, callback=self.parse_report, errback=self.failed, priority=10,
                                          meta=meta))

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from crawler.archive import archive_for
 from crawler.spiders.base import REPORT_ERROR_STATUSES, fetch_of
+from domain.fetch import utc_now
 from domain.regions import RegionError
 from storage.models import Capture, Document, Verification
 
@@ -48,7 +49,7 @@ class VerifySpider(scrapy.Spider):
     def targets(self) -> list[tuple[int, Capture]]:
         """(document id, official capture) of every document to verify."""
         codes = {r.code for r in self.archive.regions.resolve_list(self.region)} if self.region else None
-        cutoff = (dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=float(self.older_than))
+        cutoff = (utc_now() - dt.timedelta(days=float(self.older_than))
                   if self.older_than else None)
         found = []
         with self.archive.session() as session:

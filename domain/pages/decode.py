@@ -41,8 +41,8 @@ def declared_charset(body: bytes, content_type: str | None) -> str | None:
         match = _HEADER_CHARSET.search(content_type)
         if match:
             return match.group(1).lower()
-    match = _META_CHARSET.search(body[:4096])
-    return match.group(1).decode("ascii").lower() if match else None
+    meta = _META_CHARSET.search(body[:4096])
+    return meta.group(1).decode("ascii").lower() if meta else None
 
 
 def decode_body(body: bytes, content_type: str | None = None) -> Decoded:

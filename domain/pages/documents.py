@@ -7,6 +7,8 @@ import io
 import re
 import zipfile
 from functools import cached_property
+from typing import Literal
+from urllib.parse import urlsplit
 
 from domain import reportmeta
 from domain.pages.fields import ReportFields
@@ -15,7 +17,15 @@ from domain.textclean import clean_paragraphs
 PDF, DOCX, DOC = "application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", \
     "application/msword"
 HTML = "text/html"
-_DOCUMENT_SUFFIX = re.compile(r"\.(?:pdf|docx?|wps)$", re.I)
+# The file types a report is published as, by their URL's extension: the one definition (links to
+# follow, attachments of a page, a title cut from a file name).
+REPORT_FILE_EXTENSIONS = r"\.(?:pdf|docx?|wps)"
+_DOCUMENT_SUFFIX = re.compile(REPORT_FILE_EXTENSIONS + "$", re.I)
+
+
+def is_report_file_url(url: str) -> bool:
+    """Whether a URL's path names a file a report is published as (PDF, DOC, DOCX, WPS)."""
+    return bool(_DOCUMENT_SUFFIX.search(urlsplit(url).path))
 # A line that starts a paragraph whatever came before: headings of a report.
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|第[一二三四五六七八九十]+[章节部分]|各位代表|——)")
 
@@ -23,7 +33,7 @@ _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三�
 class UnreadableDocument(ValueError):
     """The bytes are a document the archive keeps but cannot read text from; `status` says which kind."""
 
-    def __init__(self, status: str, message: str):
+    def __init__(self, status: Literal["no_text_layer", "unsupported_format"], message: str):
         super().__init__(message)
         self.status = status
 
@@ -136,7 +146,7 @@ class DocumentReport(ReportFields):
         raise UnreadableDocument("unsupported_format", "not a PDF, DOCX or DOC file")
 
     @cached_property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # ReportFields declares it; a page derives it
         """The first of: the link's text, the file's Title metadata, its first line, that names a report;
         else the link's text."""
         paragraphs, metadata_title = self._read
@@ -146,7 +156,7 @@ class DocumentReport(ReportFields):
                     next((c for c in candidates if c), ""))
 
     @cached_property
-    def paragraphs(self) -> list[str]:
+    def paragraphs(self) -> list[str]:  # type: ignore[override]  # ReportFields declares it; a page derives it
         return clean_paragraphs(self._read[0], self.title)
 
     def to_dict(self) -> dict:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+import chompjs
 from parsel import Selector
 
 from domain.portals import PLATFORM_NAMES
@@ -57,7 +58,7 @@ def record_anchors(text: str) -> list[tuple[str, str]]:
 
 
 def _js_object(body: str) -> dict[str, str]:
-    found = {}
+    found: dict[str, str] = {}
     for key, single, double, bare in _JS_PAIR.findall(body):
         found.setdefault(key, single or double or bare)
     return found
@@ -130,13 +131,15 @@ def _bracketed(text: str, start: int) -> str | None:
 
 
 def _loads_js(value: str):
-    """JSON, or a JavaScript literal close to it (unquoted keys, single-quoted strings)."""
+    """JSON, or a JavaScript object or array literal (unquoted keys, single-quoted strings, trailing
+    commas: chompjs). ValueError when it is neither."""
     try:
         return json.loads(value)
     except ValueError:
-        quoted = re.sub(r"'((?:[^'\\]|\\.)*)'", lambda m: json.dumps(m.group(1)), value)
-        quoted = re.sub(r"([{,]\s*)([A-Za-z_]\w*)\s*:", r'\1"\2":', quoted)
-        return json.loads(re.sub(r",\s*([}\]])", r"\1", quoted))
+        try:
+            return chompjs.parse_js_object(value)
+        except Exception as exc:  # noqa: BLE001 (chompjs raises ValueError, and its C parser others)
+            raise ValueError(f"not a JavaScript literal: {exc}") from None
 
 
 def gkmlpt_config(text: str) -> tuple[str | None, list]:
@@ -146,7 +149,7 @@ def gkmlpt_config(text: str) -> tuple[str | None, list]:
         return None, []
     sid = _SID.search(text, match.start())
     tree_key = re.compile(r"""["']?TREE["']?\s*:\s*\[""").search(text, match.start())
-    tree = []
+    tree: object = []
     if tree_key:
         literal = _bracketed(text, tree_key.end() - 1)
         try:

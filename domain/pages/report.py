@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import cached_property
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from parsel import Selector
 
@@ -12,6 +12,7 @@ from domain import reportmeta
 from domain.pages import platforms
 from domain.pages.base import HtmlPage
 from domain.pages.content import find_body, select_all
+from domain.pages.documents import is_report_file_url
 from domain.pages.fields import ReportFields
 from domain.provenance import record_numbers
 from domain.textclean import clean_paragraphs
@@ -87,7 +88,7 @@ class ReportPage(HtmlPage, ReportFields):
         return self._body[1]
 
     @cached_property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # ReportFields declares it; a page derives it
         if self.title_selector:
             chosen = _text_of(select_all(self.selector, self.title_selector)[:1])
             if chosen:
@@ -104,7 +105,7 @@ class ReportPage(HtmlPage, ReportFields):
         return chosen.strip()
 
     @cached_property
-    def paragraphs(self) -> list[str]:
+    def paragraphs(self) -> list[str]:  # type: ignore[override]  # ReportFields declares it; a page derives it
         """The body's paragraphs as stored: chrome, breadcrumbs, trailers and the repeated title gone."""
         return clean_paragraphs(self._body[0], self.title)
 
@@ -113,7 +114,7 @@ class ReportPage(HtmlPage, ReportFields):
         """Files the page links (PDF, DOC(X), WPS): where a thin page's report really is."""
         hrefs = self.selector.xpath("//a/@href").getall()
         return list(dict.fromkeys(urljoin(self.url, h.strip()) for h in hrefs
-                                  if re.search(r"\.(?:pdf|docx?|wps)$", urlsplit(h.strip()).path, re.I)))
+                                  if is_report_file_url(h.strip())))
 
     @cached_property
     def published_on(self) -> dt.date | None:

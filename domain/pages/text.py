@@ -14,7 +14,7 @@ class TextReport(ReportFields):
         self.raw_text = text
 
     @cached_property
-    def paragraphs(self) -> list[str]:
+    def paragraphs(self) -> list[str]:  # type: ignore[override]  # ReportFields declares it; a page derives it
         return clean_paragraphs(split_lines(self.raw_text), self.title)
 
     def to_dict(self) -> dict:

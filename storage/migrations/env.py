@@ -19,6 +19,8 @@ def run_migrations_online() -> None:
             context.run_migrations()
         return
     url = os.environ.get("ARCHIVE_DB") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise SystemExit("alembic: set ARCHIVE_DB (or sqlalchemy.url in alembic.ini) to the archive to migrate")
     with create_engine(url).connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():

@@ -3,14 +3,15 @@ disagreements, the candidate index (MinHash LSH bands, winnowing fingerprints, s
 and links between related documents.
 
 Existing rows are carried over: a capture attached to a document takes the document's text, the
-document's first original capture becomes its source, and every document is indexed.
+document's first original capture becomes its source. Frozen: this migration imports none of the
+project's code. The signatures an archive's documents need are made by today's code, so an archive that
+held documents is marked `unindexed`, and Archive.open refuses it until `scrapy reindex` has run.
 
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-27
 """
 import hashlib
-from dataclasses import asdict
 
 import sqlalchemy as sa
 from alembic import op
@@ -74,15 +75,17 @@ def upgrade() -> None:
         sa.Column("documents", sa.Integer, nullable=False),
     )
 
-    from domain.dedup import SCHEME
-    op.bulk_insert(scheme_table, [{"name": SCHEME.name, "parameters": asdict(SCHEME)}])
-    _carry_over_existing_rows()
+    held = _carry_over_existing_rows()
+    # The scheme of gwr-1 as this migration was written (domain.dedup.Scheme then): a new archive is
+    # indexed under it; one that held documents is not indexed at all until `scrapy reindex`.
+    scheme = {"name": "gwr-1", "shingle": 5, "num_perm": 128, "seed": 20231, "minhash_scheme": "affine32",
+              "shingle_hash": "poly31-fmix64-low32", "bands": 32, "rows": 4, "winnow_k": 12, "winnow_w": 40,
+              "cover_k": 13, "stop_documents": 25}
+    op.bulk_insert(scheme_table, [{"name": "unindexed", "parameters": {}} if held else
+                                  {"name": scheme["name"], "parameters": scheme}])
 
 
-def _carry_over_existing_rows() -> None:
-    from domain.dedup import signature
-    from storage.dedup_index import index_document
-
+def _carry_over_existing_rows() -> int:
     bind = op.get_bind()
     documents = bind.execute(sa.text("select id, text from documents")).fetchall()
     for document_id, text in documents:
@@ -91,7 +94,7 @@ def _carry_over_existing_rows() -> None:
                      {"text": text, "digest": digest, "id": document_id})
         bind.execute(sa.text("update documents set source_capture_id = (select min(id) from captures where "
                              "document_id = :id) where id = :id"), {"id": document_id})
-        index_document(bind, document_id, signature(text))
+    return len(documents)
 
 
 def downgrade() -> None:

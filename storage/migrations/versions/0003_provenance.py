@@ -67,36 +67,61 @@ def upgrade() -> None:
 
 
 def _move_bodies_into_warc() -> None:
+    """Each stored body becomes a record of one new WARC file, written with warcio alone: frozen, this
+    migration imports none of the project's code (a response record for a fetch, a resource record for
+    an import; each record its own gzip member, as the archive's own files)."""
+    import datetime as dt
+    import io
     import json
+    from http import HTTPStatus
+    from pathlib import Path
 
-    from storage.warc import WarcFiles
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.timeutils import datetime_to_iso_date
+    from warcio.warcwriter import WARCWriter
 
     bind = op.get_bind()
     rows = bind.execute(sa.text("select id, source, requested_url, final_url, http_status, headers, body, "
                                 "fetched_at from captures where body is not null order by id")).fetchall()
     if not rows:
         return
-    directory = context.config.attributes.get("warc_dir") or os.environ.get("WARC_DIR") or "warcs"
-    files = WarcFiles(directory, prefix="govreports-migrated",
-                      info={"description": "capture bodies moved out of the archive database by migration 0003"})
-    try:
+    directory = Path(context.config.attributes.get("warc_dir") or os.environ.get("WARC_DIR") or "warcs")
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"govreports-migrated-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}-00001-{os.getpid()}.warc.gz"
+    with open(directory / name, "xb") as file:
+        writer = WARCWriter(file, gzip=True, warc_version="1.1")
+        writer.write_record(writer.create_warcinfo_record(name, {
+            "software": "govreports", "format": "WARC File Format 1.1",
+            "description": "capture bodies moved out of the archive database by migration 0003"}))
         for row in rows:
             headers = row.headers if isinstance(row.headers, dict) else json.loads(row.headers or "{}")
-            flat = [(name, value) for name, values in headers.items() for value in values]
+            flat = [(key, value) for key, values in headers.items() for value in values
+                    if key.lower() != "transfer-encoding"]
             fetched_at = row.fetched_at if not isinstance(row.fetched_at, str) else None
-            note = {"WARC-Govreports-Capture": str(row.id)}
+            stamp = datetime_to_iso_date(fetched_at or dt.datetime.now(dt.UTC).replace(tzinfo=None), use_micros=True)
+            body = bytes(row.body)
+            extra = {"WARC-Date": stamp, "WARC-Govreports-Capture": str(row.id)}
             if row.source == "import" or row.http_status is None:
-                content_type = next((v for n, v in flat if n.lower() == "content-type"), "application/octet-stream")
-                location = files.write_resource(row.final_url, content_type, bytes(row.body), fetched_at, extra=note)
+                content_type = next((v for k, v in flat if k.lower() == "content-type"), "application/octet-stream")
+                record = writer.create_warc_record(row.final_url, "resource", payload=io.BytesIO(body),
+                                                   length=len(body), warc_content_type=content_type,
+                                                   warc_headers_dict=extra)
             else:
-                location = files.write_exchange(row.final_url, row.http_status, flat, bytes(row.body),
-                                                fetched_at=fetched_at, extra=note)
+                try:
+                    reason = HTTPStatus(row.http_status).phrase
+                except ValueError:
+                    reason = ""
+                http = StatusAndHeaders(f"{row.http_status} {reason}".strip(), flat, protocol="HTTP/1.1")
+                record = writer.create_warc_record(row.final_url, "response", payload=io.BytesIO(body),
+                                                   length=len(body), http_headers=http, warc_headers_dict=extra)
+            offset = file.tell()
+            writer.write_record(record)
             bind.execute(sa.text("update captures set warc_file = :f, warc_offset = :o, warc_length = :l, "
                                  "warc_record_id = :r where id = :id"),
-                         {"f": location.file, "o": location.offset, "l": location.length,
-                          "r": location.record_id, "id": row.id})
-    finally:
-        files.close()
+                         {"f": name, "o": offset, "l": file.tell() - offset,
+                          "r": record.rec_headers.get_header("WARC-Record-ID"), "id": row.id})
+        file.flush()
+        os.fsync(file.fileno())
 
 
 def downgrade() -> None:

@@ -21,13 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import tomli_w
+
+from domain.portals import is_host_name
 from domain.regions import RegionRegistry, short_name
 
 LEVEL_ORDER = {"province": 0, "prefecture": 1, "county": 2}
 SOURCE = "portal_urls_reference.csv (千县网 list, DiamonWoo/Laosheng.top@960d764c fuwu/qianxian.md)"
 # CMS families in the platform probe list, as the registry names them.
 PROBE_PLATFORMS = {"gkmlpt": "gkmlpt", "col/": "hanweb"}
-_HOST = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
 
 
 @dataclass
@@ -102,7 +104,7 @@ def clean_url(raw: str) -> tuple[str | None, list[str], str | None]:
         return None, did, f"a bare IP address ({host}), not a portal's name"
     except ValueError:
         pass
-    if not _HOST.fullmatch(host):
+    if not is_host_name(host):
         return None, did, f"not a host name: {host!r}"
     if not (host == "gov.cn" or host.endswith(".gov.cn")):
         return None, did, f"host {host} is outside gov.cn (a typo, or not a government's own domain)"
@@ -226,17 +228,14 @@ HEADER = '''# Official government portals, one [[portal]] per government, and ag
 
 def render(entries: list[Entry], source_file: str) -> str:
     """The registry TOML of `entries`."""
-    def quoted(value: str) -> str:
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
     parts = [HEADER.format(source_file=source_file)]
     for entry in entries:
-        lines = ["[[portal]]", f"code = {quoted(entry.code)}", f"name = {quoted(entry.name)}",
-                 f"url = {quoted(entry.url)}"]
+        table = {"code": entry.code, "name": entry.name, "url": entry.url}
         if entry.platform:
-            lines.append(f"platform = {quoted(entry.platform)}")
-        lines += [f"source = {quoted(entry.source)}", "confirmed = false"]
-        parts.append("\n".join(lines) + "\n")
+            table["platform"] = entry.platform
+        table |= {"source": entry.source, "confirmed": False}
+        # One [[portal]] table each, written by tomli-w (every string escaped as TOML wants it).
+        parts.append("[[portal]]\n" + tomli_w.dumps(table))
     return "\n".join(parts)
 
 

@@ -1,0 +1,32 @@
+"""`scrapy reindex`: every document's deduplication signature made again under the running scheme
+(domain.dedup.Scheme), the candidate index rebuilt, the scheme recorded. Needed once after the scheme
+changes, or after upgrading an archive from before deduplication: until then Archive.open refuses the
+archive, since signatures of two schemes match nothing."""
+import sys
+
+from crawler.cli import ProjectCommand
+from crawler.commands import command_error
+from storage.db import Archive, ArchiveUnusable
+from storage.dedup_index import reindex
+
+
+class Command(ProjectCommand):
+    positional = (0, 0)
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self):
+        return ""
+
+    def short_desc(self):
+        return "Make every document's deduplication signature again under the running scheme"
+
+    def main(self, args, opts):
+        try:
+            archive = Archive.open(self.settings.get("ARCHIVE_DB"), warc_dir=self.settings.get("WARC_DIR"),
+                                   must_exist=True, check_scheme=False)
+        except ArchiveUnusable as exc:
+            raise command_error(exc) from None
+        with archive, archive.write_session() as session, session.begin():
+            count = reindex(session.connection(), lambda done, total: print(
+                f"{done}/{total} documents indexed", file=sys.stderr))
+        print(f"{count} documents indexed under the running deduplication scheme")
