@@ -97,6 +97,7 @@ class ArchivePipeline:
         size = max(1, min(self.batch_size, share))
         batch, self.waiting = self.waiting[:size], self.waiting[size:]
         self.writing += 1
+        assert self.executor is not None  # process or thread mode: open_spider made it
         done = asyncio.wrap_future(self.executor.submit(worker.write, [fetch for fetch, _ in batch]))
 
         def deliver(future) -> None:

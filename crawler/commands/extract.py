@@ -89,6 +89,7 @@ class Command(ProjectCommand):
 
     def _fetch(self, url) -> Fetch:
         sink: list = []
+        assert self.crawler_process is not None  # Scrapy's cmdline sets it before running a command
         self.crawler_process.crawl(_FetchOne, url=url, sink=sink)
         self.crawler_process.start()
         if not sink:

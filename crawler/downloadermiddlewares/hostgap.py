@@ -91,7 +91,7 @@ class HostGapMiddleware(AnswerHook):
             return
         host = request_host(request)
         if self.busy_until.pop(host, None) is not None:
-            self.free_at[host] = reactor.seconds() + self.delay
+            self.free_at[host] = reactor.seconds() + self.delay  # type: ignore[misc]  # the reactor's stub types it as a module
             for answered in self.waiting.pop(host, []):
                 _fire(answered)
 

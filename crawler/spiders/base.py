@@ -55,6 +55,14 @@ class ReportSiteSpider(scrapy.Spider):
     implement `site_key(site)`; they may override `capture_fields(site)`, `listing_page(response, site)`,
     `column_links(page, site)` and `may_hold_report(url, site)`."""
 
+    # Set from the settings in from_crawler (crawler.config).
+    depth: int
+    links_per_page: int
+    max_nav_pages: int
+    max_listing_pages: int
+    attachment_max_size: int
+    navigation_max_parse: int
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sites: list = []
@@ -171,14 +179,17 @@ class ReportSiteSpider(scrapy.Spider):
         return self._sent(scrapy.Request(url, callback=self.parse_navigation, errback=self.failed, priority=priority,
                                          meta=meta))
 
-    def report_request(self, link: Link, response) -> scrapy.Request:
-        """A request for a page or file whose link names a report; files may be larger than pages."""
+    def report_request(self, link: Link, response) -> scrapy.Request | None:
+        """A request for a page or file whose link names a report; files may be larger than pages (None:
+        not sent, its URL too long)."""
         return self._report_request(link.url, link.text, response.url, response.meta["site_key"])
 
-    def _report_request(self, url: str, link_text: str | None, linked_from: str | None, key: str) -> scrapy.Request:
+    def _report_request(self, url: str, link_text: str | None, linked_from: str | None,
+                        key: str) -> scrapy.Request | None:
         # meta `report`: crawler.incremental skips it when the archive already holds this URL.
-        meta = {"site_key": key, "link_text": link_text, "linked_from": linked_from, "report": True,
-                "stats_key": f"{self.stats_prefix}/{key}", "handle_httpstatus_list": REPORT_ERROR_STATUSES}
+        meta: dict[str, object] = {"site_key": key, "link_text": link_text, "linked_from": linked_from,
+                                   "report": True, "stats_key": f"{self.stats_prefix}/{key}",
+                                   "handle_httpstatus_list": REPORT_ERROR_STATUSES}
         if is_report_file_url(url):
             meta["download_maxsize"] = self.attachment_max_size
         return self._sent(scrapy.Request(url, callback=self.parse_report, errback=self.failed, priority=10,

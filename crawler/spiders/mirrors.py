@@ -36,6 +36,7 @@ class MirrorsSpider(ReportSiteSpider):
 
     name = "mirrors"
     stats_prefix = "mirror"
+    province_names: set[str]  # set in from_crawler
 
     def __init__(self, name: str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from crawler.archive import archive_for
 from crawler.spiders.base import REPORT_ERROR_STATUSES, fetch_of
 from domain.fetch import utc_now
 from domain.regions import RegionError
+from storage.db import Archive
 from storage.models import Capture, Document, Verification
 
 
@@ -18,6 +19,8 @@ class VerifySpider(scrapy.Spider):
     """Arguments: `region` (optional, as for portals), `older_than` (days; only documents whose last
     verification is older, or that were never verified; none: all). `scrapy verify` passes 1 by default,
     so a run killed midway and started again verifies each document once."""
+
+    archive: Archive  # the crawl's archive (crawler.archive.archive_for), set in from_crawler
 
     name = "verify"
     custom_settings = {"ITEM_PIPELINES": {"pipelines.verify.VerificationPipeline": 100}}

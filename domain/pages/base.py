@@ -5,6 +5,7 @@ on a capture stored in the archive and on a saved file (`scrapy extract FILE`)."
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Self
 
 from parsel import Selector
 
@@ -19,7 +20,7 @@ class HtmlPage:
         self.status = status
 
     @classmethod
-    def from_response(cls, response, **options) -> HtmlPage:
+    def from_response(cls, response, **options) -> Self:
         """Build from a response (anything with url, body, headers as bytes, status: Scrapy's)."""
         headers = {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()}
         return cls(response.url, response.body, headers, response.status, **options)
