@@ -8,7 +8,6 @@ archive grows (bench/dedup_scaling.py measures it)."""
 from __future__ import annotations
 
 import heapq
-import json
 from dataclasses import asdict
 
 import numpy as np
@@ -279,8 +278,7 @@ def stored_scheme(connection) -> dict | None:
     row = connection.execute(select(DedupScheme.name, DedupScheme.parameters)).first()
     if row is None:
         return None
-    parameters = row.parameters if isinstance(row.parameters, dict) else json.loads(row.parameters or "{}")
-    return {**parameters, "name": row.name}
+    return {**row.parameters, "name": row.name}
 
 
 def scheme_differs(connection) -> str | None:
@@ -293,7 +291,7 @@ def scheme_differs(connection) -> str | None:
     if connection.execute(select(Document.id).limit(1)).first() is None:
         _record_scheme(connection)
         return None
-    if stored is None or stored["name"] == "unindexed" or stored == {"name": stored.get("name")}:
+    if stored is None or stored["name"] == "unindexed":  # migration 0002 on an archive that held documents
         return "its documents are not indexed for deduplication yet"
     changed = sorted(k for k in running if stored.get(k) != running[k])
     return (f"its deduplication signatures were made under scheme {stored['name']} and this code makes "

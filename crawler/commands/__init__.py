@@ -12,7 +12,7 @@ from scrapy.exceptions import UsageError
 from domain.regions import RegionError
 
 
-def open_archive(settings, must_exist: bool = False):
+def open_archive(settings, must_exist: bool = False, check_scheme: bool = True):
     """The archive named by ARCHIVE_DB (migrated on open), with its WARC directory (WARC_DIR). A read
     command (`must_exist`) refuses to create an SQLite archive that is not there (or is an empty file):
     a wrong path is said, not answered with an empty result. An ARCHIVE_DB that names no usable archive
@@ -20,7 +20,8 @@ def open_archive(settings, must_exist: bool = False):
     from storage.db import Archive, ArchiveUnusable
 
     try:
-        return Archive.open(settings.get("ARCHIVE_DB"), warc_dir=settings.get("WARC_DIR"), must_exist=must_exist)
+        return Archive.open(settings.get("ARCHIVE_DB"), warc_dir=settings.get("WARC_DIR"), must_exist=must_exist,
+                            check_scheme=check_scheme)
     except ArchiveUnusable as exc:
         raise command_error(exc) from None
 

@@ -5,8 +5,7 @@ archive, since signatures of two schemes match nothing."""
 import sys
 
 from crawler.cli import ProjectCommand
-from crawler.commands import command_error
-from storage.db import Archive, ArchiveUnusable
+from crawler.commands import open_archive
 from storage.dedup_index import reindex
 
 
@@ -21,11 +20,7 @@ class Command(ProjectCommand):
         return "Make every document's deduplication signature again under the running scheme"
 
     def main(self, args, opts):
-        try:
-            archive = Archive.open(self.settings.get("ARCHIVE_DB"), warc_dir=self.settings.get("WARC_DIR"),
-                                   must_exist=True, check_scheme=False)
-        except ArchiveUnusable as exc:
-            raise command_error(exc) from None
+        archive = open_archive(self.settings, must_exist=True, check_scheme=False)
         with archive, archive.write_session() as session, session.begin():
             count = reindex(session.connection(), lambda done, total: print(
                 f"{done}/{total} documents indexed", file=sys.stderr))
