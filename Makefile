@@ -2,15 +2,25 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# pywb in a virtualenv of its own (tools/pywb-requirements.txt: its pins clash with scrapy-redis's).
+PYWB := .venv-pywb
 REGION ?= 华东
 
-.PHONY: venv demo test docs docs-serve crawl export bench eval migrate clean browse browser
+.PHONY: venv pywb demo test docs docs-serve crawl export bench eval migrate clean browse browser
 
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# pywb, for the test that replays an exported WACZ as an archivist's replay server would.
+pywb: $(PYWB)/.installed
+
+$(PYWB)/.installed: tools/pywb-requirements.txt
+	$(PYTHON) -m venv $(PYWB)
+	$(PYWB)/bin/pip install --quiet --disable-pip-version-check -r tools/pywb-requirements.txt
 	touch $@
 
 demo: venv
@@ -26,7 +36,7 @@ browser:
 	  || (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1)) \
 	  || echo "no Chromium (apt-get install chromium needs root and Debian's registry): the browser tests will skip"
 
-test: venv browser
+test: venv pywb browser
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy

@@ -20,8 +20,9 @@ READER_DOCUMENTS = {
 }
 READER_CAPTURES = {
     "id": "Capture id", "document_key": "The document it belongs to", "url": "URL asked for",
-    "final_url": "URL that answered (after redirects)", "fetched_at": "When (UTC)", "http_status": "HTTP status",
-    "source": "crawl or import", "host": "Host", "site": "Site (mirror name or host)",
+    "final_url": "URL that answered (after redirects)", "fetched_at": "When the site served the bytes (UTC; a memento's datetime)",
+    "http_status": "HTTP status", "source": "crawl or import",
+    "via": "Whose witness: live, web_archive, warc_import or import", "memento_url": "The web archive's URL of the bytes", "host": "Host", "site": "Site (mirror name or host)",
     "site_kind": "official, other_gov, mirror or other", "evidence": "Why that kind (registry, ICP, 公安备案, site code)",
     "relation": "original, duplicate, near_duplicate or excerpt", "similarity": "Similarity to the document (0–1)",
     "warc_file": "WARC file holding the bytes as served", "warc_offset": "Offset of the record",
@@ -66,7 +67,7 @@ def metadata_for(database: str, plugin_config: dict) -> dict:
                              "sort_desc": "year", "size": 50},
         "reader_captures": {"description": "One row per fetch: where the bytes came from and why the site counts as "
                                            "what it is", "columns": READER_CAPTURES,
-                            "facets": ["site_kind", "relation", "source"]},
+                            "facets": ["site_kind", "relation", "via"]},
         "reader_coverage": {"description": "One row per region and year: whether the archive holds its report, and "
                                            "from what kind of source", "columns": READER_COVERAGE,
                             "facets": ["held_from", "province", "year"]},

@@ -58,6 +58,15 @@ SETTINGS: dict[str, ProjectSetting] = {s.name: s for s in (
                    "(navigation pages are parsed on the reactor)", minimum=1),
     ProjectSetting("ATTACHMENT_MAX_SIZE", int, "the largest file (PDF, DOCX, …) fetched when a link leads "
                    "to one", minimum=1),
+    # --- web archives ---
+    ProjectSetting("WAYBACK_CDX_URL", str, "the web archive's CDX server API (the Wayback Machine's, a pywb "
+                   "collection's `…/cdx`, a national library's)"),
+    ProjectSetting("WAYBACK_REPLAY_URL", str, "the web archive's replay prefix: mementos are read raw at "
+                   "`{this}/{timestamp}id_/{original URL}`"),
+    ProjectSetting("WAYBACK_CDX_PAGE_SIZE", int, "CDX rows asked for in one request; more come by resume key",
+                   minimum=1),
+    ProjectSetting("WAYBACK_DOWNLOAD_DELAY", float, "seconds between two requests to the web archive at "
+                   "least (one at a time; AutoThrottle and Retry-After may wait longer)", minimum=0),
     # --- broad crawls ---
     ProjectSetting("BROAD_CRAWL", str, "broad-crawl mode: `auto` when a crawl selects `BROAD_CRAWL_PORTALS` "
                    "portals or more; `true`; `false`", choices=("auto", "true", "false")),

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from crawler.archive import archive_for
 from crawler.config import setting
-from domain.fetch import utc_now
+from domain.fetch import LIVE, WEB_ARCHIVE, utc_now
 from storage.models import Capture, PageValidator
 from storage.warc import read_record
 
@@ -61,13 +61,17 @@ def held_reports(archive) -> dict[str, tuple[str, ...]]:
     with archive.session() as session:
         # Only the attachment URLs of each page's extracted fields (JSON path in SQL), not whole rows: an
         # archive of a national crawl holds hundreds of thousands of captures, read at every start.
-        rows = session.execute(select(Capture.requested_url, Capture.final_url,
+        rows = session.execute(select(Capture.requested_url, Capture.final_url, Capture.memento_url,
                                       Capture.extracted["attachment_urls"]).where(
-            Capture.source == "crawl", Capture.http_status >= 200, Capture.http_status < 300,
+            Capture.via.in_((LIVE, WEB_ARCHIVE)), Capture.http_status >= 200, Capture.http_status < 300,
             Capture.extraction_status.in_(HELD_STATUSES)))
-        for requested_url, final_url, attachment_urls in rows:
+        for requested_url, final_url, memento_url, attachment_urls in rows:
             attachments = tuple(attachment_urls or ())
-            held[requested_url] = held[final_url] = attachments
+            if memento_url:
+                # A memento is held by its replay URL: the live page of the same URL is still asked for.
+                held[memento_url] = attachments
+            else:
+                held[requested_url] = held[final_url] = attachments
     return held
 
 

@@ -35,6 +35,14 @@ NAVIGATION_MAX_PARSE_SIZE = 2 * 1024 * 1024  # bytes of a navigation page read f
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 ATTACHMENT_MAX_SIZE = 64 * 1024 * 1024
 
+# --- web archives: the `wayback` spider (crawler/spiders/wayback.py), any archive with a Wayback CDX API ---
+WAYBACK_CDX_URL = "https://web.archive.org/cdx/search/cdx"  # the CDX server API (JSON output, resume keys)
+WAYBACK_REPLAY_URL = "https://web.archive.org/web"  # raw replay: {this}/{timestamp}id_/{original}
+WAYBACK_CDX_PAGE_SIZE = 5000  # CDX rows asked for in one request (the rest by resume key)
+# The archive is one shared public host: one request at a time, at least this many seconds apart (AutoThrottle
+# may wait longer; a 429's Retry-After is always waited for).
+WAYBACK_DOWNLOAD_DELAY = 2.0
+
 # --- broad crawls: many portals at once, each still polite (crawler/spiders/portals.py) ---
 BROAD_CRAWL = "auto"  # auto: when a crawl selects BROAD_CRAWL_PORTALS portals or more; or true / false
 BROAD_CRAWL_PORTALS = 16
@@ -85,6 +93,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.frontier.middlewares.FailedLeaseReturnMiddleware": 10,
     # First of all: no request to loopback, private or reserved addresses (redirects included).
     "crawler.downloadermiddlewares.privateaddress.PrivateAddressMiddleware": 50,
+    # A web archive's raw replay handed on under the original URL, once the WARC writer and redirects saw it.
+    "crawler.downloadermiddlewares.wayback.WaybackReplayMiddleware": 70,
     # A report page the archive already holds is not asked for again (before robots.txt is even read).
     "crawler.incremental.ArchivedReportsMiddleware": 60,
     # robots.txt answered 5xx disallows everything (RFC 9309), where Scrapy's would allow everything.

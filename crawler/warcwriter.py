@@ -6,11 +6,13 @@ from importlib.metadata import version
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from warcio.timeutils import datetime_to_iso_date
 
 from crawler import __version__
 from crawler.archive import stop_for_storage_failure
 from crawler.config import setting
-from domain.fetch import utc_now
+from domain.fetch import WEB_ARCHIVE, utc_now
+from domain.wayback import memento_of
 from storage.db import database_url, default_warc_dir
 from storage.warc import WarcFiles
 
@@ -61,10 +63,13 @@ class WarcWriterMiddleware:
                    for name, values in response.headers.items() for value in values]
         request_headers = [(name.decode("latin-1"), value.decode("latin-1"))
                            for name, values in request.headers.items() for value in values]
+        url, fetched_at, extra = response.url, utc_now(), None
+        if request.meta.get("via") == WEB_ARCHIVE:
+            url, fetched_at, extra = self._as_memento(response, fetched_at)
         try:
             location = self.files.write_exchange(
-                response.url, response.status, headers, response.body, method=request.method,
-                request_headers=request_headers, fetched_at=utc_now())
+                url, response.status, headers, response.body, method=request.method,
+                request_headers=request_headers, fetched_at=fetched_at, extra=extra, request_url=response.url)
         except OSError as exc:
             self.stats.inc_value("warc/write_errors")
             stop_for_storage_failure(self.crawler, f"WARC files in {self.files.directory}: {exc}")
@@ -73,6 +78,25 @@ class WarcWriterMiddleware:
         self.stats.inc_value("warc/records")
         self.stats.inc_value("warc/bytes", location.length)
         return response
+
+    def _as_memento(self, response, now):
+        """A web archive's raw replay is written as the site's own response it preserves: the original
+        URL, the memento's datetime (when the site served these bytes), and the archive's URL and the
+        time we read it beside them; its request record names the URL really asked. The archive's own
+        answers (a redirect to the nearest timestamp of the same page, a CDX page) stay as they are."""
+        replay = setting(self.crawler.settings, "WAYBACK_REPLAY_URL")
+        memento_datetime = response.headers.get("Memento-Datetime")
+        memento = memento_of(response.url, replay, memento_datetime.decode("latin-1") if memento_datetime else None)
+        if memento is None:
+            return response.url, now, None
+        location = response.headers.get("Location")
+        if 300 <= response.status < 400 and location:
+            target = memento_of(response.urljoin(location.decode("latin-1")), replay)
+            if target is not None and target.original == memento.original:
+                return response.url, now, None  # the archive's redirect to another timestamp
+        return memento.original, memento.moment, {
+            "WARC-Source-URI": response.url,
+            "WARC-Govreports-Retrieved-At": datetime_to_iso_date(now, use_micros=True)}
 
     def close(self, spider=None):
         self.files.close()

@@ -7,9 +7,12 @@ import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
-from domain.vocabulary import SOURCES
+from domain.vocabulary import SOURCES, VIAS, Via
 
 CRAWL, IMPORT = SOURCES
+LIVE, WEB_ARCHIVE, WARC_IMPORT, TEXT_IMPORT = VIAS
+# The witnesses that are HTTP responses of the page's own server (a text import is not one).
+HTTP_WITNESSES: tuple[Via, ...] = (LIVE, WEB_ARCHIVE, WARC_IMPORT)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Fetch:
     linked_from: str | None = None  # the page holding that link (an attachment's listing or article)
     challenge: str | None = None  # why the response is an anti-bot challenge (domain.challenges)
     source: str = CRAWL  # crawl | import
+    via: Via = LIVE  # whose witness the bytes are (domain.vocabulary.Via)
+    memento_url: str | None = None  # a web archive's URL of these bytes (via web_archive)
     decoded_body: bytes | None = None  # the body after content decoding, when `body` is compressed
     warc: WarcLocation | None = None  # the record holding `body`
     supplied: SuppliedText | None = None

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from domain.fetch import CRAWL
+from domain.fetch import HTTP_WITNESSES
 from domain.portals import PortalRegistry
 from domain.regions import RegionRegistry
 from domain.vocabulary import SITE_KINDS, DocumentStatus
@@ -135,7 +135,7 @@ def _check_claims(claims: dict, region_code: str | None, regions: RegionRegistry
 
 
 # --- captures and documents ---------------------------------------------------------------------
-# The rules below read captures through their attributes (id, site_kind, source, relation,
+# The rules below read captures through their attributes (id, site_kind, via, relation,
 # similarity, site_label), so they run the same on the archive's rows and on plain objects.
 
 # Document status (docs/provenance.md):
@@ -149,17 +149,18 @@ def _check_claims(claims: dict, region_code: str | None, regions: RegionRegistry
 CONFLICT_SIMILARITY = 0.9
 
 
-def is_official_capture(site_kind: str | None, source: str | None) -> bool:
-    """A capture counts as official when the crawler fetched it from an official site; an import never
-    does, whatever its URL says."""
-    return site_kind == OFFICIAL and source == CRAWL
+def is_official_capture(site_kind: str | None, via: str | None) -> bool:
+    """A capture counts as official when it is an HTTP response of an official site: fetched live by the
+    crawler, or a faithful memento of one (a web archive's raw replay, a WARC record another tool wrote),
+    `via` naming the witness. A text imported as such never does, whatever its URL says."""
+    return site_kind == OFFICIAL and via in HTTP_WITNESSES
 
 
 def official_capture(captures: Sequence[C], shown_capture_id: int | None) -> C | None:
     """The document's official capture, or None. A document shows its best capture and official ones
     rank first (storage.grouping), so it is the shown capture whenever the document has one; the
     first official capture otherwise (a document whose shown capture was judged before this rule)."""
-    official = [c for c in captures if is_official_capture(c.site_kind, c.source)]
+    official = [c for c in captures if is_official_capture(c.site_kind, c.via)]
     return next((c for c in official if c.id == shown_capture_id), official[0] if official else None)
 
 

@@ -12,6 +12,12 @@ from typing import Literal, get_args
 Source = Literal["crawl", "import"]
 SOURCES: tuple[Source, ...] = get_args(Source)
 
+# Whose witness a capture's bytes are (captures.via): the portal answering the crawler (live), a web
+# archive's memento fetched raw (web_archive), a WARC record another tool wrote (warc_import), a text
+# given as such (import). The first three are HTTP responses of the page's own server; the last is not.
+Via = Literal["live", "web_archive", "warc_import", "import"]
+VIAS: tuple[Via, ...] = get_args(Via)
+
 # The kind of site a capture was served by (captures.site_kind; domain.provenance.classify).
 SiteKind = Literal["official", "other_gov", "mirror", "other"]
 SITE_KINDS: tuple[SiteKind, ...] = get_args(SiteKind)

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from farm.sites import Farm, Route, build_farm
+from farm.wayback import HOST as WAYBACK_HOST
 
 NOT_FOUND = b"<html><head><title>404</title></head><body>404 Not Found</body></html>"
 
@@ -85,6 +86,9 @@ class FarmHandler(BaseHTTPRequestHandler):
         required = self.server.farm.required_forms.get((host, path))
         if route is not None and required is not None and any((form or {}).get(k) != v for k, v in required.items()):
             route = Route(400, (("Content-Type", "text/plain"),), b"farm: missing or wrong form parameters")
+        wayback = self.server.farm.wayback
+        if wayback is not None and host == WAYBACK_HOST and route is None:
+            route = Route(*wayback.answer(path, parts.query))
         if route is None and host not in self.server.farm.hosts:
             status, headers, body = 502, (("Content-Type", "text/plain"),), f"farm: no host {host}".encode()
         elif route is None:

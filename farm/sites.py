@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from farm import templates
 from farm.texts import SyntheticReport, make_report
+from farm.wayback import HOST as WAYBACK_HOST
+from farm.wayback import Wayback, build_wayback
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class Farm:
     # (seconds between 64-byte chunks).
     flaky: dict[tuple[str, str], int] = field(default_factory=dict)
     drip: dict[tuple[str, str], float] = field(default_factory=dict)
+    # The farm's web archive at web.archive.org (farm.wayback): past captures of a portal.
+    wayback: Wayback | None = None
 
     def page(self, url: str, html: str, charset: str = "utf-8", content_type: str | None = None, status: int = 200,
              gzipped: bool = False):
@@ -288,4 +292,6 @@ def build_farm() -> Farm:
     for build in (platform_sites.huangshan, platform_sites.xuancheng, platform_sites.guangdong, platform_sites.suzhou,
                   platform_sites.wuhu):
         build(farm, expected)
+    farm.wayback = build_wayback()
+    farm.https_hosts.add(WAYBACK_HOST)
     return farm

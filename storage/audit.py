@@ -34,6 +34,7 @@ class AuditRow:
     last_verification: str | None = None
     note: str | None = None
     platform: str | None = None  # the CMS platform the region's portal runs, as its last crawl found it
+    official_via: str | None = None  # the official capture's witness: live, web_archive or warc_import
 
 
 def audit(session: Session, regions: RegionRegistry, region_codes: set[str] | None = None,
@@ -54,7 +55,8 @@ def audit(session: Session, regions: RegionRegistry, region_codes: set[str] | No
         rows.append(AuditRow(
             document.region_code, region.name if region else None, document.year, status, document.id, document.key,
             official.final_url if official else None,
-            dict(Counter(c.site_kind for c in document.captures)), last.outcome if last else None, note))
+            dict(Counter(c.site_kind for c in document.captures)), last.outcome if last else None, note,
+            official_via=official.via if official else None))
         if document.region_code and document.year:
             years_by_region.setdefault(document.region_code, set()).add(document.year)
             if status in ("official", "conflict"):
@@ -71,8 +73,11 @@ def audit(session: Session, regions: RegionRegistry, region_codes: set[str] | No
 
 
 def _latest_crawls(session, region_codes) -> dict[str, PortalCrawl]:
+    """Each portal's latest live crawl (the `portals` spider's: a backfill from a web archive says what the
+    archive holds, not what the portal serves)."""
     latest: dict[str, PortalCrawl] = {}
-    for crawl in session.scalars(select(PortalCrawl).where(PortalCrawl.portal_code.is_not(None))
+    for crawl in session.scalars(select(PortalCrawl).where(PortalCrawl.portal_code.is_not(None),
+                                                          PortalCrawl.spider == "portals")
                                  .order_by(PortalCrawl.finished_at, PortalCrawl.id)):
         if region_codes is None or crawl.portal_code in region_codes:
             latest[crawl.portal_code] = crawl

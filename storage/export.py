@@ -19,6 +19,8 @@ def capture_record(capture: Capture) -> dict:
         "fetched_at": capture.fetched_at.isoformat(timespec="seconds") + "Z",
         "http_status": capture.http_status,
         "source": capture.source,
+        "via": capture.via,
+        "memento_url": capture.memento_url,
         "payload_sha256": capture.payload_sha256,
         "content_type": capture.content_type,
         "linked_from": capture.linked_from,
@@ -95,6 +97,31 @@ def iter_documents(session: Session, regions: RegionRegistry, region_codes: set[
     for document in session.scalars(query).yield_per(200):
         yield document_record(document, regions, related_of(session, document.id),
                               verifications_of(session, document.id))
+
+
+def url_history(session: Session, urls: list[str]) -> list[dict]:
+    """Every capture of these URLs over time (as asked or as answered; live, from a web archive, imported),
+    oldest first, with its digests: what a reader cites as "the page as published on date X"."""
+    if not urls:
+        return []
+    rows = session.execute(
+        select(Capture.id, Capture.final_url, Capture.fetched_at, Capture.via, Capture.memento_url,
+               Capture.http_status, Capture.payload_sha256, Capture.text_sha256, Capture.extraction_status,
+               Capture.warc_file, Document.key)
+        .outerjoin(Document, Capture.document_id == Document.id)
+        .where(or_(Capture.final_url.in_(urls), Capture.requested_url.in_(urls)))
+        .order_by(Capture.fetched_at, Capture.id))
+    return [{"capture_id": row.id, "url": row.final_url,
+             "fetched_at": row.fetched_at.isoformat(timespec="seconds") + "Z", "via": row.via,
+             "memento_url": row.memento_url, "http_status": row.http_status, "payload_sha256": row.payload_sha256,
+             "text_sha256": row.text_sha256, "extraction_status": row.extraction_status,
+             "has_record": row.warc_file is not None, "document_key": row.key} for row in rows]
+
+
+def history_urls(record: dict) -> list[str]:
+    """The URLs whose history a document's page lists: its official captures' URLs, else all of its own."""
+    official = sorted({c["final_url"] for c in record["captures"] if c["site_kind"] == "official"})
+    return official or sorted({c["final_url"] for c in record["captures"]})
 
 
 def verifications_of(session: Session, document_id: int) -> list[Verification]:

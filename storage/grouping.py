@@ -28,6 +28,7 @@ from domain.derive import PADDED
 from domain.fetch import utc_now
 from domain.provenance import document_status, is_official_capture, official_capture
 from domain.reportshape import padded_against
+from domain.vocabulary import VIAS
 from storage.dedup_index import candidates, index_document, remove_document
 from storage.models import Capture, Document, DocumentLink, Verification
 from storage.readers import key_of_new_document
@@ -65,13 +66,18 @@ def _text(capture: Capture) -> str:
     return capture.text
 
 
+# Among equally complete texts, the nearer witness first: the portal itself, a web archive's memento,
+# another tool's WARC, a text given as such.
+WITNESS_RANK: dict[str, int] = {via: order for order, via in enumerate(VIAS)}
+
+
 def rank(capture: Capture) -> tuple:
     """Best first: an official page the crawler fetched, then the most complete text (measured on the
     fingerprint form, so page noise and punctuation never make a copy look more complete), then a
     crawled page before an imported one; the text digest breaks ties, so arrival order never does."""
-    official = is_official_capture(capture.site_kind, capture.source)
+    official = is_official_capture(capture.site_kind, capture.via)
     return (not official, capture.extraction_status == PADDED, -len(signature(_text(capture)).form),
-            capture.source != "crawl", capture.text_sha256)
+            WITNESS_RANK.get(capture.via, len(WITNESS_RANK)), capture.text_sha256)
 
 
 @dataclass(frozen=True)
@@ -217,7 +223,7 @@ def _join(session, document: Document, shown: Capture, capture: Capture) -> None
     """A capture that is not better than the one shown: its relation to the shown text, its link to the
     official capture, and what it disagrees on."""
     capture.relation, capture.similarity = _relation(capture, document, signature(document.text))
-    capture.official_capture_id = shown.id if is_official_capture(shown.site_kind, shown.source) else None
+    capture.official_capture_id = shown.id if is_official_capture(shown.site_kind, shown.via) else None
     document.disagreements = _with_disagreements(session, document, capture) or None
     session.flush()
 

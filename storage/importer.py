@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from domain.fetch import IMPORT, Fetch, SuppliedText, utc_now
+from domain.fetch import IMPORT, TEXT_IMPORT, Fetch, SuppliedText, utc_now
 from storage.ingest import archive_fetch
 from storage.models import Capture
 
@@ -73,7 +73,7 @@ def parse_line(raw: str | bytes) -> Fetch:
     source = record.get("source")
     headers = {"Content-Type": [content_type]} | ({"X-Import-Source": [str(source)]} if source else {})
     return Fetch(requested_url=url, final_url=url, http_status=None, headers=headers, body=body,
-                 fetched_at=fetched_at, source=IMPORT, supplied=SuppliedText(record["title"], record["text"]))
+                 fetched_at=fetched_at, source=IMPORT, via=TEXT_IMPORT, supplied=SuppliedText(record["title"], record["text"]))
 
 
 def import_lines(lines, archive, registry, warcs=None, on_line=None, report: ImportReport | None = None) -> ImportReport:

@@ -95,7 +95,7 @@ def _ingest(session, registry: PortalRegistry, fetch: Fetch, derivation: Derivat
         site=_site(session, registry, fetch.final_url, provenance.host_portal_code), portal_code=fetch.portal_code,
         requested_url=fetch.requested_url, final_url=fetch.final_url, redirect_urls=list(fetch.redirect_urls),
         fetched_at=fetch.fetched_at, http_status=fetch.http_status, headers=fetch.headers,
-        payload_sha256=fetch.payload_sha256, source=fetch.source, content_type=extraction.content_type,
+        payload_sha256=fetch.payload_sha256, source=fetch.source, via=fetch.via, memento_url=fetch.memento_url, content_type=extraction.content_type,
         linked_from=fetch.linked_from,
         extraction_status=extraction.status, extraction_error=extraction.error, extracted=extraction.fields,
         site_kind=provenance.site_kind, evidence=provenance.evidence)

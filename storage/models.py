@@ -118,7 +118,12 @@ class Capture(Base):
     official_capture_id: Mapped[int | None] = mapped_column(Integer)  # a mirror's link to the official capture
     relation: Mapped[str | None] = mapped_column(String(16))  # original | duplicate | near_duplicate | excerpt
     similarity: Mapped[float | None] = mapped_column(Float)
-    source: Mapped[str] = mapped_column(String(16), default="crawl")  # crawl | import
+    source: Mapped[str] = mapped_column(String(16), default="crawl")  # crawl | import: who read the bytes
+    # Whose witness the bytes are (domain.vocabulary.Via): the portal itself (live), a web archive's
+    # memento (web_archive, with the archive's URL for it), a WARC another tool wrote (warc_import), a
+    # text brought as such (import). For a memento `fetched_at` is when the portal served the bytes.
+    via: Mapped[str] = mapped_column(String(16), default="live", index=True)
+    memento_url: Mapped[str | None] = mapped_column(Text)
     # What this capture says, normalized (the document shows its best capture's).
     title: Mapped[str | None] = mapped_column(Text)
     region_code: Mapped[str | None] = mapped_column(String(6))

@@ -26,7 +26,7 @@ class _CaptureFacts:
     """The columns document_status reads, without loading whole captures (texts, headers)."""
     id: int
     site_kind: str
-    source: str
+    via: str
     similarity: float | None
     relation: str | None
     site_label: str
@@ -45,11 +45,11 @@ def refresh_document(session, document_id: int, other_groups: Set[tuple] = froze
     if document is None:
         return
     rows = session.execute(
-        select(Capture.id, Capture.site_kind, Capture.source, Capture.similarity, Capture.relation, Site.name,
+        select(Capture.id, Capture.site_kind, Capture.via, Capture.similarity, Capture.relation, Site.name,
                Site.host, Capture.final_url)
         .outerjoin(Site, Capture.site_id == Site.id).where(Capture.document_id == document_id)
         .order_by(Capture.id)).all()
-    facts = [_CaptureFacts(r.id, r.site_kind, r.source, r.similarity, r.relation, r.name or r.host or r.final_url)
+    facts = [_CaptureFacts(r.id, r.site_kind, r.via, r.similarity, r.relation, r.name or r.host or r.final_url)
              for r in rows]
     status, official, note = document_status(facts, document.source_capture_id)
     document.status, document.status_note = status, note

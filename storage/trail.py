@@ -46,9 +46,10 @@ def trail(session: Session, regions: RegionRegistry, warc_dir: str, document_id:
         evidence = capture.evidence or {}
         lines += [
             f"  capture {capture.id}: {capture.relation} (similarity {capture.similarity}), {capture.site_kind}, "
-            f"{capture.source}",
+            f"via {capture.via}",
             f"    fetched    {capture.fetched_at:%Y-%m-%d %H:%M:%S}Z  HTTP {capture.http_status or '-'}  "
             f"{capture.requested_url}" + (f" → {capture.final_url}" if capture.final_url != capture.requested_url else ""),
+            *([f"    memento    {capture.memento_url}"] if capture.memento_url else []),
             f"    bytes      sha256 {capture.payload_sha256}; WARC {capture.warc_file or '-'} @ {capture.warc_offset} "
             f"{capture.warc_record_id or ''}",
             f"    check      {byte_check(warc_dir, capture)}",

@@ -123,8 +123,10 @@ class WarcFiles:
     # --- records ---
     def write_exchange(self, url: str, status: int, response_headers: list[tuple[str, str]], body: bytes,
                        method: str = "GET", request_headers: list[tuple[str, str]] | None = None,
-                       fetched_at: dt.datetime | None = None, extra: dict | None = None) -> WarcLocation:
-        """A response record (status, headers, body as received) and the request record behind it."""
+                       fetched_at: dt.datetime | None = None, extra: dict | None = None,
+                       request_url: str | None = None) -> WarcLocation:
+        """A response record (status, headers, body as received) and the request record behind it
+        (`request_url`: the URL really asked, when the response is written under another: a memento)."""
         self._ensure_file()
         date = datetime_to_iso_date(fetched_at or utc_now(), use_micros=True)
         warc_headers = {"WARC-Date": date, **(extra or {})}
@@ -132,17 +134,38 @@ class WarcFiles:
             url, "response", payload=io.BytesIO(body), length=len(body),
             http_headers=http_headers_block(status, response_headers), warc_headers_dict=warc_headers)
         location = self._write(response)
-        parts = urlsplit(url)
+        asked = request_url or url
+        parts = urlsplit(asked)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = list(request_headers or [])
         if not any(name.lower() == "host" for name, _ in headers):
             headers.insert(0, ("Host", parts.netloc))
         request = self._open()[1].create_warc_record(
-            url, "request", payload=io.BytesIO(b""), length=0,
+            asked, "request", payload=io.BytesIO(b""), length=0,
             http_headers=StatusAndHeaders(f"{method} {target} HTTP/1.1", headers, is_http_request=True),
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": location.record_id})
         self._write(request)
         return location
+
+    def copy_record(self, raw: bytes, compressed: bool, record_id: str) -> WarcLocation:
+        """A record another tool wrote, copied byte-exact: `raw` is its gzip member as found (kept as it
+        is), or its uncompressed bytes (kept as one gzip member of their own, so the record inflates to
+        exactly those bytes and every reader of the store finds it like the others)."""
+        self._ensure_file()
+        file, _, name = self._open()
+        offset = file.tell()
+        try:
+            if compressed:
+                file.write(raw)
+            else:
+                member = _GzipMember(file)
+                member.write(raw)
+                member.flush()
+            file.flush()
+        except OSError:
+            self._abandon(offset)
+            raise
+        return WarcLocation(name, offset, file.tell() - offset, record_id)
 
     def write_resource(self, url: str, content_type: str, body: bytes, date: dt.datetime | None = None,
                        extra: dict | None = None) -> WarcLocation:

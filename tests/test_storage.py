@@ -191,7 +191,8 @@ def test_every_status_fits_its_column():
                            (Document.__table__.c.status, vocabulary.DOCUMENT_STATUSES),
                            (Capture.__table__.c.relation, vocabulary.RELATIONS),
                            (Capture.__table__.c.site_kind, vocabulary.SITE_KINDS),
-                           (Capture.__table__.c.source, vocabulary.SOURCES)):
+                           (Capture.__table__.c.source, vocabulary.SOURCES),
+                           (Capture.__table__.c.via, vocabulary.VIAS)):
         assert max(len(value) for value in values) <= column.type.length, column
 
 

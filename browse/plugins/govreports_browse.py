@@ -15,7 +15,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from domain.regions import RegionError, default_registry
-from storage.export import iter_documents
+from storage.export import history_urls, iter_documents, url_history
 from storage.integrity import read_stored_record
 from storage.models import Capture
 
@@ -90,13 +90,14 @@ async def document_page(datasette, request):
     key = request.url_vars["key"]
 
     def work(session, _config):
-        return next(iter_documents(session, default_registry(), keys=[key]), None)
-    record = await _in_thread(datasette, work)
+        found = next(iter_documents(session, default_registry(), keys=[key]), None)
+        return (found, url_history(session, history_urls(found))) if found is not None else (None, [])
+    record, history = await _in_thread(datasette, work)
     if record is None:
         return Response.html(f"<h1>No document {escape(key)}</h1>", status=404)
     paragraphs = record["text"].split("\n")
     return Response.html(await datasette.render_template(
-        "govreports_document.html", {"document": record, "paragraphs": paragraphs}, request=request))
+        "govreports_document.html", {"document": record, "paragraphs": paragraphs, "history": history}, request=request))
 
 
 async def warc_record(datasette, request):

@@ -60,19 +60,19 @@ class Command(ProjectCommand):
         elif opts.format == "csv":
             writer = csv.writer(sys.stdout)
             writer.writerow(["region_code", "region_name", "year", "status", "key", "document_id", "official_url",
-                             *SITE_KINDS, "last_verification", "platform", "note"])
+                             "official_via", *SITE_KINDS, "last_verification", "platform", "note"])
             for r in rows:
                 writer.writerow([r.region_code, r.region_name, r.year, r.status, r.key, r.document_id, r.official_url,
-                                 *(r.captures.get(k, 0) for k in SITE_KINDS), r.last_verification, r.platform,
+                                 r.official_via, *(r.captures.get(k, 0) for k in SITE_KINDS), r.last_verification, r.platform,
                                  r.note])
         else:
             print(f"{pad('region', 10)} {'code':<7} {'year':<5} {'status':<12} {'document':<12} "
-                  f"{'off':>3} {'gov':>3} {'mir':>3} {'oth':>3}  {'verified':<14} {'platform':<8} official URL / note")
+                  f"{'off':>3} {'gov':>3} {'mir':>3} {'oth':>3}  {'verified':<14} {'platform':<8} {'witness':<11} official URL / note")
             for r in rows:
                 counts = " ".join(f"{r.captures.get(k, 0):>3}" for k in SITE_KINDS)
                 print(f"{pad(r.region_name or '-', 10)} {r.region_code or '-':<7} {r.year or '-'!s:<5} "
                       f"{r.status:<12} {r.key or '-':<12} {counts}  {r.last_verification or '-':<14} "
-                      f"{r.platform or '-':<8} {r.official_url or r.note or ''}")
+                      f"{r.platform or '-':<8} {r.official_via or '-':<11} {r.official_url or r.note or ''}")
         hits = failing(rows, conditions)
         if hits:
             print(f"audit: {len(hits)} rows meet --fail-on {','.join(sorted(conditions))}", file=sys.stderr)

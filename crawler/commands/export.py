@@ -1,12 +1,14 @@
-"""`scrapy export [--format jsonl|csv|parquet|sqlite] [-o FILE] [--region R] [--year Y] [--status S] [--key K]`:
+"""`scrapy export [--format jsonl|csv|parquet|sqlite|wacz] [-o FILE] [--region R] [--year Y] [--status S] [--key K]`:
 the archive's documents, one per line (JSON Lines), row (CSV, with a second file of captures) or row of a
-Parquet file (captures nested); or the whole archive as a new SQLite file (a snapshot of a PostgreSQL
-archive, to browse and search)."""
+Parquet file (captures nested); their captures' WARC records as a WACZ (storage.wacz), to replay in
+ReplayWeb.page or pywb; or the whole archive as a new SQLite file (a snapshot of a PostgreSQL archive, to
+browse and search)."""
 import sys
 from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
+from crawler import __version__
 from crawler.cli import ProjectCommand
 from crawler.commands import open_archive, region_codes
 from domain.vocabulary import DOCUMENT_STATUSES
@@ -21,15 +23,16 @@ class Command(ProjectCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self):
-        return "[--format jsonl|csv|parquet|sqlite] [-o FILE] [--region REGION] [--year YEAR] [--status STATUS] [--key KEY]"
+        return "[--format jsonl|csv|parquet|sqlite|wacz] [-o FILE] [--region REGION] [--year YEAR] [--status STATUS] [--key KEY]"
 
     def short_desc(self):
-        return "Export archived documents with their captures (JSON Lines, CSV or Parquet)"
+        return "Export archived documents with their captures (JSON Lines, CSV, Parquet, WACZ)"
 
     def add_options(self, parser):
         super().add_options(parser)
-        parser.add_argument("--format", choices=("jsonl", "csv", "parquet", "sqlite"), default="jsonl",
-                            help="sqlite: a snapshot of the whole archive as a new SQLite file, to browse and search")
+        parser.add_argument("--format", choices=("jsonl", "csv", "parquet", "sqlite", "wacz"), default="jsonl",
+                            help="sqlite: a snapshot of the whole archive as a new SQLite file, to browse and search; "
+                                 "wacz: the captures' WARC records as a web archive (ReplayWeb.page, pywb)")
         parser.add_argument("-o", "--output", metavar="FILE",
                             help="write to FILE (needed for csv and parquet; jsonl goes to standard output without)")
         parser.add_argument("--region", help="only this region and the regions under it")
@@ -68,7 +71,16 @@ class Command(ProjectCommand):
             with archive.read_session() as session, atomic_paths(*targets) as partials:
                 records = iter_documents(session, archive.regions, codes, opts.year, status=opts.status,
                                          keys=opts.key or None)
-                if opts.format == "csv":
+                if opts.format == "wacz":
+                    from storage.wacz import write_wacz  # cdxj-indexer only when asked for
+
+                    summary = write_wacz(records, archive.warc_dir, partials[0],
+                                         software=f"govreports {__version__}")
+                    count = summary.documents
+                    if summary.missing:
+                        print(f"{summary.missing} captures' records are not in the WARC store and were left out",
+                              file=sys.stderr)
+                elif opts.format == "csv":
                     count = write_csv(records, partials[0], partials[1])
                 elif opts.format == "parquet":
                     count = write_parquet(records, partials[0])

@@ -1,4 +1,5 @@
-"""`scrapy import FILE`: put an existing corpus (JSON Lines) through the archive's pipelines.
+"""`scrapy import FILE`: put an existing corpus (JSON Lines) through the archive's pipelines; a WARC or
+WACZ file (by its name: .warc, .warc.gz, .wacz) goes through crawler.commands.importwarc.
 
 Exit statuses: 0 every line imported as a document (or already held), 1 some lines rejected or archived
 without becoming a document (`not_report`, `padded`: each reported by number), 2 bad usage, 3 storage
@@ -22,7 +23,7 @@ class Command(ProjectCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self):
-        return "FILE [--format text|json]"
+        return "FILE.jsonl|FILE.warc.gz|FILE.warc|FILE.wacz [--format text|json]"
 
     def add_options(self, parser):
         super().add_options(parser)
@@ -30,11 +31,16 @@ class Command(ProjectCommand):
                             help="json: the summary as one JSON object (rejected lines included)")
 
     def short_desc(self):
-        return "Import report texts from a JSON Lines file (url, title, text; optional fetched_at, html, source)"
+        return ("Import report texts from a JSON Lines file (url, title, text; optional fetched_at, html, source), "
+                "or the HTTP responses of a WARC or WACZ file another tool wrote")
 
     def main(self, args, opts):
         if len(args) != 1:
-            raise UsageError("give one JSON Lines file ('-' for standard input)")
+            raise UsageError("give one JSON Lines file ('-' for standard input), or a WARC or WACZ file")
+        if args[0].lower().endswith((".warc", ".warc.gz", ".wacz")):
+            from crawler.commands.importwarc import import_warc_file  # numerics only when needed
+            self.exitcode = import_warc_file(self.settings, args[0], opts.format)
+            return
         archive = open_archive(self.settings)
         try:
             registry = load_registry(self.settings.get("PORTALS_FILE") or None, archive.regions)

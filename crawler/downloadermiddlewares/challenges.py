@@ -25,4 +25,7 @@ class ChallengeMiddleware:
             site = request.meta.get("stats_key")
             if site:
                 self.stats.inc_value(f"{site}/blocked")
+        else:
+            # A retry copies the meta of the answer it retries: a 429 that a retry got past is no challenge.
+            request.meta.pop("challenge", None)
         return response

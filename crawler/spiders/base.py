@@ -16,7 +16,7 @@ from crawler.config import setting
 from crawler.downloadermiddlewares.robotstxt import RobotsTxtDisallowed
 from crawler.incremental import AlreadyHeld
 from domain.challenges import CHALLENGE_STATUSES
-from domain.fetch import Fetch, utc_now
+from domain.fetch import WEB_ARCHIVE, Fetch, utc_now
 from domain.pages.documents import REPORT_FILE_EXTENSIONS, is_report_file_url
 from domain.pages.listing import Link, ListingPage
 from domain.pages.platforms import DataRequest
@@ -33,13 +33,16 @@ def fetch_of(response, portal_code: str | None = None, link_text: str | None = N
     redirects = tuple(response.meta.get("redirect_urls", ()))
     # RawBodyMiddleware keeps the bytes before content decoding, when the server compressed them.
     body = response.meta.get("raw_body", response.body)
+    # A web archive's memento (crawler.downloadermiddlewares.wayback): the site's bytes as served then.
+    memento = response.meta.get("memento")
+    witness = {"via": WEB_ARCHIVE, "memento_url": memento.url} if memento is not None else {}
     return Fetch(
         requested_url=redirects[0] if redirects else response.url,
         final_url=response.url,
         http_status=response.status,
         headers={k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()},
         body=body,
-        fetched_at=utc_now(),
+        fetched_at=memento.moment if memento is not None else utc_now(),
         redirect_urls=redirects,
         portal_code=portal_code,
         link_text=link_text,
@@ -47,6 +50,7 @@ def fetch_of(response, portal_code: str | None = None, link_text: str | None = N
         challenge=response.meta.get("challenge"),
         decoded_body=response.body if body is not response.body else None,
         warc=response.meta.get("warc"),
+        **witness,
     )
 
 
