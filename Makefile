@@ -70,6 +70,8 @@ bench: venv
 	$(BIN)/python bench/attachment_extraction.py
 	$(BIN)/python bench/broad_crawl.py --sizes 1 50 200
 	$(BIN)/python bench/dedup_scaling.py
+	$(BIN)/python bench/warc_import.py
+	$(BIN)/python bench/wayback_backfill.py
 
 # Evaluation on the real report texts in ../shared/corpora (skipped when absent).
 eval: venv

@@ -82,7 +82,8 @@ SETTINGS: dict[str, ProjectSetting] = {s.name: s for s in (
                    "reserved addresses (IP literals, `localhost`, names resolving to them)"),
     ProjectSetting("RETRY_BACKOFF_BASE", float, "seconds before the first retry; doubled for each further "
                    "one", minimum=0),
-    ProjectSetting("RETRY_BACKOFF_MAX", float, "the longest wait before a retry, in seconds", minimum=0),
+    ProjectSetting("RETRY_BACKOFF_MAX", float, "the longest wait before a retry, in seconds (a Retry-After "
+                   "asking for longer is waited for this long)", minimum=0),
     # --- incremental crawls, records ---
     ProjectSetting("CRAWL_INCREMENTAL", bool, "skip report pages the archive holds; ask navigation pages "
                    "conditionally"),

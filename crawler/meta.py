@@ -19,8 +19,12 @@ REQUEST_META: dict[str, str] = {
     "linked_from": "the page whose link led to the report",
     "document_id": "`scrapy verify`: the document whose official capture is fetched again",
     "capture_id": "`scrapy verify`: the capture fetched again",
+    "via": "`web_archive`: a raw replay request of the wayback spider (domain.vocabulary.Via)",
+    "cdx_host": "the wayback spider's CDX request: the host whose captures it lists",
     # --- set by the downloader middlewares ---
     "warc": "where the response was written (a WARC file, offset, length, record id): crawler.warcwriter",
+    "memento": "the memento a replay answered with (original URL, its datetime, the archive's URL): "
+               "downloadermiddlewares.wayback",
     "raw_body": "the body as served, before Scrapy decompressed it: downloadermiddlewares.rawbody",
     "challenge": "why the response is an anti-bot challenge (`js_challenge_412`, …): downloadermiddlewares.challenges",
     "conditional_on": "the stored validators a conditional request was sent with: crawler.incremental",

@@ -1,8 +1,8 @@
 """The crawl stats the project's components write, with their meaning: the vocabulary of the stats dump,
 of `scrapy import`'s summary and of the crawl records.
 
-`<name>` stands for one segment: `<site>` is `portal/<code>` (the portals spider) or `mirror/<name>`
-(the mirrors spider). `scripts/docs_reference.py` writes the stats reference of the docs from STATS, and
+`<name>` stands for one segment: `<site>` is `portal/<code>` (the portals spider), `mirror/<name>`
+(the mirrors spider) or `wayback/<code>` (the wayback spider). `scripts/docs_reference.py` writes the stats reference of the docs from STATS, and
 tests/test_vocabulary.py checks that every key a farm crawl writes under a project namespace is here.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 # Key prefixes that are the project's alone (Scrapy's own keys, such as downloader/…, are documented by Scrapy;
 # the project also writes two keys in namespaces of Scrapy's: robotstxt/… and scheduler/…).
 NAMESPACES = ("archive", "extract", "warc", "provenance", "verify", "normalize", "portal", "mirror",
-              "incremental", "crawl", "challenge", "blocked", "politeness",
+              "incremental", "crawl", "challenge", "blocked", "politeness", "wayback",
               "frontier", "progress", "registry")
 
 STATS: dict[str, str] = {
@@ -55,6 +55,13 @@ STATS: dict[str, str] = {
     "<site>/blocked": "responses that were an anti-bot challenge",
     "<site>/errors": "requests that failed (network errors, HTTP errors after retries)",
     "<site>/url_too_long": "links longer than URLLENGTH_LIMIT, not followed",
+    # --- per portal, from a web archive (the wayback spider) ---
+    "wayback/<code>/cdx_pages": "pages of the CDX API's answer read (the rest by resume key)",
+    "wayback/<code>/cdx_rows": "captures of the portal's hosts the archive listed",
+    "wayback/<code>/cdx_errors": "CDX answers that failed or could not be read",
+    "wayback/<code>/start_not_archived": "home or start pages the archive holds no capture of",
+    "wayback/<code>/not_archived": "links to pages the archive holds no capture of, not asked",
+    "wayback/<code>/archive_http_<status>": "replay answers that were the archive's own (no memento)",
     # --- the crawl ---
     "crawl/id": "the crawl's id (`scrapy crawls --crawl ID`)",
     "crawl/exit_status": "the exit status the crawl ends with",
@@ -70,6 +77,8 @@ STATS: dict[str, str] = {
     "challenge/<reason>": "anti-bot challenges by kind (`js_challenge_412`, `http_403`, `soft_block`, …)",
     "blocked/private_address": "requests refused because they led to a private or reserved address",
     "robotstxt/server_error_disallow_all": "sites whose robots.txt answered 5xx: everything disallowed",
+    "politeness/retry_after_waits": "retries that waited as a 429 or 503's Retry-After asked (at most "
+                                  "RETRY_BACKOFF_MAX)",
     "politeness/host_gap_waits": "requests held back to keep DOWNLOAD_DELAY between two requests to a host",
     # --- a shared frontier ---
     "frontier/requests_reclaimed": "requests of dead workers put back in the shared queue",
@@ -79,7 +88,7 @@ STATS: dict[str, str] = {
 
 def _pattern(documented: str) -> re.Pattern:
     parts = re.split(r"(<[a-z_]+>)", documented)
-    body = "".join(("(portal|mirror|site)/[^/]+" if part == "<site>" else "[^/]+") if part.startswith("<")
+    body = "".join(("(portal|mirror|wayback|site)/[^/]+" if part == "<site>" else "[^/]+") if part.startswith("<")
                    else re.escape(part) for part in parts)
     return re.compile(body + r"\Z")
 

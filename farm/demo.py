@@ -35,9 +35,11 @@ def main() -> int:
     env = {**os.environ, "http_proxy": server.proxy_url, "ARCHIVE_DB": f"sqlite:///{ARCHIVE}",
            "WARC_DIR": str(WARCS), "PORTALS_FILE": str(ROOT / "farm" / "portals.toml")}
     # ERROR: the farm registry names 10 portals, so the crawl warns of the hundreds of regions it skips.
-    fast = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-L", "ERROR"]
+    fast = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "WAYBACK_DOWNLOAD_DELAY=0",
+            "-L", "ERROR"]
     print(f"farm: {len(server.farm.routes)} pages on {len(server.farm.hosts)} hosts, proxy {server.proxy_url}")
-    for spider, args in (("portals", ["-a", "region=华东,广东"]), ("mirrors", [])):
+    # Last, the reports Tongling's portal no longer serves, from the farm's Wayback Machine.
+    for spider, args in (("portals", ["-a", "region=华东,广东"]), ("mirrors", []), ("wayback", ["-a", "region=铜陵"])):
         print(f"$ scrapy crawl {spider} {' '.join(args)}".rstrip(), flush=True)
         crawl = subprocess.run([sys.executable, "-m", "scrapy", "crawl", spider, *args, *fast], cwd=ROOT, env=env)
         if crawl.returncode == 1:
@@ -58,24 +60,30 @@ def main() -> int:
     print(f"{'key':<12} {pad('region', 8)} {'delivered':<11} {'status':<11} {'chars':>6}  "
           f"captures                    title")
     for d in documents:
-        captures = ", ".join(f"{c['site_kind']}:{c['relation']}{_file_kind(c['content_type'])}" for c in d["captures"])
+        captures = ", ".join(f"{c['site_kind']}:{c['relation']}{_file_kind(c['content_type'])}"
+                             + ("@archive" if c["via"] == "web_archive" else "") for c in d["captures"])
         print(f"{d['key']:<12} {pad(d['region_name'], 8)} {d['delivered_on'] or '-':<11} {d['status']:<11} {len(d['text']):>6}  {captures:<27} {d['title'][:30]}")
     with sqlite3.connect(ARCHIVE) as db:
         kept = db.execute("select extraction_status, count(*) from captures group by 1 order by 1").fetchall()
         unread = db.execute("select extraction_status, final_url, http_status, extraction_error from captures "
                             "where extraction_status not in ('ok', 'not_report') order by id").fetchall()
         platforms = db.execute("select portal_code, coalesce(platform, '-') from portal_crawls "
-                               "where portal_code is not null order by portal_code").fetchall()
+                               "where portal_code is not null and spider = 'portals' order by portal_code").fetchall()
     print("\ncaptures kept: " + ", ".join(f"{status} {count}" for status, count in kept))
     for status, url, http_status, why in unread:
         print(f"  {status}: {url} (HTTP {http_status}, {why})")
+    recovered = [(d["key"], c["memento_url"]) for d in documents for c in d["captures"]
+                 if c["via"] == "web_archive" and c["relation"] == "original"]
+    print(f"recovered from the web archive ({len(recovered)}, gone from the portal): "
+          + ", ".join(f"{key} ← {url}" for key, url in recovered[:2]) + (" …" if len(recovered) > 2 else ""))
     print("platforms detected: " + ", ".join(f"{code} {platform}" for code, platform in platforms))
     warc_files = sorted(WARCS.glob("*.warc.gz"))
     print(f"WARC files: {len(warc_files)} in {WARCS.relative_to(ROOT)} "
           f"({sum(p.stat().st_size for p in warc_files) / 1e3:.0f} kB)")
     print(f"\nNext, with ARCHIVE_DB={ARCHIVE.relative_to(ROOT)} WARC_DIR={WARCS.relative_to(ROOT)}:"
           "\n  .venv/bin/scrapy export -o reports.jsonl    .venv/bin/scrapy audit    .venv/bin/scrapy show 340700-2023"
-          "    .venv/bin/scrapy crawls --list\n  make browse    (the archive in a browser, read-only)")
+          "    .venv/bin/scrapy crawls --list\n  .venv/bin/scrapy export --format wacz -o demo/reports.wacz    (replay it in pywb or "
+          "ReplayWeb.page)\n  make browse    (the archive in a browser, read-only)")
     return 0
 
 

@@ -150,7 +150,7 @@ def test_the_backfill_asks_only_the_archive_raw_and_paged_and_waits_when_told(ba
     assert replays and all(re.search(r"/web/\d{14}id_/", url) for url in replays)  # never the toolbar replay
     assert sum("/cdx/search/cdx" in url for url in urls) >= 3  # 10 captures, 4 rows a page
     assert any("resumeKey=" in url for url in urls)
-    assert throttled >= 1 and stat(run, "retry/retry_after_honoured") == throttled
+    assert throttled >= 1 and stat(run, "politeness/retry_after_waits") == throttled
     assert stat(run, "extract/blocked") == 0  # a 429 that a retry got past is no challenge
 
 

@@ -55,7 +55,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         result = super().process_response(request, response)
         if result is not response:
             if response.headers.get("Retry-After") is not None:
-                self.crawler.stats.inc_value("retry/retry_after_honoured")
+                self.crawler.stats.inc_value("politeness/retry_after_waits")
             await self._wait(request, response)
         return result
 
