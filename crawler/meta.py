@@ -21,6 +21,7 @@ REQUEST_META: dict[str, str] = {
     "capture_id": "`scrapy verify`: the capture fetched again",
     "via": "`web_archive`: a raw replay request of the wayback spider (domain.vocabulary.Via)",
     "cdx_host": "the wayback spider's CDX request: the host whose captures it lists",
+    "cdx_page_size": "the wayback spider's CDX request: the rows it asked for (`limit`)",
     # --- set by the downloader middlewares ---
     "warc": "where the response was written (a WARC file, offset, length, record id): crawler.warcwriter",
     "memento": "the memento a replay answered with (original URL, its datetime, the archive's URL): "

@@ -95,6 +95,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.downloadermiddlewares.privateaddress.PrivateAddressMiddleware": 50,
     # A web archive's raw replay handed on under the original URL, once the WARC writer and redirects saw it.
     "crawler.downloadermiddlewares.wayback.WaybackReplayMiddleware": 70,
+    # A redirect capture whose Location is the site's own, pointed back into the archive before it is followed.
+    "crawler.downloadermiddlewares.wayback.WaybackRedirectMiddleware": 605,
     # A report page the archive already holds is not asked for again (before robots.txt is even read).
     "crawler.incremental.ArchivedReportsMiddleware": 60,
     # robots.txt answered 5xx disallows everything (RFC 9309), where Scrapy's would allow everything.

@@ -59,6 +59,7 @@ STATS: dict[str, str] = {
     "wayback/<code>/cdx_pages": "pages of the CDX API's answer read (the rest by resume key)",
     "wayback/<code>/cdx_rows": "captures of the portal's hosts the archive listed",
     "wayback/<code>/cdx_errors": "CDX answers that failed or could not be read",
+    "wayback/<code>/cdx_unpaged": "full CDX pages without a resume key, asked again for more rows at once",
     "wayback/<code>/start_not_archived": "home or start pages the archive holds no capture of",
     "wayback/<code>/not_archived": "links to pages the archive holds no capture of, not asked",
     "wayback/<code>/archive_http_<status>": "replay answers that were the archive's own (no memento)",

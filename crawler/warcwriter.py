@@ -11,6 +11,7 @@ from warcio.timeutils import datetime_to_iso_date
 from crawler import __version__
 from crawler.archive import stop_for_storage_failure
 from crawler.config import setting
+from crawler.downloadermiddlewares.wayback import response_memento
 from domain.fetch import WEB_ARCHIVE, utc_now
 from domain.wayback import memento_of
 from storage.db import database_url, default_warc_dir
@@ -85,8 +86,7 @@ class WarcWriterMiddleware:
         time we read it beside them; its request record names the URL really asked. The archive's own
         answers (a redirect to the nearest timestamp of the same page, a CDX page) stay as they are."""
         replay = setting(self.crawler.settings, "WAYBACK_REPLAY_URL")
-        memento_datetime = response.headers.get("Memento-Datetime")
-        memento = memento_of(response.url, replay, memento_datetime.decode("latin-1") if memento_datetime else None)
+        memento = response_memento(response, replay)
         if memento is None:
             return response.url, now, None
         location = response.headers.get("Location")

@@ -86,9 +86,17 @@ def _other_scheme(prefix: str) -> str | None:
     return urlunsplit(("https" if parts.scheme == "http" else "http", *parts[1:]))
 
 
-def memento_of(url: str, replay: str, memento_datetime: str | None = None) -> Memento | None:
-    """The memento a replay response stands for: its original URL and moment (the response's
-    `Memento-Datetime` when it gives one, else its URL's timestamp)."""
+def memento_of(url: str, replay: str, memento_datetime: str | None = None,
+               content_location: str | None = None) -> Memento | None:
+    """The memento a replay response stands for: its URL (the `Content-Location` an archive such as
+    pywb names when it answers a nearby timestamp without redirecting), its original URL and moment (the
+    response's `Memento-Datetime` when it gives one, else the URL's timestamp)."""
+    if content_location:
+        from urllib.parse import urljoin
+
+        located = urljoin(url, content_location)
+        if parse_replay_url(located, replay) is not None:
+            url = located
     parsed = parse_replay_url(url, replay)
     if parsed is None:
         return None
@@ -107,9 +115,9 @@ def memento_of(url: str, replay: str, memento_datetime: str | None = None) -> Me
 def cdx_query(cdx: str, host: str, page_size: int, year_from: int | None, year_to: int | None,
               resume_key: str | None = None) -> str:
     """The CDX API request for every capture of `host` (both schemes, every path), JSON, paged by
-    resume key."""
-    params = [("url", host), ("matchType", "host"), ("output", "json"), ("fl", ",".join(CDX_FIELDS)),
-              ("limit", str(page_size)), ("showResumeKey", "true")]
+    resume key. No `fl`: the default fields are the ones read, and pywb names them otherwise."""
+    params = [("url", host), ("matchType", "host"), ("output", "json"), ("limit", str(page_size)),
+              ("showResumeKey", "true")]
     if year_from:
         params.append(("from", str(year_from)))
     if year_to:
@@ -119,11 +127,25 @@ def cdx_query(cdx: str, host: str, page_size: int, year_from: int | None, year_t
     return f"{cdx}?{urlencode(params)}"
 
 
+# pywb's CDX server answers `output=json` with one object a line, some fields under other names.
+_PYWB_NAMES = {"original": "url", "mimetype": "mime", "statuscode": "status"}
+
+
 def parse_cdx_json(body: bytes) -> tuple[list[CdxRow], str | None]:
-    """(rows, resume key or None) of a JSON CDX answer: a header row of field names, the rows, and,
-    when there is more, an empty row and the resume key. ValueError when it is not one."""
+    """(rows, resume key or None) of a JSON CDX answer: the Wayback Machine's table (a header row of
+    field names, the rows, and, when there is more, an empty row and the resume key), or pywb's lines
+    of one object each. ValueError when it is neither."""
     import json
 
+    text = body.decode("utf-8", "replace").strip()
+    if text.startswith("{"):
+        try:
+            objects = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not a JSON CDX answer: {exc}") from None
+        table = [list(CDX_FIELDS)] + [[str(o.get(name) or o.get(_PYWB_NAMES.get(name, name)) or "-")
+                                       for name in CDX_FIELDS] for o in objects if isinstance(o, dict)]
+        body = json.dumps(table).encode()
     try:
         table = json.loads(body.decode("utf-8") or "[]")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -220,3 +220,23 @@ def build_wayback() -> Wayback:
     for year, url in urls.items():
         wayback.expected.append(Recovered("340700", year, url, reports[year], 2 if year == 2017 else 1))
     return wayback
+
+
+def write_snapshots_warc(wayback: Wayback, path) -> None:
+    """The farm's web archive as one WARC of its captures (each at the timestamp its replay holds), to
+    load into another archive's software: a pywb collection serving the same captures."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.timeutils import datetime_to_iso_date
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        for snapshot in wayback.snapshots:
+            reason = {200: "OK", 301: "Moved Permanently", 302: "Found"}.get(snapshot.status, "")
+            record = writer.create_warc_record(
+                snapshot.original, "response", payload=io.BytesIO(snapshot.body), length=len(snapshot.body),
+                http_headers=StatusAndHeaders(f"{snapshot.status} {reason}", list(snapshot.headers), protocol="HTTP/1.1"),
+                warc_headers_dict={"WARC-Date": datetime_to_iso_date(_moment(snapshot.timestamp))})
+            writer.write_record(record)

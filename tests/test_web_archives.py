@@ -196,6 +196,8 @@ def test_show_audit_and_verify_name_the_witness(farm, backfill):
     archive, _, _, _ = backfill
     shown = scrapy("show", "340700-2016", archive=archive)
     assert "via web_archive" in shown.stdout and "memento    https://web.archive.org/web/20160120080007id_/" in shown.stdout
+    viewed = rows(archive, "select via, memento_url from reader_captures where document_key = '340700-2016'")
+    assert [(r["via"], r["memento_url"][:34]) for r in viewed] == [("web_archive", "https://web.archive.org/web/201601")]
     audit = json.loads(scrapy("audit", "--region", "铜陵", "--format", "json", archive=archive).stdout)
     assert {r["year"]: r["official_via"] for r in audit if r["status"] == "official"}[2016] == "web_archive"
     # Verification asks the live portal, which has lost the page.
@@ -370,3 +372,70 @@ def test_pywb_replays_a_report_from_the_wacz(wacz, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.skipif(not (PYWB / "wayback").exists(), reason="pywb not installed (make pywb)")
+def test_another_archive_a_pywb_collection_of_the_same_captures_gives_the_same_reports(farm, tmp_path):
+    """WAYBACK_CDX_URL and WAYBACK_REPLAY_URL point the spider at any archive speaking the protocols: here
+    pywb, whose CDX server answers JSON lines, which answers a nearby timestamp without redirecting
+    (naming the memento in Content-Location), and which keeps a redirect capture's own Location."""
+    from farm.wayback import write_snapshots_warc
+
+    write_snapshots_warc(farm.farm.wayback, tmp_path / "tongling.warc.gz")
+    subprocess.run([str(PYWB / "wb-manager"), "init", "tongling"], cwd=tmp_path, check=True, capture_output=True)
+    subprocess.run([str(PYWB / "wb-manager"), "add", "tongling", str(tmp_path / "tongling.warc.gz")], cwd=tmp_path,
+                   check=True, capture_output=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([str(PYWB / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=tmp_path,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}/tongling"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/cdx?url=tl.gov.cn&matchType=host", timeout=5).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        archive = tmp_path / "a.sqlite"
+        run = scrapy("crawl", "wayback", "-a", "region=铜陵", *QUICK_ARCHIVE, "-s", f"WAYBACK_CDX_URL={base}/cdx",
+                     "-s", f"WAYBACK_REPLAY_URL={base}", "-s", "ALLOW_PRIVATE_ADDRESSES=true", archive=archive,
+                     portals=FARM_PORTALS)
+        assert run.returncode == 0, run.stderr[-3000:]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    documents = {d["key"]: d for d in export(archive)}
+    assert sorted(documents) == sorted(f"340700-{r.year}" for r in farm.farm.wayback.expected)
+    drifted = documents["340700-2016"]["captures"][0]
+    assert drifted["fetched_at"] == "2016-01-20T08:00:07Z" and "20160120080007id_" in drifted["memento_url"]
+    assert documents["340700-2018"]["captures"][0]["url"] == "http://www.tl.gov.cn/xxgk/2018/zfgzbg.html"
+    assert all(d["status"] == "official" for d in documents.values())
+
+
+def test_the_browser_lists_every_capture_of_the_official_url_over_time(backfill):
+    from tests.test_browse import browse
+
+    archive, _, _, _ = backfill
+    process, base = browse(archive)
+    try:
+        with urllib.request.urlopen(base + "/-/document/340700-2019") as answer:
+            page = answer.read().decode()
+        history = page.split('class="url-history"')[1].split("</table>")[0]
+        rows_ = re.findall(r'<tr class="history-row">(.*?)</tr>', history, re.S)
+        # The live crawl's answer today (the soft 404), and the archive's memento of 2019.
+        assert len(rows_) == 2
+        assert "2019-01-25T09:00:00Z" in rows_[0] and "web_archive" in rows_[0] and "20190125090000id_" in rows_[0]
+        assert "live" in rows_[1] and "blocked" in rows_[1]
+        assert 'class="memento-url"' in page
+        capture_id = re.search(r'href="/-/warc/(\d+)">WARC', rows_[0]).group(1)
+        with urllib.request.urlopen(f"{base}/-/warc/{capture_id}") as answer:
+            (record,) = list(ArchiveIterator(io.BytesIO(answer.read())))
+        assert record.rec_headers.get_header("WARC-Source-URI").startswith(REPLAY)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,9 +1,47 @@
 """Raw replay from a web archive, seen by the spider as the site it preserves."""
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 from crawler.config import setting
 from domain.fetch import WEB_ARCHIVE
-from domain.wayback import memento_of
+from domain.wayback import Memento, memento_of, parse_replay_url, replay_url
+
+
+def response_memento(response, replay: str) -> Memento | None:
+    """The memento a replay response holds (domain.wayback.memento_of, with its Memento-Datetime and
+    Content-Location headers), or None for an answer of the archive itself."""
+    def header(name: str) -> str | None:
+        value = response.headers.get(name)
+        return value.decode("latin-1") if value else None
+    return memento_of(response.url, replay, header("Memento-Datetime"), header("Content-Location"))
+
+
+class WaybackRedirectMiddleware:
+    """A redirect capture replayed raw may keep the site's own Location (`/new/page.html`, or the
+    site's absolute URL): it is pointed back into the archive, at the same timestamp, before
+    RedirectMiddleware (600) follows it, so the target is asked of the archive, never of the site.
+    Order 605. Setting: WAYBACK_REPLAY_URL."""
+
+    def __init__(self, replay: str):
+        self.replay = replay
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(setting(crawler.settings, "WAYBACK_REPLAY_URL"))
+
+    def process_response(self, request, response):
+        location = response.headers.get("Location")
+        if request.meta.get("via") != WEB_ARCHIVE or not (300 <= response.status < 400) or not location:
+            return response
+        parsed = parse_replay_url(response.url, self.replay)
+        target = urljoin(response.url, location.decode("latin-1"))
+        if parsed is None or parse_replay_url(target, self.replay) is not None:
+            return response
+        stamp, _, original = parsed
+        headers = response.headers.copy()
+        headers["Location"] = replay_url(self.replay, stamp, urljoin(original, location.decode("latin-1")))
+        return response.replace(headers=headers)
 
 
 class WaybackReplayMiddleware:
@@ -26,9 +64,7 @@ class WaybackReplayMiddleware:
     def process_response(self, request, response):
         if request.meta.get("via") != WEB_ARCHIVE:
             return response
-        memento_datetime = response.headers.get("Memento-Datetime")
-        memento = memento_of(response.url, self.replay,
-                             memento_datetime.decode("latin-1") if memento_datetime else None)
+        memento = response_memento(response, self.replay)
         if memento is None:
             return response  # an answer of the archive itself (a CDX page, an error page off the replay path)
         request.meta["memento"] = memento

@@ -58,6 +58,7 @@ class WaybackSpider(ReportSiteSpider):
         self.region = region
         self.indexes: dict[str, CaptureIndex] = {}
         self.hosts_listing: dict[str, int] = {}  # site key → CDX listings still being paged
+        self.listing_rows: dict[tuple[str, str], list[CdxRow]] = {}  # (site key, host) → rows read so far
         self.asked: set[str] = set()  # replay URLs requested in this run
 
     @classmethod
@@ -106,10 +107,12 @@ class WaybackSpider(ReportSiteSpider):
                 self.hosts_listing[portal.code] += 1
                 yield self._cdx_request(portal, host, None)
 
-    def _cdx_request(self, portal: Portal, host: str, resume_key: str | None) -> scrapy.Request | None:
-        url = cdx_query(self.cdx, host, self.cdx_page_size, self.year_from, self.year_to, resume_key)
+    def _cdx_request(self, portal: Portal, host: str, resume_key: str | None,
+                     page_size: int | None = None) -> scrapy.Request | None:
+        page_size = page_size or self.cdx_page_size
+        url = cdx_query(self.cdx, host, page_size, self.year_from, self.year_to, resume_key)
         meta = {"site_key": portal.code, "stats_key": f"{self.stats_prefix}/{portal.code}", "cdx_host": host,
-                "dont_cache": True}
+                "cdx_page_size": page_size, "dont_cache": True}
         return self._sent(scrapy.Request(url, callback=self.parse_cdx, errback=self.cdx_failed, meta=meta,
                                          priority=20, dont_filter=True))
 
@@ -124,19 +127,34 @@ class WaybackSpider(ReportSiteSpider):
             self.logger.warning("%s: the CDX answer for %s is unreadable: %s", portal.code,
                                 response.meta["cdx_host"], exc)
             rows, resume_key = [], None
-        index = self.indexes[portal.code]
-        for row in rows:
-            index.add(row)
-        self.crawler.stats.inc_value(f"{self.stats_prefix}/{portal.code}/cdx_rows", len(rows))
-        if resume_key and rows:
-            yield self._cdx_request(portal, response.meta["cdx_host"], resume_key)
+        host, page_size = response.meta["cdx_host"], response.meta["cdx_page_size"]
+        if len(rows) >= page_size and not resume_key:
+            # A full page and no resume key: a server that does not page by resume key (pywb answers a
+            # `limit` and stops). Asked again, for more at once, from the start: no capture is left out.
+            self.stat(portal, "cdx_unpaged")
+            self.logger.info("%s: the CDX server gave %d rows for %s and no resume key: asking for %d at once",
+                             portal.code, len(rows), host, page_size * 10)
+            self.listing_rows.pop((portal.code, host), None)
+            yield self._cdx_request(portal, host, None, page_size * 10)
             return
+        self.listing_rows.setdefault((portal.code, host), []).extend(rows)
+        if resume_key and rows:
+            yield self._cdx_request(portal, host, resume_key, page_size)
+            return
+        listed = self.listing_rows.pop((portal.code, host), [])
+        index = self.indexes[portal.code]
+        for row in listed:
+            index.add(row)
+        self.crawler.stats.inc_value(f"{self.stats_prefix}/{portal.code}/cdx_rows", len(listed))
         yield from self._listed(portal)
 
     def cdx_failed(self, failure):
         request = failure.request
         self._answered(request)
         portal = next(site for site in self.sites if site.code == request.meta["site_key"])
+        # What the pages before it listed is walked; the failure is counted and said.
+        for row in self.listing_rows.pop((portal.code, request.meta["cdx_host"]), []):
+            self.indexes[portal.code].add(row)
         self.stat(portal, "cdx_errors")
         self.logger.warning("%s: the CDX server failed for %s: %s", portal.code, request.meta["cdx_host"],
                             failure.getErrorMessage())
