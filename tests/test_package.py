@@ -85,3 +85,73 @@ def test_the_egg_scrapyd_deploy_builds_holds_the_data(source, tmp_path):
     assert run.returncode == 0, run.stderr
     regions, portals = map(int, run.stdout.split())
     assert regions == 3217 and portals >= 107
+
+
+def offer_declared_dependencies(wheel, extra: str, folder):
+    """A folder holding exactly the distributions the wheel's metadata requires (with `extra`), and
+    theirs, linked from this environment: nothing it forgets to declare is there."""
+    from email.parser import Parser
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+
+    metadata = next(name for name in zipfile.ZipFile(wheel).namelist() if name.endswith(".dist-info/METADATA"))
+    declared = Parser().parsestr(zipfile.ZipFile(wheel).read(metadata).decode()).get_all("Requires-Dist") or []
+    queue, seen = [(Requirement(text), extra) for text in declared], set()
+    folder.mkdir()
+    while queue:
+        requirement, wanted = queue.pop()
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": wanted or ""}):
+            continue
+        try:
+            found = distribution(requirement.name)
+        except PackageNotFoundError:
+            continue  # not installed here: pip says so when it resolves
+        key = found.metadata["Name"].lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        base = found.locate_file("")
+        for top in {path.parts[0] for path in found.files or [] if path.parts and path.parts[0] != ".."}:
+            if (base / top).exists() and not (folder / top).exists():
+                (folder / top).symlink_to(base / top)
+        for text in found.requires or []:
+            for chosen in (requirement.extras or {""}):
+                queue.append((Requirement(text), chosen))
+    return folder
+
+
+def test_a_fresh_virtualenv_installs_the_readers_extra_from_the_wheel_and_searches(source, tmp_path):
+    """`pip install "govreports[readers]"` as a reader does it, in a new virtualenv, resolving every
+    dependency the wheel declares (the extra's included) with no index: exactly the distributions its
+    metadata requires, and theirs, are offered from this environment through a .pth file, so a dependency
+    the metadata names wrongly, or one it forgets that a reader's command imports, fails here as it would
+    on a reader's machine."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "-w", str(tmp_path / "dist"), str(source)], check=True, cwd=tmp_path, capture_output=True)
+    [wheel] = (tmp_path / "dist").glob("govreports-*.whl")
+    fresh = tmp_path / "fresh"
+    subprocess.run([sys.executable, "-m", "venv", str(fresh)], check=True, capture_output=True)
+    [site] = (fresh / "lib").glob("python3.*/site-packages")
+    offered = offer_declared_dependencies(wheel, "readers", tmp_path / "offered")
+    (site / "offered-dependencies.pth").write_text(f"{offered}\n")
+    installed = subprocess.run([str(fresh / "bin" / "pip"), "install", "--no-index", "--disable-pip-version-check",
+                                f"{wheel}[readers]"], capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stdout[-2000:] + installed.stderr[-2000:]
+    assert (site / "crawler" / "readers_cli.py").exists()  # from the wheel, not from the source tree
+    checked = subprocess.run([str(fresh / "bin" / "pip"), "check"], capture_output=True, text=True)
+    assert "govreports" not in checked.stdout, checked.stdout
+
+    report = make_report("铜陵市", 2023, dt.date(2023, 1, 8), "某某某")
+    line = {"url": "https://mirror.example.com/tl2023.html", "title": "2023年铜陵市政府工作报告",
+            "text": "\n".join(report.paragraphs)}
+    (tmp_path / "in.jsonl").write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert scrapy("import", str(tmp_path / "in.jsonl"), archive=tmp_path / "r.sqlite").returncode == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    readers = {"PATH": str(fresh / "bin"), "ARCHIVE_DB": str(tmp_path / "r.sqlite"), "WARC_DIR": str(tmp_path / "warcs")}
+    for command in (["search", "政府工作", "--format", "json"], ["export", "--format", "wacz", "-o", "r.wacz"],
+                    ["export", "--format", "parquet", "-o", "r.parquet"]):
+        done = subprocess.run(["govreports", *command], cwd=elsewhere, capture_output=True, text=True, env=readers)
+        assert done.returncode == 0, (command, done.stderr[-2000:])
+    assert (elsewhere / "r.wacz").stat().st_size > 0 and (elsewhere / "r.parquet").stat().st_size > 0
