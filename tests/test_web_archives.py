@@ -1,8 +1,10 @@
 """Web archives in and out: the `wayback` spider's backfill from a Wayback Machine (the farm's own, at
 web.archive.org), WARC and WACZ files another tool wrote through `scrapy import`, and the archive as a
 WACZ that `wacz validate` accepts and pywb replays."""
+import contextlib
 import datetime as dt
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -341,37 +343,46 @@ def test_a_wacz_round_trip_gives_the_same_documents(wacz, tmp_path):
 PYWB = Path(os.environ.get("PYWB_BIN", ROOT / ".venv-pywb" / "bin"))
 
 
-@pytest.mark.skipif(not (PYWB / "wayback").exists(), reason="pywb not installed (make pywb)")
-def test_pywb_replays_a_report_from_the_wacz(wacz, tmp_path):
-    archive, path = wacz
-    subprocess.run([str(PYWB / "wb-manager"), "init", "reports"], cwd=tmp_path, check=True, capture_output=True)
-    subprocess.run([str(PYWB / "wb-manager"), "add", "--unpack-wacz", "reports", str(path)], cwd=tmp_path,
+@contextlib.contextmanager
+def pywb(folder: Path, collection: str, archive_file: Path, probe: str, *add_options: str):
+    """A pywb server on loopback with one collection made of `archive_file` (a WARC, or a WACZ with
+    --unpack-wacz), answering `probe` (a path under the collection): its base URL."""
+    subprocess.run([str(PYWB / "wb-manager"), "init", collection], cwd=folder, check=True, capture_output=True)
+    subprocess.run([str(PYWB / "wb-manager"), "add", *add_options, collection, str(archive_file)], cwd=folder,
                    check=True, capture_output=True)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([str(PYWB / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=tmp_path,
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    server = subprocess.Popen([str(PYWB / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=folder,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/{collection}"
     try:
-        document = next(d for d in export(archive) if d["key"] == "340700-2019")
-        capture = document["captures"][0]
-        stamp = capture["fetched_at"].replace("-", "").replace(":", "").replace("T", "").rstrip("Z")
-        url = f"http://127.0.0.1:{port}/reports/{stamp}id_/{capture['final_url']}"
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(url, timeout=10) as answer:
-                    body = answer.read()
+                urllib.request.urlopen(f"{base}/{probe}", timeout=10).read()
                 break
             except OSError:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
-        import hashlib
-        assert hashlib.sha256(body).hexdigest() == capture["payload_sha256"]
+        yield base
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.skipif(not (PYWB / "wayback").exists(), reason="pywb not installed (make pywb)")
+def test_pywb_replays_a_report_from_the_wacz(wacz, tmp_path):
+    archive, path = wacz
+    document = next(d for d in export(archive) if d["key"] == "340700-2019")
+    capture = document["captures"][0]
+    stamp = capture["fetched_at"].replace("-", "").replace(":", "").replace("T", "").rstrip("Z")
+    probe = f"{stamp}id_/{capture['final_url']}"
+    with pywb(tmp_path, "reports", path, probe, "--unpack-wacz") as base:
+        with urllib.request.urlopen(f"{base}/{probe}", timeout=10) as answer:
+            body = answer.read()
+    assert hashlib.sha256(body).hexdigest() == capture["payload_sha256"]
 
 
 @pytest.mark.skipif(not (PYWB / "wayback").exists(), reason="pywb not installed (make pywb)")
@@ -382,33 +393,12 @@ def test_another_archive_a_pywb_collection_of_the_same_captures_gives_the_same_r
     from farm.wayback import write_snapshots_warc
 
     write_snapshots_warc(farm.farm.wayback, tmp_path / "tongling.warc.gz")
-    subprocess.run([str(PYWB / "wb-manager"), "init", "tongling"], cwd=tmp_path, check=True, capture_output=True)
-    subprocess.run([str(PYWB / "wb-manager"), "add", "tongling", str(tmp_path / "tongling.warc.gz")], cwd=tmp_path,
-                   check=True, capture_output=True)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([str(PYWB / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=tmp_path,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}/tongling"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/cdx?url=tl.gov.cn&matchType=host", timeout=5).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
-        archive = tmp_path / "a.sqlite"
+    archive = tmp_path / "a.sqlite"
+    with pywb(tmp_path, "tongling", tmp_path / "tongling.warc.gz", "cdx?url=tl.gov.cn&matchType=host") as base:
         run = scrapy("crawl", "wayback", "-a", "region=铜陵", *QUICK_ARCHIVE, "-s", f"WAYBACK_CDX_URL={base}/cdx",
                      "-s", f"WAYBACK_REPLAY_URL={base}", "-s", "ALLOW_PRIVATE_ADDRESSES=true", archive=archive,
                      portals=FARM_PORTALS)
-        assert run.returncode == 0, run.stderr[-3000:]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    assert run.returncode == 0, run.stderr[-3000:]
     documents = {d["key"]: d for d in export(archive)}
     assert sorted(documents) == sorted(f"340700-{r.year}" for r in farm.farm.wayback.expected)
     drifted = documents["340700-2016"]["captures"][0]

@@ -34,6 +34,27 @@ def command_error(exc) -> Exception:
     return UsageError(str(exc), print_help=False) if exc.usage else StorageFailure(str(exc))
 
 
+def run_import(work, warcs, archive) -> tuple[str | None, bool]:
+    """Run an import's `work()` to its end or its stop: (the storage failure that stopped it, whether
+    Ctrl-C did). The WARC files and the archive are closed whatever happened, so what was imported
+    stays whole; any other error goes up to the command."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        work()
+    except (OSError, SQLAlchemyError) as exc:
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}", False
+    except KeyboardInterrupt:
+        return None, True
+    finally:
+        try:
+            warcs.close()
+        except OSError:
+            pass
+        archive.close()
+    return None, False
+
+
 def region_codes(archive, region: str | None) -> set[str] | None:
     """The codes a --region option selects (None: all), in the syntax `scrapy crawl -a region=` takes
     (domain.regions.RegionRegistry.resolve_list: 华东,广东); a usage error for an unknown or ambiguous one."""

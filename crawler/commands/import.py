@@ -9,10 +9,9 @@ import sys
 import time
 
 from scrapy.exceptions import UsageError
-from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.cli import ProjectCommand
-from crawler.commands import open_archive
+from crawler.commands import open_archive, run_import
 from crawler.config import setting
 from crawler.warcwriter import warc_files_for
 from domain.portals import RegistryError, load_registry
@@ -65,21 +64,11 @@ class Command(ProjectCommand):
         from storage.importer import ImportReport, import_lines
 
         report = ImportReport()
-        storage_error = None
-        interrupted = False
-        try:
+
+        def work() -> None:
             with stream:
                 import_lines(stream, archive, registry, warcs, on_line=progress, report=report)
-        except (OSError, SQLAlchemyError) as exc:
-            storage_error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
-        except KeyboardInterrupt:
-            interrupted = True
-        finally:
-            try:
-                warcs.close()
-            except OSError:
-                pass
-            archive.close()
+        storage_error, interrupted = run_import(work, warcs, archive)
         for number, problem in report.bad_lines:
             print(f"{args[0]}:{number}: skipped: {problem}", file=sys.stderr)
         for number, status, why in report.not_documents:

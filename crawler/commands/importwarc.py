@@ -11,9 +11,8 @@ import sys
 import time
 
 from scrapy.exceptions import UsageError
-from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.commands import open_archive
+from crawler.commands import open_archive, run_import
 from crawler.config import setting
 from crawler.warcwriter import warc_files_for
 from domain.portals import RegistryError, load_registry
@@ -45,23 +44,12 @@ def import_warc_file(settings, path: str, output_format: str) -> int:
                   file=sys.stderr)
 
     report = WarcImportReport()
-    storage_error = None
-    interrupted = False
     started = time.monotonic()
     try:
-        import_warc(path, archive, registry, warcs, on_record=progress, report=report)
+        storage_error, interrupted = run_import(
+            lambda: import_warc(path, archive, registry, warcs, on_record=progress, report=report), warcs, archive)
     except WarcImportError as exc:
         raise UsageError(str(exc), print_help=False) from None
-    except (OSError, SQLAlchemyError) as exc:
-        storage_error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        try:
-            warcs.close()
-        except OSError:
-            pass
-        archive.close()
     elapsed = time.monotonic() - started
     for where, problem in report.problems:
         print(f"{where}: not imported: {problem}", file=sys.stderr)

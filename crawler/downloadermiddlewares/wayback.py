@@ -17,11 +17,8 @@ def response_memento(response, replay: str) -> Memento | None:
     return memento_of(response.url, replay, header("Memento-Datetime"), header("Content-Location"))
 
 
-class WaybackRedirectMiddleware:
-    """A redirect capture replayed raw may keep the site's own Location (`/new/page.html`, or the
-    site's absolute URL): it is pointed back into the archive, at the same timestamp, before
-    RedirectMiddleware (600) follows it, so the target is asked of the archive, never of the site.
-    Order 605. Setting: WAYBACK_REPLAY_URL."""
+class _ReplayMiddleware:
+    """A middleware that knows the web archive's replay prefix (WAYBACK_REPLAY_URL)."""
 
     def __init__(self, replay: str):
         self.replay = replay
@@ -29,6 +26,13 @@ class WaybackRedirectMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         return cls(setting(crawler.settings, "WAYBACK_REPLAY_URL"))
+
+
+class WaybackRedirectMiddleware(_ReplayMiddleware):
+    """A redirect capture replayed raw may keep the site's own Location (`/new/page.html`, or the
+    site's absolute URL): it is pointed back into the archive, at the same timestamp, before
+    RedirectMiddleware (600) follows it, so the target is asked of the archive, never of the site.
+    Order 605. Setting: WAYBACK_REPLAY_URL."""
 
     def process_response(self, request, response):
         location = response.headers.get("Location")
@@ -44,7 +48,7 @@ class WaybackRedirectMiddleware:
         return response.replace(headers=headers)
 
 
-class WaybackReplayMiddleware:
+class WaybackReplayMiddleware(_ReplayMiddleware):
     """For a request marked `meta['via'] = 'web_archive'` (the `wayback` spider's replay requests): the
     response is handed on under the original URL it preserves, so page objects resolve links and
     provenance judges the site as for a live fetch; `meta['memento']` (domain.wayback.Memento) says which
@@ -53,13 +57,6 @@ class WaybackReplayMiddleware:
 
     Order 70: its process_response runs after the WARC writer and RedirectMiddleware have seen the
     response under the URL the archive really answered. Setting: WAYBACK_REPLAY_URL."""
-
-    def __init__(self, replay: str):
-        self.replay = replay
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(setting(crawler.settings, "WAYBACK_REPLAY_URL"))
 
     def process_response(self, request, response):
         if request.meta.get("via") != WEB_ARCHIVE:

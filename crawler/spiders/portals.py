@@ -46,7 +46,22 @@ def broad_crawl_settings(settings, portals: int) -> dict:
             "REACTOR_THREADPOOL_MAXSIZE": max(settings.getint("REACTOR_THREADPOOL_MAXSIZE"), 32)}
 
 
-class PortalsSpider(ReportSiteSpider):
+class PortalSites:
+    """What a spider over the registry's portals says of its sites (the portals and wayback spiders)."""
+
+    def site_key(self, portal: Portal) -> str:
+        return portal.code
+
+    def capture_fields(self, portal: Portal) -> dict:
+        return {"portal_code": portal.code}
+
+    def may_hold_report(self, url: str, portal: Portal) -> bool:
+        # Reports sit on the portal's hosts, or on another government host the portal links to.
+        host = (urlsplit(url).hostname or "").lower()
+        return portal.owns(url) or host.endswith(".gov.cn")
+
+
+class PortalsSpider(PortalSites, ReportSiteSpider):
     """Crawl the official portals of a region for government work reports.
 
     Argument `region`: a division code, a full or short name, or an area (华东 / huadong), or several
@@ -102,14 +117,3 @@ class PortalsSpider(ReportSiteSpider):
         self.crawler.stats.set_value("registry/regions_without_portal", self.regions_without_portal)
         async for request in super().start():
             yield request
-
-    def site_key(self, portal: Portal) -> str:
-        return portal.code
-
-    def capture_fields(self, portal: Portal) -> dict:
-        return {"portal_code": portal.code}
-
-    def may_hold_report(self, url: str, portal: Portal) -> bool:
-        # Reports sit on the portal's hosts, or on another government host the portal links to.
-        host = (urlsplit(url).hostname or "").lower()
-        return portal.owns(url) or host.endswith(".gov.cn")

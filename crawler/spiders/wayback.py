@@ -16,14 +16,13 @@ WAYBACK_CDX_PAGE_SIZE, WAYBACK_DOWNLOAD_DELAY. Mementos the archive already hold
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import TextResponse
 
 from crawler.config import setting
 from crawler.spiders.base import ReportSiteSpider
-from crawler.spiders.portals import select_portals
+from crawler.spiders.portals import PortalSites, select_portals
 from domain.fetch import WEB_ARCHIVE
 from domain.portals import Portal
 from domain.wayback import CaptureIndex, CdxRow, cdx_query, parse_cdx_json, replay_url
@@ -38,7 +37,7 @@ def year_argument(name: str, value) -> int | None:
     return int(text)
 
 
-class WaybackSpider(ReportSiteSpider):
+class WaybackSpider(PortalSites, ReportSiteSpider):
     """Backfill the archive from a web archive's captures of the official portals of a region.
 
     Arguments: `region` (as for the portals spider), `from` and `to` (years, both optional: the captures
@@ -85,16 +84,6 @@ class WaybackSpider(ReportSiteSpider):
         spider.replay = setting(crawler.settings, "WAYBACK_REPLAY_URL")
         spider.cdx_page_size = setting(crawler.settings, "WAYBACK_CDX_PAGE_SIZE")
         return spider
-
-    def site_key(self, portal: Portal) -> str:
-        return portal.code
-
-    def capture_fields(self, portal: Portal) -> dict:
-        return {"portal_code": portal.code}
-
-    def may_hold_report(self, url: str, portal: Portal) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
-        return portal.owns(url) or host.endswith(".gov.cn")
 
     # --- what the archive holds: the CDX listing of each portal's hosts ---
     async def start(self):
