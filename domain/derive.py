@@ -116,15 +116,16 @@ def content_type_of(fetch: Fetch) -> str:
     return label.split(";")[0].strip().lower() or HTML
 
 
-def extract(fetch: Fetch, registry: PortalRegistry) -> tuple[Extraction, object | None]:
-    """(extraction, the page object when it could be built)."""
+def extract(fetch: Fetch, registry: PortalRegistry | None, page=None) -> tuple[Extraction, object | None]:
+    """(extraction, the page object when it could be built); `page`: one built already (`scrapy extract`
+    builds it with its own selectors)."""
     content_type = content_type_of(fetch)
     if fetch.challenge:
         return Extraction(BLOCKED, f"anti-bot challenge: {fetch.challenge}", content_type=content_type), None
     if fetch.http_status is not None and fetch.http_status >= 400:
         return Extraction(HTTP_ERROR, f"HTTP {fetch.http_status}", content_type=content_type), None
     try:
-        page = page_of(fetch, registry)
+        page = page if page is not None else page_of(fetch, registry)
         fields = {k: v for k, v in page.to_dict().items() if k != "paragraphs"}
         if says_blocked(page.text):
             # A soft 404 larger than the middleware looks at: "页面不存在" in the site's full template.
@@ -154,7 +155,9 @@ def extract(fetch: Fetch, registry: PortalRegistry) -> tuple[Extraction, object 
     except UnreadableDocument as exc:
         return Extraction(exc.status, str(exc), {"content_type": content_type}, content_type), None
     except Exception as exc:  # a page no rule foresaw is recorded, never a crashed crawl
-        logger.exception("extraction failed on %s", fetch.final_url)
+        # Said in the log with its traceback only when debugging: the capture records the error.
+        logger.warning("extraction failed on %s: %s: %s", fetch.final_url, type(exc).__name__, exc,
+                       exc_info=logger.isEnabledFor(logging.DEBUG))
         return Extraction(ERROR, f"{type(exc).__name__}: {exc}", content_type=content_type), None
 
 

@@ -22,10 +22,19 @@ _SUFFIXES = {PDF: ".pdf", DOCX: ".docx", DOC: ".doc"}
 
 
 def extraction_output(fetch: Fetch, page) -> dict:
-    """What `scrapy extract` prints: the fetch's status, whether it is a challenge page, the fields."""
-    return {"status": fetch.http_status,
-            "challenge": fetch.challenge or challenge_reason(fetch.http_status or 200, fetch.content),
-            **page.to_dict()}
+    """What `scrapy extract` prints: the fetch's status, whether it is a challenge page, the fields. A
+    file the page object cannot read (a scan, a legacy Word file, an encrypted PDF, bytes that are no
+    document) is printed with the status the archive would record and the reason, never a traceback."""
+    from domain.derive import extract
+
+    output = {"status": fetch.http_status,
+              "challenge": fetch.challenge or challenge_reason(fetch.http_status or 200, fetch.content)}
+    extraction, _ = extract(fetch, None, page=page)
+    recorded = {"extraction_status": extraction.status, "reason": extraction.error}
+    try:
+        return {**output, **page.to_dict(), **recorded}
+    except Exception:  # noqa: BLE001 - the page cannot give its fields: what the archive records says why
+        return {**output, **recorded, "content_type": extraction.content_type}
 
 
 def save_fixture(folder: Path, fetch: Fetch, output: dict, selectors: dict[str, str]) -> Path:

@@ -47,7 +47,8 @@ def sniff(body: bytes) -> str | None:
             if "word/document.xml" in zipfile.ZipFile(io.BytesIO(body)).namelist():
                 return DOCX
         except zipfile.BadZipFile:
-            return None
+            # A package cut short (no central directory): its local headers still name its parts.
+            return DOCX if b"word/" in body[:65536] else None
     if body[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE compound file: .doc, .wps, .xls …
         return DOC
     return None
@@ -87,10 +88,41 @@ def pdf_lines(body: bytes) -> tuple[list[str], str | None]:
 
 
 def docx_lines(body: bytes) -> tuple[list[str], str | None]:
+    """(lines in reading order, the Title property): the body's paragraphs and tables as they come, a
+    table row as one line of its cells (a report's appendix of targets, a document that is one table)."""
     import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
     document = docx.Document(io.BytesIO(body))
-    return [paragraph.text for paragraph in document.paragraphs], document.core_properties.title or None
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph):
+            lines.append(block.text)
+        elif isinstance(block, Table):
+            lines += table_lines(block)
+    return lines, document.core_properties.title or None
+
+
+def table_lines(table) -> list[str]:
+    """A DOCX table's rows, each a line of its cells' text (a merged cell once, line breaks in a cell as
+    spaces), tables nested in a cell after their row."""
+    lines: list[str] = []
+    for row in table.rows:
+        cells, seen, nested = [], set(), []
+        for cell in row.cells:
+            if id(cell._tc) in seen:
+                continue  # a merged cell is returned once per grid column it spans
+            seen.add(id(cell._tc))
+            text = " ".join(p.text.strip() for p in cell.paragraphs if p.text.strip())
+            if text:
+                cells.append(text)
+            nested += cell.tables
+        if cells:
+            lines.append(" ".join(cells))
+        for inner in nested:
+            lines += table_lines(inner)
+    return lines
 
 
 def reflow(lines: list[str]) -> list[str]:
@@ -133,12 +165,24 @@ class DocumentReport(ReportFields):
     @cached_property
     def _read(self) -> tuple[list[str], str | None]:
         if self.content_type == PDF:
-            lines, title = pdf_lines(self.body)
+            try:
+                lines, title = pdf_lines(self.body)
+            except Exception as exc:  # noqa: BLE001 - pdfminer raises many kinds on a damaged or locked file
+                name = type(exc).__name__
+                if "Encrypt" in name or "Password" in name:
+                    raise UnreadableDocument("unsupported_format", "an encrypted PDF (it asks for a password); "
+                                                                   "bytes archived") from None
+                raise UnreadableDocument("unsupported_format", f"a PDF that cannot be read ({name}: {exc}); "
+                                                               "bytes archived") from None
             if not any(line.strip() for line in lines):
                 raise UnreadableDocument("no_text_layer", "a PDF without a text layer (a scan?); bytes archived")
             return reflow(lines), title
         if self.content_type == DOCX:
-            lines, title = docx_lines(self.body)
+            try:
+                lines, title = docx_lines(self.body)
+            except Exception as exc:  # noqa: BLE001 - a damaged package (a missing part, bad XML)
+                raise UnreadableDocument("unsupported_format", f"a DOCX that cannot be read ({type(exc).__name__}: "
+                                                               f"{exc}); bytes archived") from None
             return [line for line in lines if line.strip()], title
         if self.content_type == DOC:
             raise UnreadableDocument("unsupported_format", "a legacy Word (DOC/WPS) file: no maintained pure-Python "

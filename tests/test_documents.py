@@ -1,0 +1,110 @@
+"""Files as new users bring them to `scrapy extract` and as portals publish them: tables read in order,
+and every file, however broken, answered with a status and a reason, never a traceback."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+
+import docx
+import pytest
+
+from domain.pages.documents import DocumentReport, docx_lines
+from farm.documents import legacy_doc, report_pdf, scanned_pdf
+from farm.texts import make_report
+from tests.conftest import scrapy
+
+POSITIONS = [["序号", "职位名称", "招录人数", "学历要求"], ["1", "综合管理岗", "2", "本科及以上"],
+             ["2", "财务会计岗", "1", "本科及以上"]]
+
+
+def table_docx(rows, before: list[str] = (), after: list[str] = ()) -> bytes:
+    document = docx.Document()
+    for line in before:
+        document.add_paragraph(line)
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    for row, values in zip(table.rows, rows, strict=True):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    for line in after:
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_docx_that_is_one_table_has_its_rows_as_text_and_a_title():
+    report = DocumentReport("http://www.example.gov.cn/a.docx", table_docx(POSITIONS), "2016年公开招聘职位表.docx")
+    assert report.title == "2016年公开招聘职位表"
+    assert report.paragraphs == ["序号 职位名称 招录人数 学历要求", "1 综合管理岗 2 本科及以上", "2 财务会计岗 1 本科及以上"]
+
+
+def test_a_docx_keeps_paragraphs_and_tables_in_reading_order():
+    body = table_docx([["指标", "2024年目标"], ["地区生产总值增长", "6%左右"]],
+                      before=["2024年政府工作报告", "主要预期目标如下："], after=["以上目标，请予审议。"])
+    lines, _ = docx_lines(body)
+    assert lines == ["2024年政府工作报告", "主要预期目标如下：", "指标 2024年目标", "地区生产总值增长 6%左右",
+                     "以上目标，请予审议。"]
+
+
+def test_a_merged_cell_is_read_once():
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=3)
+    table.cell(0, 0).merge(table.cell(0, 2)).text = "2024年主要预期目标"
+    for cell, value in zip(table.rows[1].cells, ["地区生产总值", "增长", "6%左右"], strict=True):
+        cell.text = value
+    buffer = io.BytesIO()
+    document.save(buffer)
+    lines, _ = docx_lines(buffer.getvalue())
+    assert [line for line in lines if line] == ["2024年主要预期目标", "地区生产总值 增长 6%左右"]
+
+
+def locked_pdf() -> bytes:
+    from reportlab.lib import pdfencrypt
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, encrypt=pdfencrypt.StandardEncryption("secret", canPrint=0))
+    page.drawString(100, 700, "2024")
+    page.save()
+    return buffer.getvalue()
+
+
+def _docx_without(part: str) -> bytes:
+    original = zipfile.ZipFile(io.BytesIO(table_docx(POSITIONS)))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as damaged:
+        for name in original.namelist():
+            if name != part:
+                damaged.writestr(name, original.read(name))
+    return buffer.getvalue()
+
+
+REPORT = make_report("宿州市", 2024, dt.date(2024, 1, 12), "陈明")
+FILES = {
+    "empty.pdf": (b"", "not_report"),
+    "junk.bin": (bytes(range(256)) * 12, "not_report"),
+    "locked.pdf": (locked_pdf(), "unsupported_format"),
+    "cut.pdf": (report_pdf("2024年宿州市政府工作报告", list(REPORT.paragraphs))[:1500], "unsupported_format"),
+    "cut.docx": (table_docx(POSITIONS)[:3000], "unsupported_format"),
+    "no-document-part.docx": (_docx_without("word/document.xml"), "not_report"),
+    "scan.pdf": (scanned_pdf(), "no_text_layer"),
+    "legacy.doc": (legacy_doc(), "unsupported_format"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_scrapy_extract_answers_any_file_with_a_status_and_a_reason(name, tmp_path):
+    body, status = FILES[name]
+    (tmp_path / name).write_bytes(body)
+    run = scrapy("extract", str(tmp_path / name))
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr[-2000:]
+    printed = json.loads(run.stdout)
+    assert printed["extraction_status"] == status, printed
+    assert printed["reason"]
+
+
+def test_scrapy_extract_of_a_missing_file_is_a_usage_error(tmp_path):
+    run = scrapy("extract", str(tmp_path / "nowhere.pdf"))
+    assert run.returncode == 2 and "no such file" in run.stderr
