@@ -78,6 +78,7 @@ eval: venv
 	$(BIN)/python bench/eval_metadata.py
 	$(BIN)/python bench/eval_grouping.py
 	$(BIN)/python bench/eval_report_shape.py
+	$(BIN)/python bench/eval_word97.py
 
 clean:
 	rm -rf demo crawls exports .pytest_cache build dist *.egg-info

@@ -1,6 +1,6 @@
 """Reports as files, the way county and city portals publish them: a PDF with a text layer (reportlab,
 the Adobe Song CID font, so no font file is needed), a scanned PDF (an image, no text), a DOCX
-(python-docx), and a legacy Word file (only its OLE header: the archive keeps it, reads nothing)."""
+(python-docx), and a damaged legacy Word file (only its OLE header: the archive keeps it, reads nothing)."""
 from __future__ import annotations
 
 import io
@@ -67,5 +67,5 @@ def report_docx(title: str, paragraphs: list[str]) -> bytes:
 
 
 def legacy_doc() -> bytes:
-    """The start of a Word 97-2003 file: the OLE compound-file signature and an empty header."""
+    """A damaged Word 97-2003 file: the OLE compound-file signature and an empty header, nothing more."""
     return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504

@@ -1,6 +1,7 @@
-"""Reports published as attachments: PDF (pdfminer.six) and DOCX (python-docx), read into the same
-report fields as a page. A legacy Word file (DOC, WPS) has no maintained pure-Python text route; its
-bytes are archived and its status says so. A PDF without a text layer (a scan) says so too."""
+"""Reports published as attachments: PDF (pdfminer.six), DOCX (python-docx) and Word 97–2003 `.doc` or
+WPS `.wps` files (their piece table, domain.pages.word97), read into the same report fields as a page.
+A file that cannot be read (a scan without a text layer, an encrypted or damaged file, an OLE file of
+another program) keeps its bytes, and its status says why."""
 from __future__ import annotations
 
 import io
@@ -154,7 +155,7 @@ def reflow(lines: list[str]) -> list[str]:
 
 
 class DocumentReport(ReportFields):
-    """A report given as a PDF or DOCX attachment. `link_text` is the text of the link that led to it."""
+    """A report given as a PDF, DOCX or DOC attachment. `link_text` is the text of the link that led to it."""
 
     def __init__(self, url: str, body: bytes, link_text: str | None = None):
         self.url = url
@@ -185,8 +186,16 @@ class DocumentReport(ReportFields):
                                                                f"{exc}); bytes archived") from None
             return [line for line in lines if line.strip()], title
         if self.content_type == DOC:
-            raise UnreadableDocument("unsupported_format", "a legacy Word (DOC/WPS) file: no maintained pure-Python "
-                                                           "text extraction; bytes archived")
+            from domain.pages.word97 import NotWord97, doc_lines
+
+            try:
+                lines = doc_lines(self.body)
+            except NotWord97 as exc:
+                raise UnreadableDocument("unsupported_format", f"{exc}; bytes archived") from None
+            except Exception as exc:  # noqa: BLE001 - a damaged stream (offsets past its end, bad structures)
+                raise UnreadableDocument("unsupported_format", f"a Word 97 file that cannot be read "
+                                                               f"({type(exc).__name__}: {exc}); bytes archived") from None
+            return [line for line in lines if line], None
         raise UnreadableDocument("unsupported_format", "not a PDF, DOCX or DOC file")
 
     @cached_property
