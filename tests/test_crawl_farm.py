@@ -256,7 +256,9 @@ def test_a_host_is_asked_again_only_the_delay_after_it_answered(tmp_path):
         spans.sort()
         for (_, previous_end), (start, _) in zip(spans, spans[1:], strict=False):
             assert start >= previous_end, host  # one at a time
-            assert start - previous_end >= delay * 0.99, (host, start - previous_end)
+            # The server notes `finished` once its last write returns, which on a loaded machine is a few
+            # milliseconds after the crawler already holds the answer and starts counting the delay.
+            assert start - previous_end >= delay - 0.015, (host, start - previous_end)
 
 
 def test_a_crawl_feeds_its_captures_to_a_feed_export(farm, tmp_path):
