@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PYWB := .venv-pywb
 REGION ?= 华东
 
-.PHONY: venv pywb demo test docs docs-serve crawl export bench eval migrate clean browse browser
+.PHONY: venv pywb demo test docs docs-serve crawl export bench eval migrate clean browse browser fonts tesseract
 
 venv: $(VENV)/.installed
 
@@ -36,7 +36,21 @@ browser:
 	  || (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1)) \
 	  || echo "no Chromium (apt-get install chromium needs root and Debian's registry): the browser tests will skip"
 
-test: venv pywb browser
+# Debian's Noto CJK fonts: the farm's scans are set in Noto Serif CJK SC (farm/scans.py); without them the
+# scan tests skip, saying so.
+fonts:
+	@test -f /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1 \
+	  || (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1)) \
+	  || echo "no fonts-noto-cjk (apt-get needs root and Debian's registry): the scan tests will skip"
+
+# Tesseract with chi_sim, the OCR engine bench/ocr_engines.py measures rapidocr against (and the fallback
+# where rapidocr cannot be installed).
+tesseract:
+	@command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -q chi_sim \
+	  || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-chi-sim >/dev/null 2>&1 \
+	  || echo "no tesseract-ocr-chi-sim (apt-get needs root and Debian's registry): it is left out of the OCR benchmark"
+
+test: venv pywb browser fonts
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
@@ -74,7 +88,8 @@ bench: venv
 	$(BIN)/python bench/wayback_backfill.py
 
 # Evaluation on the real report texts in ../shared/corpora (skipped when absent).
-eval: venv
+eval: venv fonts tesseract
+	$(BIN)/python bench/ocr_engines.py
 	$(BIN)/python bench/eval_metadata.py
 	$(BIN)/python bench/eval_grouping.py
 	$(BIN)/python bench/eval_report_shape.py

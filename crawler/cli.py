@@ -50,6 +50,15 @@ class ProjectCommand(ScrapyCommand):
     def run(self, args, opts):
         from sqlalchemy.exc import SQLAlchemyError
 
+        from crawler.config import ConfigurationError, ocr_settings
+        from domain import ocr
+
+        try:
+            # Scans met by extract, import and verify are read with the OCR_* settings (off the reactor:
+            # in the OCR child process of domain.ocr); the child ends with the command.
+            ocr.configure(ocr_settings(self.settings))
+        except ConfigurationError as exc:
+            raise UsageError(str(exc), print_help=False) from None
         try:
             self.main(args, opts)
             sys.stdout.flush()
@@ -75,6 +84,8 @@ class ProjectCommand(ScrapyCommand):
                 self._fail(EXIT_STORAGE, f"storage failed: {exc.strerror}" + (f": {exc.filename}" if exc.filename else ""))
             else:
                 raise
+        finally:
+            ocr.current().close()
 
     def _fail(self, status: int, message: str) -> None:
         sys.stdout.flush()

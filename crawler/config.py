@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from domain.ocr import OcrSettings
+
 
 class ConfigurationError(ValueError):
     """A setting holds a value it cannot take. The message names the setting and what it takes."""
@@ -67,6 +69,15 @@ SETTINGS: dict[str, ProjectSetting] = {s.name: s for s in (
                    minimum=1),
     ProjectSetting("WAYBACK_DOWNLOAD_DELAY", float, "seconds between two requests to the web archive at "
                    "least (one at a time; AutoThrottle and Retry-After may wait longer)", minimum=0),
+    # --- OCR of scans ---
+    ProjectSetting("OCR_ENABLED", bool, "read scans (PDFs of page images, articles made of page pictures) "
+                   "by OCR; off, they are archived with status `no_text_layer`"),
+    ProjectSetting("OCR_ENGINE", str, "`auto` (the engine measured best among those installed), `rapidocr` "
+                   "or `tesseract`", choices=("auto", "rapidocr", "tesseract")),
+    ProjectSetting("OCR_MAX_PAGES", int, "page images read from one file or article at most; the pages past "
+                   "it are recorded as skipped", minimum=1),
+    ProjectSetting("OCR_PAGE_SECONDS", float, "seconds one page may take; a page taking longer is abandoned "
+                   "and recorded as skipped", minimum=1),
     # --- broad crawls ---
     ProjectSetting("BROAD_CRAWL", str, "broad-crawl mode: `auto` when a crawl selects `BROAD_CRAWL_PORTALS` "
                    "portals or more; `true`; `false`", choices=("auto", "true", "false")),
@@ -162,3 +173,10 @@ def check_settings(settings) -> None:
     ConfigurationError. `scrapy crawl` calls this before anything starts."""
     for name in SETTINGS:
         setting(settings, name)
+
+
+def ocr_settings(settings) -> OcrSettings:
+    """The OCR_* settings as the OCR reader takes them (domain.ocr)."""
+    return OcrSettings(enabled=setting(settings, "OCR_ENABLED"), engine=setting(settings, "OCR_ENGINE"),
+                       max_pages=setting(settings, "OCR_MAX_PAGES"),
+                       page_seconds=setting(settings, "OCR_PAGE_SECONDS"))

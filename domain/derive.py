@@ -15,8 +15,8 @@ from typing import Final
 from domain import reportmeta, reportshape
 from domain.challenges import says_blocked
 from domain.fetch import Fetch
-from domain.pages.documents import HTML, DocumentReport, UnreadableDocument, sniff
-from domain.pages.report import ReportPage
+from domain.pages.documents import HTML, DocumentReport, UnreadableDocument, not_a_page, sniff
+from domain.pages.report import ReportPage, ScannedArticle
 from domain.pages.text import TextReport
 from domain.portals import PortalRegistry
 from domain.provenance import classify
@@ -34,6 +34,7 @@ NOT_REPORT: Final = "not_report"
 NO_TEXT: Final = "no_text"
 ERROR: Final = "error"
 PADDED: Final = "padded"  # a report's text padded out (repeated, or far longer than any report): domain.reportshape
+NO_TEXT_LAYER: Final = "no_text_layer"  # a scan whose text OCR did not read (off, not installed, nothing read)
 IN_ATTACHMENT: Final = "in_attachment"  # a page that only points to the file holding the report
 # A report page with less clean text than this that links files is a pointer to them, not the report.
 ATTACHMENT_POINTER_CHARS = 400
@@ -78,6 +79,11 @@ class Derivation:
     def stats_keys(self) -> list[str]:
         """What this derivation counts in the crawl stats (the same keys for crawls and imports)."""
         keys = [f"extract/{self.extraction.status}"]
+        ocr = (self.extraction.fields or {}).get("ocr")
+        if ocr:
+            keys.append("ocr/read")
+            if ocr["skipped"]:
+                keys.append("ocr/pages_skipped")
         if self.report is not None:
             keys.append(f"provenance/{self.provenance.site_kind}")
             if self.provenance.evidence.get("conflicts"):
@@ -101,10 +107,16 @@ def page_of(fetch: Fetch, registry: PortalRegistry | None = None, selectors: dic
         return TextReport(fetch.final_url, fetch.supplied.title, fetch.supplied.text)
     if sniff(fetch.content) is not None:
         return DocumentReport(fetch.final_url, fetch.content, fetch.link_text)
+    why = not_a_page(fetch.content, fetch.final_url)
+    if why is not None:
+        raise UnreadableDocument("unsupported_format", why)
     if selectors is None:
         selectors = registry.page_selectors(fetch.final_url) if registry is not None else {}
-    return ReportPage(fetch.final_url, fetch.content, fetch.headers, fetch.http_status or 200,
+    page = ReportPage(fetch.final_url, fetch.content, fetch.headers, fetch.http_status or 200,
                       body_selector=selectors.get("body"), title_selector=selectors.get("title"))
+    if fetch.page_images:
+        return ScannedArticle(page, [(image.final_url, image.content) for image in fetch.page_images])
+    return page
 
 
 def content_type_of(fetch: Fetch) -> str:
@@ -132,6 +144,11 @@ def extract(fetch: Fetch, registry: PortalRegistry | None, page=None) -> tuple[E
             return Extraction(BLOCKED, "soft 404 or block page: " + page.text[:80], fields, content_type), page
         if not page.is_report:
             return Extraction(NOT_REPORT, f"title {page.title!r} does not name a report", fields, content_type), page
+        images = getattr(page, "page_image_urls", [])
+        if images and not isinstance(page, ScannedArticle):
+            # A scan published as pictures, whose pictures did not come with the page (an import).
+            return Extraction(NO_TEXT_LAYER, f"the report is in {len(images)} page images, not fetched with the "
+                                             "page", fields, content_type), page
         if not page.paragraphs:
             return Extraction(NO_TEXT, "no body text found", fields, content_type), page
         attachments = getattr(page, "attachment_urls", []) if len(page.text) < ATTACHMENT_POINTER_CHARS else []

@@ -50,6 +50,9 @@ class Fetch:
     decoded_body: bytes | None = None  # the body after content decoding, when `body` is compressed
     warc: WarcLocation | None = None  # the record holding `body`
     supplied: SuppliedText | None = None
+    # An article whose report is pictures of its pages: those pictures as fetched, in page order (each
+    # one a response archived byte-exact like any other); OCR reads them (domain.pages.report.ScannedArticle).
+    page_images: tuple[Fetch, ...] = ()
 
     @property
     def content(self) -> bytes:

@@ -31,6 +31,8 @@ def extraction_output(fetch: Fetch, page) -> dict:
               "challenge": fetch.challenge or challenge_reason(fetch.http_status or 200, fetch.content)}
     extraction, _ = extract(fetch, None, page=page)
     recorded = {"extraction_status": extraction.status, "reason": extraction.error}
+    if page is None:  # bytes that are no page (domain.derive.page_of said why)
+        return {**output, **recorded, "content_type": extraction.content_type}
     try:
         return {**output, **page.to_dict(), **recorded}
     except Exception:  # noqa: BLE001 - the page cannot give its fields: what the archive records says why

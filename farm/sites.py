@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import logging
 from dataclasses import dataclass, field
 
 from farm import templates
+from farm.scans import FontMissing
 from farm.texts import SyntheticReport, make_report
 from farm.wayback import HOST as WAYBACK_HOST
 from farm.wayback import Wayback, build_wayback
@@ -48,6 +50,8 @@ class Farm:
     # (seconds between 64-byte chunks).
     flaky: dict[tuple[str, str], int] = field(default_factory=dict)
     drip: dict[tuple[str, str], float] = field(default_factory=dict)
+    # Reports published as scans (farm.scan_sites), read by OCR: kept apart from `expected`.
+    scans: list = field(default_factory=list)
     # The farm's web archive at web.archive.org (farm.wayback): past captures of a portal.
     wayback: Wayback | None = None
 
@@ -80,6 +84,7 @@ def _split(url: str) -> tuple[str, str]:
     return host, "/" + path
 
 
+logger = logging.getLogger(__name__)
 ROBOTS_ALLOW_ALL = "User-agent: *\nDisallow: /search/\n"
 
 
@@ -280,7 +285,7 @@ def _mirror(farm: Farm) -> None:
 
 
 def build_farm() -> Farm:
-    from farm import platform_sites
+    from farm import platform_sites, scan_sites
 
     farm = Farm()
     for build in (_tongling, _chizhou, _fujian, _jiangxi, _nanchang, _mirror):
@@ -292,6 +297,10 @@ def build_farm() -> Farm:
     for build in (platform_sites.huangshan, platform_sites.xuancheng, platform_sites.guangdong, platform_sites.suzhou,
                   platform_sites.wuhu):
         build(farm, expected)
+    try:
+        scan_sites.xining(farm)
+    except FontMissing as exc:  # the scans are set in Noto Serif CJK (make fonts)
+        logger.warning("the farm's scanned reports are left out: %s", exc)
     farm.wayback = build_wayback()
     farm.https_hosts.add(WAYBACK_HOST)
     return farm

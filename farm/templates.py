@@ -24,8 +24,11 @@ def footer(site_name: str, site_code: str, icp: str, police: str) -> str:
 
 
 def trs_article(*, site_name, domain, site_code, column, title, pubdate, source, paragraphs, icp, police,
-                charset="utf-8") -> str:
-    """TRS WCM: body in div.TRS_Editor, breadcrumb div.position, info bar, share and print links."""
+                charset="utf-8", images=()) -> str:
+    """TRS WCM: body in div.TRS_Editor, breadcrumb div.position, info bar, share and print links. `images`:
+    the body's pictures (a scan published as pictures of its pages), after its paragraphs."""
+    pictures = "\n".join(f'<p style="text-align:center"><img src="{escape(src)}" border="0" alt="" '
+                          f'oldsrc="{escape(src.rsplit("/", 1)[-1])}" /></p>' for src in images)
     return f"""<!DOCTYPE html>
 <html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}">
 <title>{escape(title)}_{site_name}</title>
@@ -38,7 +41,7 @@ def trs_article(*, site_name, domain, site_code, column, title, pubdate, source,
 <div class="article-info">发布时间：{pubdate}　来源：{source}　浏览次数：<span id="hits">1024</span>
 【字号：<a href="#">大</a> <a href="#">中</a> <a href="#">小</a>】</div>
 <div class="article-content"><div class="TRS_Editor"><style>.TRS_Editor P{{line-height:2}}</style>
-{_paragraphs(paragraphs)}
+{_paragraphs(paragraphs)}{pictures}
 </div></div>
 <div class="share">分享到：<a href="#">微信</a> <a href="#">微博</a></div>
 <div class="tools"><a href="javascript:window.print()">【打印本页】</a> <a href="javascript:window.close()">【关闭窗口】</a></div>

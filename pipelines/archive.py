@@ -23,7 +23,7 @@ import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 from crawler.archive import archive_for, stop_for_storage_failure
-from crawler.config import setting
+from crawler.config import ocr_settings, setting
 from domain.fetch import Fetch
 from pipelines import worker
 from pipelines.worker import WriteFailure
@@ -41,7 +41,8 @@ class ArchivePipeline:
         self.mode = setting(settings, "ARCHIVE_WRITER")
         # Opened here, on the reactor thread, so the schema is migrated once before any writer starts.
         archive = archive_for(crawler)
-        self.writer_args = (settings.get("ARCHIVE_DB"), archive.warc_dir, settings.get("PORTALS_FILE"), False)
+        self.writer_args = (settings.get("ARCHIVE_DB"), archive.warc_dir, settings.get("PORTALS_FILE"), False,
+                            ocr_settings(settings))
         self.batch_size = setting(settings, "ARCHIVE_BATCH_SIZE")
         # Worker processes: each derives on its own; their writes take turns at the archive's write lock.
         self.writers = setting(settings, "ARCHIVE_WRITERS") if self.mode == "process" else 1

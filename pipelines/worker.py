@@ -35,12 +35,16 @@ def failure_of(exc: BaseException) -> WriteFailure:
 
 
 def open_writer(archive_url: str | None, warc_dir: str | None, portals_file: str | None, migrate: bool,
-                parent_pid: int | None = None) -> None:
-    """Open the worker's archive and registry. In a worker process (`parent_pid` given), first make sure
-    it dies with the crawl process (exit_with_parent)."""
+                ocr=None, parent_pid: int | None = None) -> None:
+    """Open the worker's archive and registry, and its OCR reader (`ocr`: domain.ocr.OcrSettings). In a
+    worker process (`parent_pid` given), first make sure it dies with the crawl process (exit_with_parent)."""
     if parent_pid is not None:
         exit_with_parent(parent_pid)
+    from domain import ocr as ocr_reader
     from domain.portals import load_registry
+
+    if ocr is not None:
+        ocr_reader.configure(ocr)
     from storage.db import Archive
 
     archive = Archive.open(archive_url, warc_dir=warc_dir, migrate=migrate)
@@ -105,6 +109,9 @@ def write(fetches: list) -> list:
 
 
 def close_writer() -> None:
+    from domain import ocr
+
+    ocr.current().close()
     archive = _state.pop("archive", None)
     if archive is not None:
         archive.close()

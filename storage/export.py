@@ -21,6 +21,8 @@ def capture_record(capture: Capture) -> dict:
         "source": capture.source,
         "via": capture.via,
         "memento_url": capture.memento_url,
+        "ocr_engine": capture.ocr_engine,
+        "ocr_confidence": capture.ocr_confidence,
         "payload_sha256": capture.payload_sha256,
         "content_type": capture.content_type,
         "linked_from": capture.linked_from,

@@ -13,7 +13,7 @@ from pathlib import Path
 DOCUMENT_COLUMNS = ("key", "id", "title", "region_code", "region_name", "province", "area", "year", "delivered_on",
                     "speaker", "status", "status_note", "official_url", "text_sha256", "text")
 CAPTURE_COLUMNS = ("document_key", "id", "url", "final_url", "fetched_at", "http_status", "source", "via",
-                   "memento_url", "payload_sha256", "content_type", "linked_from", "site_kind", "evidence", "relation", "similarity",
+                   "memento_url", "ocr_engine", "ocr_confidence", "payload_sha256", "content_type", "linked_from", "site_kind", "evidence", "relation", "similarity",
                    "official_capture_id", "warc_file", "warc_offset", "warc_record_id")
 
 
@@ -58,7 +58,8 @@ def write_parquet(records, path: Path, batch: int = 500) -> int:
     capture_type = pa.struct([
         ("id", pa.int64()), ("url", pa.string()), ("final_url", pa.string()), ("fetched_at", pa.timestamp("s")),
         ("http_status", pa.int32()), ("source", pa.string()), ("via", pa.string()),
-        ("memento_url", pa.string()), ("payload_sha256", pa.string()),
+        ("memento_url", pa.string()), ("ocr_engine", pa.string()), ("ocr_confidence", pa.float64()),
+        ("payload_sha256", pa.string()),
         ("content_type", pa.string()), ("linked_from", pa.string()), ("site_kind", pa.string()),
         ("evidence", pa.string()), ("relation", pa.string()), ("similarity", pa.float64()),
         ("official_capture_id", pa.int64()), ("warc_file", pa.string()), ("warc_offset", pa.int64()),

@@ -72,11 +72,14 @@ WITNESS_RANK: dict[str, int] = {via: order for order, via in enumerate(VIAS)}
 
 
 def rank(capture: Capture) -> tuple:
-    """Best first: an official page the crawler fetched, then the most complete text (measured on the
-    fingerprint form, so page noise and punctuation never make a copy look more complete), then a
-    crawled page before an imported one; the text digest breaks ties, so arrival order never does."""
+    """Best first: a text read as text before one read by OCR (an OCR reading has its misread
+    characters, wherever it comes from), then an official page the crawler fetched, then the most
+    complete text (measured on the fingerprint form, so page noise and punctuation never make a copy
+    look more complete), then a crawled page before an imported one; the text digest breaks ties, so
+    arrival order never does."""
     official = is_official_capture(capture.site_kind, capture.via)
-    return (not official, capture.extraction_status == PADDED, -len(signature(_text(capture)).form),
+    return (capture.ocr_engine is not None, not official, capture.extraction_status == PADDED,
+            -len(signature(_text(capture)).form),
             WITNESS_RANK.get(capture.via, len(WITNESS_RANK)), capture.text_sha256)
 
 
@@ -255,8 +258,8 @@ def _restate(session, document: Document) -> None:
 def _relation(capture: Capture, document: Document, document_sig: Signature) -> tuple[str, float]:
     if capture.id == document.source_capture_id:
         return "original", 1.0
-    if capture.text_sha256 == document.text_sha256:
-        return "duplicate", 1.0
+    if capture.text_sha256 == document.text_sha256 and capture.ocr_engine is None:
+        return "duplicate", 1.0  # an OCR reading that matches to the letter is still a reading: near_duplicate
     verdict = judge(signature(_text(capture)), document_sig)
     if verdict.kind == "excerpt":
         return "excerpt", verdict.similarity

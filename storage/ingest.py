@@ -99,6 +99,9 @@ def _ingest(session, registry: PortalRegistry, fetch: Fetch, derivation: Derivat
         linked_from=fetch.linked_from,
         extraction_status=extraction.status, extraction_error=extraction.error, extracted=extraction.fields,
         site_kind=provenance.site_kind, evidence=provenance.evidence)
+    ocr = (extraction.fields or {}).get("ocr")
+    if ocr and report is not None:
+        capture.ocr_engine, capture.ocr_confidence = ocr["engine"], ocr["confidence"]
     if fetch.warc is not None:
         capture.warc_file, capture.warc_offset = fetch.warc.file, fetch.warc.offset
         capture.warc_length, capture.warc_record_id = fetch.warc.length, fetch.warc.record_id

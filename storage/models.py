@@ -124,6 +124,11 @@ class Capture(Base):
     # text brought as such (import). For a memento `fetched_at` is when the portal served the bytes.
     via: Mapped[str] = mapped_column(String(16), default="live", index=True)
     memento_url: Mapped[str | None] = mapped_column(Text)
+    # A text read from page images by OCR (a scan): the engine and its version, and the mean confidence of
+    # the characters read (0–1); null for text read from markup or a text layer. Such a text is at best a
+    # near_duplicate of a document, and never its best capture while a text copy exists (storage.grouping).
+    ocr_engine: Mapped[str | None] = mapped_column(String(128))
+    ocr_confidence: Mapped[float | None] = mapped_column(Float)
     # What this capture says, normalized (the document shows its best capture's).
     title: Mapped[str | None] = mapped_column(Text)
     region_code: Mapped[str | None] = mapped_column(String(6))

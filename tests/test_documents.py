@@ -84,11 +84,13 @@ def _docx_without(part: str) -> bytes:
 REPORT = make_report("宿州市", 2024, dt.date(2024, 1, 12), "陈明")
 FILES = {
     "empty.pdf": (b"", "not_report"),
-    "junk.bin": (bytes(range(256)) * 12, "not_report"),
+    "junk.bin": (bytes(range(256)) * 12, "unsupported_format"),
+    "works.wps": (b"\x00\x00\x02\x00" + bytes(range(256)) * 4, "unsupported_format"),
+    "report.rtf": (b"{\\rtf1\\ansi\\ansicpg936 2024\\'c4\\'ea}", "unsupported_format"),
     "locked.pdf": (locked_pdf(), "unsupported_format"),
     "cut.pdf": (report_pdf("2024年宿州市政府工作报告", list(REPORT.paragraphs))[:1500], "unsupported_format"),
     "cut.docx": (table_docx(POSITIONS)[:3000], "unsupported_format"),
-    "no-document-part.docx": (_docx_without("word/document.xml"), "not_report"),
+    "no-document-part.docx": (_docx_without("word/document.xml"), "unsupported_format"),
     "scan.pdf": (scanned_pdf(), "no_text_layer"),
     "legacy.doc": (legacy_doc(), "unsupported_format"),
 }
@@ -172,3 +174,56 @@ def test_what_is_no_readable_word97_document_says_so():
         from domain.pages.word97 import word97_text
         word, _ = word97_streams([("text\r", False)], flags=0)
         word97_text(word, {}.get)
+
+
+TARGETS = [("指标", "2024年目标"), ("地区生产总值增长", "6%左右"), ("城镇新增就业", "5万人以上")]
+
+
+def test_an_html_table_of_targets_keeps_each_row_as_a_line_of_its_cells():
+    from parsel import Selector
+
+    from domain.pages.content import find_body
+
+    rows = "".join(f"<tr><td>{a}</td><td><p>{b}</p></td></tr>" for a, b in TARGETS)
+    html = (f"<html><body><div class='TRS_Editor'><p>{'今年的主要预期目标是：' * 20}</p><table>{rows}</table>"
+            "</div></body></html>")
+    paragraphs, _source = find_body(Selector(text=html))
+    assert paragraphs[1:] == ["指标 2024年目标", "地区生产总值增长 6%左右", "城镇新增就业 5万人以上"]
+
+
+def test_a_layout_table_holding_the_article_is_read_block_by_block():
+    from parsel import Selector
+
+    from domain.pages.content import find_body
+
+    article = "".join(f"<p>{f'第{n}段的文字，说明全年工作的安排。' * 8}</p>" for n in range(3))
+    html = f"<html><body><table><tr><td>导航</td><td class='zw'>{article}</td></tr></table></body></html>"
+    paragraphs, _source = find_body(Selector(text=html))
+    assert len([p for p in paragraphs if p.startswith("第")]) == 3
+
+
+def test_a_pdf_table_keeps_its_cells_in_reading_order_on_one_line():
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    from domain.pages.documents import pdf_lines
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.setFont("STSong-Light", 12)
+    for row, (indicator, target) in enumerate(TARGETS):
+        page.drawString(50, 770 - row * 20, indicator)
+        page.drawString(300, 770 - row * 20, target)
+    page.save()
+    lines, _title = pdf_lines(buffer.getvalue())
+    assert lines == ["指标 2024年目标", "地区生产总值增长 6%左右", "城镇新增就业 5万人以上"]
+
+
+def test_pdfium_and_pdfminer_give_the_same_paragraphs_on_a_report_pdf():
+    from domain.pages.documents import pdf_lines, pdfminer_lines, reflow
+
+    report = make_report("宿州市", 2024, dt.date(2024, 1, 12), "陈明")
+    body = report_pdf("2024年宿州市政府工作报告", [report.delivery_line, report.speaker_line, *report.paragraphs])
+    assert reflow(pdf_lines(body)[0]) == reflow(pdfminer_lines(body)[0])

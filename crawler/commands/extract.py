@@ -17,6 +17,7 @@ from crawler.spiders.base import fetch_of
 from domain.derive import page_of
 from domain.fetch import Fetch, utc_now
 from domain.fixtures import extraction_output, save_fixture
+from domain.pages.documents import UnreadableDocument
 from domain.portals import RegistryError, load_registry
 
 
@@ -80,7 +81,11 @@ class Command(ProjectCommand):
             url = opts.url or path.resolve().as_uri()
             fetch = Fetch(url, url, None, {}, path.read_bytes(), utc_now())
         selectors = registry.page_selectors(fetch.final_url) | ({"body": opts.body_selector} if opts.body_selector else {})
-        output = extraction_output(fetch, page_of(fetch, selectors=selectors))
+        try:
+            page = page_of(fetch, selectors=selectors)
+        except UnreadableDocument:
+            page = None  # bytes that are no page: extraction_output prints the status and the reason
+        output = extraction_output(fetch, page)
         json.dump(output, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         if opts.save:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import scrapy
@@ -20,11 +21,17 @@ from domain.fetch import WEB_ARCHIVE, Fetch, utc_now
 from domain.pages.documents import REPORT_FILE_EXTENSIONS, is_report_file_url
 from domain.pages.listing import Link, ListingPage
 from domain.pages.platforms import DataRequest
+from domain.pages.report import ReportPage
 
 # Report pages reach the callback whatever their status, to be recorded; redirects are still followed.
 REPORT_ERROR_STATUSES = list(range(400, 600))
 _DOCUMENT_HINT = re.compile(REPORT_FILE_EXTENSIONS.encode() + rb"\b", re.I)
 MAX_ATTACHMENTS_PER_PAGE = 5
+_IMG = re.compile(rb"<img\b", re.I)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+SCAN_SNIFF_BYTES = 2_000_000
+# A page with more Chinese characters than this, chrome and all, holds a report's text, not its pictures.
+SCAN_MAX_CJK = 6000
 
 
 def fetch_of(response, portal_code: str | None = None, link_text: str | None = None,
@@ -52,6 +59,17 @@ def fetch_of(response, portal_code: str | None = None, link_text: str | None = N
         warc=response.meta.get("warc"),
         **witness,
     )
+
+
+def page_images_of(fetch: Fetch, response) -> list[str]:
+    """The pictures of a report's pages when an article is made of them (domain.pages.report.ReportPage
+    .page_image_urls); a cheap look at the bytes first, since most report pages are text."""
+    if not isinstance(response, TextResponse) or response.status >= 400 or response.meta.get("challenge"):
+        return []
+    if not _IMG.search(response.body, 0, SCAN_SNIFF_BYTES) or len(_CJK.findall(response.text)) > SCAN_MAX_CJK:
+        return []  # no pictures, or the text of a whole report: not parsed on the reactor
+    page = ReportPage(fetch.final_url, fetch.content, fetch.headers, response.status)
+    return page.page_image_urls
 
 
 class ReportSiteSpider(scrapy.Spider):
@@ -269,8 +287,17 @@ class ReportSiteSpider(scrapy.Spider):
         self._answered(response.request)
         site = self.site_of(response)
         self.stat(site, "reports_fetched")
-        yield fetch_of(response, link_text=response.meta.get("link_text"), linked_from=response.meta.get("linked_from"),
-                       **self.capture_fields(site))
+        fetch = fetch_of(response, link_text=response.meta.get("link_text"),
+                         linked_from=response.meta.get("linked_from"), **self.capture_fields(site))
+        images = page_images_of(fetch, response)
+        if images:
+            # A scan published as pictures of its pages: they are fetched first, one after the other, and
+            # the page goes to the archive with them (OCR reads them there, off the reactor).
+            self.stat(site, "scanned_articles")
+            state = {"article": fetch, "urls": images, "fetched": [], "index": -1}
+            yield from self._next_page_image(state, response.meta["site_key"])
+        else:
+            yield fetch
         # A report page that links files (附件：2024年政府工作报告.pdf, TRS's P0202….pdf): the files may be
         # the report itself, or its only full text. A cheap look at the bytes first: most pages link none.
         if isinstance(response, TextResponse) and response.status < 400 and _DOCUMENT_HINT.search(response.body):
@@ -278,6 +305,48 @@ class ReportSiteSpider(scrapy.Spider):
                 if self.may_hold_report(link.url, site):
                     self.stat(site, "attachment_links")
                     yield self.report_request(link, response)
+
+    def _page_image_request(self, article: Fetch, urls: list[str], fetched: list[Fetch], key: str,
+                            index: int = 0) -> scrapy.Request | None:
+        """The request for picture `index` of a scanned article (None: its URL is too long to send)."""
+        meta = {"site_key": key, "stats_key": f"{self.stats_prefix}/{key}", "download_maxsize": self.attachment_max_size,
+                "handle_httpstatus_list": REPORT_ERROR_STATUSES,
+                "page_images": {"article": article, "urls": urls, "fetched": fetched, "index": index}}
+        # dont_filter: a picture two articles share must not be dropped as seen, which would stall the article.
+        return self._sent(scrapy.Request(urls[index], callback=self.parse_page_image, errback=self.page_image_failed,
+                                         priority=11, dont_filter=True, meta=meta))
+
+    def parse_page_image(self, response):
+        self._answered(response.request)
+        state = response.meta["page_images"]
+        site = self.site_of(response)
+        if response.status < 400 and not response.meta.get("challenge"):
+            self.stat(site, "page_images")
+            state["fetched"].append(fetch_of(response, linked_from=state["article"].final_url,
+                                             **self.capture_fields(site)))
+        else:
+            self.stat(site, "page_images_failed")
+        yield from self._next_page_image(state, response.meta["site_key"])
+
+    def page_image_failed(self, failure):
+        request = failure.request
+        self._answered(request)
+        key = request.meta["site_key"]
+        self.crawler.stats.inc_value(f"{self.stats_prefix}/{key}/page_images_failed")
+        self.logger.info("%s: page image %s failed: %s", key, request.url, failure.getErrorMessage())
+        yield from self._next_page_image(request.meta["page_images"], key)
+
+    def _next_page_image(self, state: dict, key: str):
+        """The next picture's request; after the last, the article with the pictures that came (the
+        ones that did not are recorded as not fetched by its extraction)."""
+        index = state["index"] + 1
+        while index < len(state["urls"]):
+            request = self._page_image_request(state["article"], state["urls"], state["fetched"], key, index)
+            if request is not None:
+                yield request
+                return
+            index += 1
+        yield replace(state["article"], page_images=tuple(state["fetched"]))
 
     def failed(self, failure):
         request = failure.request

@@ -64,6 +64,11 @@ def element_lines(element) -> list[str]:
     def walk(node) -> None:
         if is_chrome_element(node):
             return
+        if node.tag.lower() == "tr":
+            row = _row_line(node)
+            if row is not None:
+                pieces.append("\n" + row + "\n")
+                return
         block = node.tag.lower() in _BLOCK_TAGS
         if block and node is not element and _only_links(node):
             return
@@ -80,6 +85,27 @@ def element_lines(element) -> list[str]:
 
     walk(element)
     return "".join(pieces).split("\n")
+
+
+# A table cell with more text than this is a page's layout (an article in a cell), not a table's datum.
+MAX_TABLE_CELL_CHARS = 200
+
+
+def _row_line(row) -> str | None:
+    """A data table's row as one line of its cells, in reading order (a report's table of targets keeps
+    each figure beside its indicator); None for a row of a layout table, whose cells hold whole blocks of
+    the page, or one holding a table of its own: those are read block by block."""
+    cells = [cell for cell in row if isinstance(cell.tag, str) and cell.tag.lower() in ("td", "th")]
+    texts = []
+    for cell in cells:
+        if any(isinstance(inner.tag, str) and inner.tag.lower() == "table" for inner in cell.iterdescendants()):
+            return None
+        text = " ".join(" ".join(line.split()) for line in element_lines(cell) if line.strip())
+        if len(text) > MAX_TABLE_CELL_CHARS:
+            return None
+        if text:
+            texts.append(text)
+    return " ".join(texts)
 
 
 def paragraphs_of(element) -> list[str]:
@@ -192,3 +218,64 @@ def find_body(selector, override: str | None = None) -> tuple[list[str], str | N
         if _content_chars(densest) > _content_chars(short[0]):
             return densest, "density"
     return short
+
+
+# An image that is page chrome, not a page of a report: logos, icons, QR codes, share buttons, banners.
+_CHROME_IMAGE = re.compile(r"logo|icon|banner|ewm|erweima|qrcode|share|jiucuo|weixin|weibo|wx|gh\.|bg[._-]|"
+                           r"spacer|blank|button|btn|arrow|dot", re.I)
+MIN_PAGE_IMAGE_PX = 200  # a picture declared smaller than this either way is an icon or a bullet
+
+
+def _image_source(img) -> str | None:
+    """Where an <img> loads from (lazy-loading pages keep it in data-original or data-src)."""
+    for name in ("data-original", "data-src", "src"):
+        value = (img.get(name) or "").strip()
+        if value and not value.startswith("data:"):
+            return value
+    return None
+
+
+def _declared_small(img) -> bool:
+    for name in ("width", "height"):
+        digits = re.match(r"\s*(\d+)\s*(?:px)?\s*$", img.get(name) or "")
+        if digits and int(digits.group(1)) < MIN_PAGE_IMAGE_PX:
+            return True
+    return False
+
+
+def _page_images_under(root) -> list[str]:
+    sources = []
+    for img in root.iter("img"):
+        if any(is_chrome_element(node) for node in img.iterancestors()) or _declared_small(img):
+            continue
+        source = _image_source(img)
+        if source and not _CHROME_IMAGE.search(source.rsplit("/", 1)[-1]) and not source.lower().endswith(".gif"):
+            sources.append(source)
+    return list(dict.fromkeys(sources))
+
+
+def content_images(selector, override: str | None = None) -> list[str]:
+    """The sources of the pictures in an article's body, in page order: a CMS container's (or the override's)
+    when one holds any; else, on a page of no known layout, the body's pictures outside chrome and links
+    when there are several (a single one is more likely a banner than a report's pages)."""
+    candidates = ([override] if override and override != "density" else []) + CONTAINERS
+    for css in candidates:
+        for node in select_all(selector, css):
+            root = node.root
+            if hasattr(root, "iter"):
+                sources = _page_images_under(root)
+                if sources:
+                    return sources
+    for body in selector.xpath("//body"):
+        root = body.root
+        if not hasattr(root, "iter"):
+            continue
+        sources = [source for source in _page_images_under(root)
+                   if not any(a.tag == "a" for a in _img_by_source(root, source).iterancestors())]
+        if len(sources) >= 2:
+            return sources
+    return []
+
+
+def _img_by_source(root, source: str):
+    return next(img for img in root.iter("img") if _image_source(img) == source)

@@ -11,7 +11,7 @@ from parsel import Selector
 from domain import reportmeta
 from domain.pages import platforms
 from domain.pages.base import HtmlPage
-from domain.pages.content import find_body, select_all
+from domain.pages.content import content_images, find_body, select_all
 from domain.pages.documents import is_report_file_url
 from domain.pages.fields import ReportFields
 from domain.provenance import record_numbers
@@ -26,6 +26,9 @@ _WIDGET_SITE_CODE = re.compile(r"""site_?code\s*[=:]\s*["']?([0-9A-Za-z]{10})"""
 _TITLE_CSS = (".article-title", ".article_title", ".detail-title", ".news_title", ".xxgk_title", ".title",
               "#title", ".tit", "h1", "h2")
 # Site-name suffixes in <title>: 铜陵市政府工作报告_铜陵市人民政府, … | 中国政府网
+# An article with less text than this beside pictures in its body is the pictures (a scan as images).
+PAGE_IMAGES_MAX_TEXT = 200
+MAX_PAGE_IMAGES = 120  # pictures of one article fetched at most (OCR_MAX_PAGES bounds what is read)
 _TITLE_SUFFIX = re.compile(r"\s*(?:[_|｜]| - |－).*$")
 
 
@@ -117,6 +120,15 @@ class ReportPage(HtmlPage, ReportFields):
                                   if is_report_file_url(h.strip())))
 
     @cached_property
+    def page_image_urls(self) -> list[str]:
+        """Pictures of the report's pages, in order, when they are the article (a scan published as a row
+        of images: little text of its own, its title names a report); else none."""
+        if len("".join(self.paragraphs)) >= PAGE_IMAGES_MAX_TEXT or not reportmeta.is_report_title(self.title):
+            return []
+        return [urljoin(self.url, source) for source in content_images(self.selector, self.body_selector)
+                ][:MAX_PAGE_IMAGES]
+
+    @cached_property
     def published_on(self) -> dt.date | None:
         return reportmeta.parse_pubdate(self.meta.get("PubDate"))
 
@@ -138,8 +150,57 @@ class ReportPage(HtmlPage, ReportFields):
             "declared_encoding": self.decoded.declared,
             "body_source": self.body_source,
             "attachment_urls": self.attachment_urls,
+            "page_image_urls": self.page_image_urls,
             "paragraphs": self.paragraphs,
         }
+
+
+class ScannedArticle(ReportFields):
+    """An article page whose report is a row of pictures of its pages (`page.page_image_urls`), with the
+    pictures as fetched: its text is what OCR reads on them, in page order; the rest is the page's."""
+
+    def __init__(self, page: ReportPage, images: list[tuple[str, bytes]], ocr=None):
+        self.page = page
+        self.url = page.url
+        self.images = images  # (URL, bytes as received), in page order
+        self.ocr = ocr  # a domain.ocr.OcrReader; None: this process's (domain.ocr.current)
+
+    @property
+    def title(self) -> str:  # type: ignore[override]  # ReportFields declares it; the page has it
+        return self.page.title
+
+    @property
+    def attachment_urls(self) -> list[str]:
+        return self.page.attachment_urls
+
+    @cached_property
+    def reading(self):
+        """What OCR made of the pictures (domain.ocr.OcrReading)."""
+        from domain import ocr
+        from domain.pages.documents import UnreadableDocument
+
+        reader = self.ocr or ocr.current()
+        if reader.why_not:
+            raise UnreadableDocument("no_text_layer", f"the report is in {len(self.images)} page images, not read: "
+                                                      f"{reader.why_not}")
+        missing = [url for url in self.page.page_image_urls if url not in {u for u, _ in self.images}]
+        reading = reader.read([body for _url, body in self.images], len(self.images))
+        reading.skipped += [{"page": None, "url": url, "reason": "not fetched"} for url in missing]
+        if not any(line.strip() for line in reading.lines):
+            raise UnreadableDocument("no_text_layer", f"the report is in {len(self.images)} page images; OCR "
+                                                      f"({reading.engine}) read no text in them")
+        return reading
+
+    @cached_property
+    def paragraphs(self) -> list[str]:  # type: ignore[override]  # ReportFields declares it; OCR reads it
+        from domain.pages.documents import reflow
+
+        return clean_paragraphs(reflow(self.reading.lines), self.title)
+
+    def to_dict(self) -> dict:
+        paragraphs = self.paragraphs
+        return {**self.page.to_dict(), **self.report_fields(), "body_source": "ocr",
+                "ocr": self.reading.as_fields(), "paragraphs": paragraphs}
 
 
 def _text_of(nodes) -> str:
