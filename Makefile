@@ -86,10 +86,12 @@ bench: venv
 	$(BIN)/python bench/dedup_scaling.py
 	$(BIN)/python bench/warc_import.py
 	$(BIN)/python bench/wayback_backfill.py
+	$(BIN)/python bench/targets_rebuild.py
 
 # Evaluation on the real report texts in ../shared/corpora (skipped when absent).
 eval: venv fonts tesseract
 	$(BIN)/python bench/ocr_engines.py
+	$(BIN)/python bench/eval_targets.py
 	$(BIN)/python bench/eval_metadata.py
 	$(BIN)/python bench/eval_grouping.py
 	$(BIN)/python bench/eval_report_shape.py

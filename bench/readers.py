@@ -53,8 +53,9 @@ def build(path: Path, size: int) -> Archive:
                  "sha": digest, "now": now, "key": f"{region.code}-{year}-{n}"}).scalar_one()
             connection.execute(text(
                 "INSERT INTO captures (document_id, requested_url, final_url, redirect_urls, fetched_at, http_status, "
-                "headers, payload_sha256, extraction_status, site_kind, source, relation, similarity, text_sha256) "
-                "VALUES (:doc, :url, :url, '[]', :now, 200, '{}', :sha, 'ok', 'official', 'crawl', 'original', 1.0, :sha)"),
+                "headers, payload_sha256, extraction_status, site_kind, source, via, relation, similarity, text_sha256) "
+                "VALUES (:doc, :url, :url, '[]', :now, 200, '{}', :sha, 'ok', 'official', 'crawl', 'live', 'original', 1.0, "
+                ":sha)"),
                 {"doc": document_id, "url": f"http://www.example.gov.cn/{n}.html", "now": now, "sha": digest})
     return archive
 

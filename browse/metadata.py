@@ -33,11 +33,29 @@ READER_COVERAGE = {
     "documents": "Documents held for the year", "held_from": "official, unverified, mirror_only or missing",
     "key": "The year's document key",
 }
-INTERNAL = ("alembic_version", "dedup_scheme", "dedup_bands", "dedup_fingerprints", "dedup_stoplist", "page_validators",
+READER_TARGETS = {
+    "document_key": "The report it was read from", "region_code": "Division code", "region_name": "Region",
+    "region_level": "province, prefecture or county", "report_year": "The year the report plans",
+    "year": "The year the value is for (a result: the year before the report's)", "kind": "target or outcome",
+    "indicator": "gdp_growth, cpi, unemployment_rate, new_urban_jobs, …",
+    "value_low": "The value (the low end of a range)", "value_high": "The high end of a range (else the value)",
+    "unit": "% or 万人, 亿斤, …", "modifier": "about 左右, at_least 以上, at_most 以内, range, point, qualitative",
+    "wording": "The commitment beside it (在实际工作中努力争取更好结果, 力争…)",
+    "sentence": "The sentence of the stored text it was read from", "paragraph": "Its paragraph in the text (0-based)",
+    "official_url": "Where the official copy was fetched",
+}
+INTERNAL = ("alembic_version", "targets", "dedup_scheme", "dedup_bands", "dedup_fingerprints", "dedup_stoplist", "page_validators",
             "documents_bigrams", "documents_bigrams_data", "documents_bigrams_idx", "documents_bigrams_config",
             "documents_bigrams_docsize", "documents_bigrams_content", "sites", "document_links")
 
 QUERIES = {
+    "region_targets": {
+        "title": "A region's targets and results over the years",
+        "description": "Each indicator's target for a year beside the result the next report states, with the "
+                       "sentences they were read from (region_code: six digits, e.g. 340700)",
+        "sql": "select indicator, year, kind, value_low, value_high, unit, modifier, wording, sentence, document_key "
+               "from reader_targets where region_code = :region_code order by indicator, year, kind desc",
+    },
     "missing_years": {
         "title": "Regions with no report for a year",
         "description": "Every year from a region's first archived report to this year that the archive holds no report for",
@@ -71,6 +89,9 @@ def metadata_for(database: str, plugin_config: dict) -> dict:
         "reader_coverage": {"description": "One row per region and year: whether the archive holds its report, and "
                                            "from what kind of source", "columns": READER_COVERAGE,
                             "facets": ["held_from", "province", "year"]},
+        "reader_targets": {"description": "One row per target a report sets for its year or result it states for the "
+                                          "year before, with its sentence", "columns": READER_TARGETS,
+                           "facets": ["indicator", "kind", "year", "modifier"]},
         **{name: {"hidden": True} for name in INTERNAL},
     }
     return {

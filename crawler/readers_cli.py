@@ -21,6 +21,7 @@ READ_COMMANDS = {
     "show": "one document: text, captures, each traced to its WARC record",
     "export": "documents and captures as JSON Lines, CSV or Parquet",
     "audit": "per region and year: what is held, from where, and the gaps",
+    "targets": "the targets the reports set and the results they state, with their sentences",
     "crawls": "the stored summaries of past crawls",
     "registry": "the regions and their portals: coverage of the registry",
     "browse": "the archive in a browser, read-only (Datasette)",

@@ -39,7 +39,8 @@ def main() -> int:
             "-L", "ERROR"]
     print(f"farm: {len(server.farm.routes)} pages on {len(server.farm.hosts)} hosts, proxy {server.proxy_url}")
     # Last, the reports Tongling's portal no longer serves, from the farm's Wayback Machine.
-    for spider, args in (("portals", ["-a", "region=华东,广东"]), ("mirrors", []), ("wayback", ["-a", "region=铜陵"])):
+    # 西宁 publishes scans (a scanned PDF, an article of page pictures): read by OCR, a few seconds a page.
+    for spider, args in (("portals", ["-a", "region=华东,广东,西宁"]), ("mirrors", []), ("wayback", ["-a", "region=铜陵"])):
         print(f"$ scrapy crawl {spider} {' '.join(args)}".rstrip(), flush=True)
         crawl = subprocess.run([sys.executable, "-m", "scrapy", "crawl", spider, *args, *fast], cwd=ROOT, env=env)
         if crawl.returncode == 1:
@@ -61,7 +62,8 @@ def main() -> int:
           f"captures                    title")
     for d in documents:
         captures = ", ".join(f"{c['site_kind']}:{c['relation']}{_file_kind(c['content_type'])}"
-                             + ("@archive" if c["via"] == "web_archive" else "") for c in d["captures"])
+                             + ("+ocr" if c["ocr_engine"] else "") + ("@archive" if c["via"] == "web_archive" else "")
+                             for c in d["captures"])
         print(f"{d['key']:<12} {pad(d['region_name'], 8)} {d['delivered_on'] or '-':<11} {d['status']:<11} {len(d['text']):>6}  {captures:<27} {d['title'][:30]}")
     with sqlite3.connect(ARCHIVE) as db:
         kept = db.execute("select extraction_status, count(*) from captures group by 1 order by 1").fetchall()

@@ -32,6 +32,7 @@ from domain.vocabulary import VIAS
 from storage.dedup_index import candidates, index_document, remove_document
 from storage.models import Capture, Document, DocumentLink, Verification
 from storage.readers import key_of_new_document
+from storage.targets import state_targets
 
 SAME_REPORT = ("duplicate", "near_duplicate", "excerpt", "whole")
 COMPARED_FIELDS = ("region_code", "year", "delivered_on", "title")
@@ -207,6 +208,7 @@ def _new_document(session, capture: Capture, sig: Signature) -> Document:
     session.add(document)
     capture.document = document
     session.flush()
+    state_targets(session, document)
     return document
 
 
@@ -246,6 +248,7 @@ def _restate(session, document: Document) -> None:
         document.updated_at = utc_now()
         session.flush()
         index_document(session, document.id, signature(document.text))
+        state_targets(session, document)
     document_sig = signature(document.text)
     anchor = official_capture(captures, document.source_capture_id)
     for capture in captures:

@@ -147,6 +147,26 @@ class Capture(Base):
         return (self.site.name or self.site.host) if self.site else self.final_url
 
 
+class Target(Base):
+    """A target the report sets for its year, or a result it states for the year before (domain.targets),
+    with the sentence it was read from; derived from the document's text whenever that text changes
+    (storage.targets), rebuilt for the whole archive by `scrapy targets --rebuild`."""
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    indicator: Mapped[str] = mapped_column(String(40), index=True)  # domain.targets.INDICATORS
+    kind: Mapped[str] = mapped_column(String(8))  # target | outcome
+    year: Mapped[int | None] = mapped_column(Integer)  # the year the value is for (the report's, or the one before)
+    value_low: Mapped[float | None] = mapped_column(Float)
+    value_high: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(8))
+    modifier: Mapped[str] = mapped_column(String(16))  # about | at_least | at_most | range | point | qualitative
+    wording: Mapped[str | None] = mapped_column(Text)  # 在实际工作中努力争取更好结果, 力争…, 确保…
+    sentence: Mapped[str] = mapped_column(Text)
+    paragraph: Mapped[int] = mapped_column(Integer)  # index of the sentence's paragraph in documents.text
+
+
 class DocumentLink(Base):
     """Two documents that are related but not the same report (a draft and the final text, heavy reuse)."""
     __tablename__ = "document_links"
