@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.target_labels import NATIONAL, PROVINCIAL_2026  # noqa: E402
+from bench.target_labels import HAILAER, NATIONAL, PROVINCIAL_2026  # noqa: E402
 from domain.targets import INDICATORS, extract  # noqa: E402
 
 CORPORA = ROOT.parent / "shared" / "corpora"
@@ -56,6 +56,10 @@ def reports() -> list[tuple[str, int, str, list[tuple]]]:
         year = int(path.stem[-4:])
         if year in NATIONAL:
             found.append((f"国务院 {year} ({path.stem.rsplit('_', 1)[0]})", year, as_stored(decoded(path)), NATIONAL[year]))
+    for year, labels in HAILAER.items():
+        path = CORPORA / "hailaer_district" / f"{year}.txt"
+        if path.exists():
+            found.append((f"海拉尔区 {year}", year, as_stored(decoded(path)), labels))
     return found
 
 

@@ -96,3 +96,25 @@ NATIONAL = {
     + [("gdp_growth", OUTCOME, 6.9, 6.9, "point"), ("new_urban_jobs", OUTCOME, 1351, 1351, "point"),
        ("fiscal_revenue_growth", OUTCOME, 7.4, 7.4, "point"), ("trade_growth", OUTCOME, 14.2, 14.2, "point")],
 }
+
+# A district's reports (hailaer_district/): bare values (增长8%), amounts beside rates (达到282亿元), the
+# fiscal revenue under its older names (地方财政总收入, 公共财政预算收入). 2016's report sets the five-year
+# plan's targets, not the year's: not labelled.
+HAILAER = {
+    2012: _targets(("gdp_growth", 21, 21, "point"), ("fiscal_revenue_growth", 24.6, 24.6, "point"),
+                   ("fixed_asset_investment_growth", 25, 25, "point"), ("retail_sales_growth", 20, 20, "point")),
+    2013: _targets(("gdp_growth", 20, 20, "point"), ("fiscal_revenue_growth", 20, 20, "point"),
+                   ("fixed_asset_investment_growth", 23, 23, "point"), ("retail_sales_growth", 22, 22, "point")),
+    2014: _targets(("gdp_growth", 11, 11, "point"), ("fiscal_revenue_growth", 16, 16, "point"),
+                   ("fixed_asset_investment_growth", 20, 20, "point"), ("retail_sales_growth", 14, 14, "point")),
+    2015: _targets(("gdp_growth", 8, 8, "point"), ("fiscal_revenue_growth", 7, 7, "point"),
+                   ("fixed_asset_investment_growth", 12, 12, "point"), ("retail_sales_growth", 11.5, 11.5, "point")),
+    2017: _targets(("gdp_growth", 7.5, 7.5, "point"), ("fiscal_revenue_growth", 7.5, 7.5, "point"),
+                   ("fixed_asset_investment_growth", 10, 10, "point"), ("retail_sales_growth", 10, 10, "point")),
+    2018: _targets(("gdp_growth", 6, 6, "about"), ("fiscal_revenue_growth", 6, 6, "point"),
+                   ("new_urban_jobs", None, None, "qualitative"),
+                   ("registered_unemployment_rate", None, None, "qualitative")),
+    2019: _targets(("gdp_growth", 3.5, 3.5, "about"), ("fixed_asset_investment_growth", None, None, "qualitative"),
+                   ("retail_sales_growth", 6.5, 6.5, "about"), ("new_urban_jobs", None, None, "qualitative"),
+                   ("registered_unemployment_rate", None, None, "qualitative")),
+}

@@ -49,7 +49,7 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("industrial_value_added_growth", r"(?:规模以上|规上|规模)工业增加值(?:增长|增速)?", "%",
               "industrial value added growth, enterprises above scale (规模以上工业增加值增长)"),
     Indicator("trade_growth", r"(?:外贸)?进出口(?:总额|总值|总量)?(?:增长|增速)?", "%", "foreign trade growth (进出口增长)"),
-    Indicator("fiscal_revenue_growth", r"(?:地方)?一般公共预算收入(?:增长|增速)?|(?:地方)?财政收入(?:增长|增速)?", "%",
+    Indicator("fiscal_revenue_growth", r"(?:地方)?(?:一般公共预算收入|(?:一般)?公共财政预算收入|财政总?收入)(?:增长|增速)?", "%",
               "general public budget revenue growth (一般公共预算收入增长)"),
     Indicator("grain_output", r"粮食(?:总)?产量|粮食(?:总产|生产)", None, "grain output (粮食产量; 亿斤, 万吨, …)"),
 )
@@ -130,7 +130,7 @@ def _target_paragraphs(paragraphs: list[str]) -> list[int]:
     break it after the lead); else the one paragraph stating the most targets with their modifiers."""
     for index, paragraph in enumerate(paragraphs):
         lead = _TARGETS_LEAD.search(paragraph)
-        if lead and _count_targets(paragraph[lead.start():]) >= 1:
+        if lead and _count_targets(paragraph[lead.start():], bare=True) >= 1:
             chosen = [index]
             if index + 1 < len(paragraphs) and _count_targets(paragraphs[index + 1]) >= 2 \
                     and not _TARGETS_LEAD.search(paragraphs[index + 1]):
@@ -141,8 +141,10 @@ def _target_paragraphs(paragraphs: list[str]) -> list[int]:
     return [-best[1]] if best[0] >= 3 else []
 
 
-def _count_targets(paragraph: str) -> int:
-    return sum(1 for s in _read(paragraph, 0, TARGET) if s.modifier in ("about", "at_least", "at_most", "range"))
+def _count_targets(paragraph: str, bare: bool = False) -> int:
+    """Statements with a value and a target's modifier (左右, 以上, 以内, a range); `bare`: any value."""
+    counted = ("about", "at_least", "at_most", "range", "point") if bare else ("about", "at_least", "at_most", "range")
+    return sum(1 for s in _read(paragraph, 0, TARGET) if s.modifier in counted)
 
 
 def _review_end(paragraphs: list[str]) -> int:
@@ -181,6 +183,12 @@ def _read(paragraph: str, index: int, kind: str) -> list[Statement]:
             statement = _statement(clause, sentence, index, kind)
             if statement is None:
                 continue
+            if statement.modifier == "qualitative":
+                # 城镇新增就业人数、城镇登记失业率等约束性指标完成…: each indicator the clause names, without a value
+                for other in _SUBJECTS.finditer(clause):
+                    if other.lastgroup and other.lastgroup != statement.indicator and _OTHER_SUBJECTS.search(
+                            clause[:other.start()]) is None:
+                        found.append(Statement(**{**asdict(statement), "indicator": other.lastgroup}))
             if kind == TARGET and statement.wording is None:
                 # The commitment often follows in a clause of its own: 地区生产总值增长5%左右，在实际工作中努力争取更好结果
                 for following in clauses[position + 1:position + 2]:
