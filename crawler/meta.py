@@ -17,6 +17,8 @@ REQUEST_META: dict[str, str] = {
     "report": "a report page or file (not navigation): fetched once, archived, derived",
     "link_text": "the text of the link that led to the report (a file's title when it has none)",
     "linked_from": "the page whose link led to the report",
+    "page_images": "a scanned article's pictures: the article's fetch, the pictures' URLs, those fetched so far and "
+                   "the one asked for; the article goes to the archive with them after the last",
     "document_id": "`scrapy verify`: the document whose official capture is fetched again",
     "capture_id": "`scrapy verify`: the capture fetched again",
     "via": "`web_archive`: a raw replay request of the wayback spider (domain.vocabulary.Via)",

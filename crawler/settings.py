@@ -6,7 +6,7 @@ point the crawler elsewhere with `ARCHIVE_DB=… PORTALS_FILE=… scrapy crawl p
 import os
 
 from crawler import __version__
-from domain.ocr import DEFAULT_SETTINGS as _OCR
+from domain.ocr import DEFAULT_SETTINGS as _ocr_defaults
 
 BOT_NAME = "govreports"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -45,10 +45,10 @@ WAYBACK_CDX_PAGE_SIZE = 5000  # CDX rows asked for in one request (the rest by r
 WAYBACK_DOWNLOAD_DELAY = 2.0
 
 # --- OCR of scans (domain/ocr.py, where these defaults are defined with the engine code they bound) ---
-OCR_ENABLED = _OCR.enabled  # on wherever an engine is installed (requirements.txt installs rapidocr)
-OCR_ENGINE = _OCR.engine  # auto: the engine measured best that is installed (rapidocr, then tesseract)
-OCR_MAX_PAGES = _OCR.max_pages  # page images read from one file; the rest are recorded as skipped
-OCR_PAGE_SECONDS = _OCR.page_seconds  # a page taking longer is abandoned and recorded as skipped
+OCR_ENABLED = _ocr_defaults.enabled  # on wherever an engine is installed (requirements.txt installs rapidocr)
+OCR_ENGINE = _ocr_defaults.engine  # auto: the engine measured best that is installed (rapidocr, then tesseract)
+OCR_MAX_PAGES = _ocr_defaults.max_pages  # page images read from one file; the rest are recorded as skipped
+OCR_PAGE_SECONDS = _ocr_defaults.page_seconds  # a page taking longer is abandoned and recorded as skipped
 
 # --- broad crawls: many portals at once, each still polite (crawler/spiders/portals.py) ---
 BROAD_CRAWL = "auto"  # auto: when a crawl selects BROAD_CRAWL_PORTALS portals or more; or true / false

@@ -70,4 +70,4 @@ def test_invalid_toml_and_missing_files_are_reported(tmp_path):
 def test_the_farm_registry_is_valid():
     from pathlib import Path
     registry = load_registry(Path(__file__).parent.parent / "farm" / "portals.toml")
-    assert len(registry.portals) == 10 and len(registry.mirrors) == 1
+    assert len(registry.portals) == 11 and len(registry.mirrors) == 1

@@ -312,7 +312,7 @@ class DocumentReport(ReportFields):
                                                       f"({type(exc).__name__}: {exc}); bytes archived") from None
         self.ocr_reading = reading = reader.read(document, pages)
         if not any(line.strip() for line in reading.lines):
-            why = "; ".join(f"page {s['page']}: {s['reason']}" for s in reading.skipped[:3]) or "OCR read no text"
+            why = "; ".join(f"page {s['page']}: {s['reason']}" for s in reading.skipped[:3]) or "no text found on them"
             raise UnreadableDocument("no_text_layer", f"a PDF without a text layer; OCR ({reading.engine}) read "
                                                       f"nothing of its {pages} pages ({why}); bytes archived")
         return reading.lines
