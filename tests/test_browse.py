@@ -134,3 +134,20 @@ def test_a_reader_searches_opens_a_report_and_follows_its_evidence_to_the_warc_r
     with open(path, "rb") as stream:
         records = [(record.rec_type, record.rec_headers.get_header("WARC-Target-URI")) for record in ArchiveIterator(stream)]
     assert records[0][0] == "response" and records[0][1].startswith("http://www.tl.gov.cn/")
+
+
+def test_a_region_targets_beside_their_sentences_and_as_a_picture(server):
+    """The browser's targets page (no Chromium needed): 铜陵's growth targets and results over the years,
+    each row with its sentence and a link to its report; the same records drawn as a picture."""
+    from urllib.parse import quote
+
+    with urllib.request.urlopen(server + "/-/targets?region=" + quote("铜陵") + "&indicator=gdp_growth") as answer:
+        page = answer.read().decode("utf-8")
+    assert "今年经济社会发展的主要预期目标是" in page and 'href="/-/document/340700-2024"' in page
+    assert ">target<" in page and ">outcome<" in page
+    with urllib.request.urlopen(server + "/-/targets.png?indicator=gdp_growth") as answer:
+        assert answer.headers["Content-Type"] == "image/png" and answer.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert status_of(server + "/-/targets?indicator=happiness")[0] == 400
+    with urllib.request.urlopen(server + "/archive/reader_targets.json?_facet=indicator") as answer:
+        import json
+        assert "indicator" in json.load(answer)["facet_results"]

@@ -51,13 +51,16 @@ def register_routes():
         (r"^/-/warc/(?P<capture_id>\d+)$", warc_record),
         (r"^/-/coverage$", coverage_page),
         (r"^/-/coverage\.png$", coverage_png),
+        (r"^/-/targets$", targets_page),
+        (r"^/-/targets\.png$", targets_png),
     ]
 
 
 @hookimpl
 def menu_links(datasette):
     return [{"href": datasette.urls.path("/-/search"), "label": "Search the reports"},
-            {"href": datasette.urls.path("/-/coverage"), "label": "Coverage by region and year"}]
+            {"href": datasette.urls.path("/-/coverage"), "label": "Coverage by region and year"},
+            {"href": datasette.urls.path("/-/targets"), "label": "Targets and results"}]
 
 
 @hookimpl
@@ -145,6 +148,45 @@ async def coverage_png(datasette, request):
         return plot_coverage(coverage_grid(session, regions, codes))
     try:
         png = await _in_thread(datasette, work)
+    except RegionError as exc:
+        return Response.text(str(exc), status=400)
+    return Response(png, content_type="image/png")
+
+
+def _target_records(session, region: str, indicator: str | None):
+    from storage.targets import query
+
+    codes = {r.code for r in default_registry().resolve_list(region)} if region else None
+    return query(session, codes, indicator=indicator or None)
+
+
+async def targets_page(datasette, request):
+    """A region's targets and results over the years, indicator by indicator, beside their sentences."""
+    from domain.targets import BY_NAME
+
+    region = request.args.get("region", "").strip()
+    indicator = request.args.get("indicator", "gdp_growth").strip()
+    if indicator not in BY_NAME:
+        return Response.text(f"no indicator {indicator!r}; one of: " + ", ".join(BY_NAME), status=400)
+    try:
+        records = await _in_thread(datasette, lambda session, _config: _target_records(session, region, indicator))
+    except RegionError as exc:
+        return Response.text(str(exc), status=400)
+    image = datasette.urls.path("/-/targets.png") + "?" + urlencode({"region": region, "indicator": indicator})
+    return Response.html(await datasette.render_template(
+        "govreports_targets.html", {"records": records[:500], "total": len(records), "region": region,
+                                    "indicator": indicator, "indicators": list(BY_NAME), "image": image},
+        request=request))
+
+
+async def targets_png(datasette, request):
+    from storage.targets import plot_targets
+
+    region = request.args.get("region", "").strip()
+    indicator = request.args.get("indicator", "gdp_growth").strip()
+    try:
+        png = await _in_thread(datasette, lambda session, _config: plot_targets(
+            _target_records(session, region, indicator), indicator))
     except RegionError as exc:
         return Response.text(str(exc), status=400)
     return Response(png, content_type="image/png")
