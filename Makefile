@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PYWB := .venv-pywb
 REGION ?= 华东
 
-.PHONY: venv pywb demo test docs docs-serve crawl export bench eval migrate clean browse browser fonts tesseract
+.PHONY: venv pywb demo test docs docs-serve crawl export bench bench-check eval migrate clean browse browser fonts tesseract
 
 venv: $(VENV)/.installed
 
@@ -76,6 +76,10 @@ export: venv
 
 migrate: venv
 	$(BIN)/alembic upgrade head
+
+# Every benchmark's figure beside its target, at sizes of a minute or less each (bench/check.py).
+bench-check: venv
+	$(BIN)/python bench/check.py
 
 bench: venv
 	$(BIN)/python bench/crawl_overhead.py

@@ -78,6 +78,10 @@ SETTINGS: dict[str, ProjectSetting] = {s.name: s for s in (
                    "it are recorded as skipped", minimum=1),
     ProjectSetting("OCR_PAGE_SECONDS", float, "seconds one page may take; a page taking longer is abandoned "
                    "and recorded as skipped", minimum=1),
+    # --- search ---
+    ProjectSetting("SEARCH_RANK_LIMIT", int, "matches of a search counted and ranked exactly; a query matching "
+                   "more says \"more than N\" and ranks the N most recently archived (`scrapy search --count` "
+                   "counts every match)", minimum=1),
     # --- broad crawls ---
     ProjectSetting("BROAD_CRAWL", str, "broad-crawl mode: `auto` when a crawl selects `BROAD_CRAWL_PORTALS` "
                    "portals or more; `true`; `false`", choices=("auto", "true", "false")),

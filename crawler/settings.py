@@ -7,6 +7,7 @@ import os
 
 from crawler import __version__
 from domain.ocr import DEFAULT_SETTINGS as _ocr_defaults
+from domain.search import RANK_LIMIT as _search_rank_limit
 
 BOT_NAME = "govreports"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -49,6 +50,9 @@ OCR_ENABLED = _ocr_defaults.enabled  # on wherever an engine is installed (requi
 OCR_ENGINE = _ocr_defaults.engine  # auto: the engine measured best that is installed (rapidocr, then tesseract)
 OCR_MAX_PAGES = _ocr_defaults.max_pages  # page images read from one file; the rest are recorded as skipped
 OCR_PAGE_SECONDS = _ocr_defaults.page_seconds  # a page taking longer is abandoned and recorded as skipped
+
+# --- search (storage/search.py; the default is defined in domain/search.py with the code it bounds) ---
+SEARCH_RANK_LIMIT = _search_rank_limit  # matches counted and ranked exactly; past it "more than N"
 
 # --- broad crawls: many portals at once, each still polite (crawler/spiders/portals.py) ---
 BROAD_CRAWL = "auto"  # auto: when a crawl selects BROAD_CRAWL_PORTALS portals or more; or true / false

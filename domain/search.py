@@ -16,6 +16,7 @@ report of 23,000 characters into both took 3.1 ms inside the write transaction; 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 
 import numpy as np
@@ -24,6 +25,11 @@ import numpy as np
 # ("展改"). A letter (Lo) no text uses, so unicode61 keeps it as a token.
 BREAK = "ǂ"
 MIN_WORD = 2
+# Matches of a search counted and ranked exactly (SEARCH_RANK_LIMIT): ranking reads each ranked text,
+# so this bounds a search's time whatever the archive's size (storage.search). 500 keeps the p95 under
+# 50 ms at 100,000 documents on PostgreSQL, whose texts are compressed (bench/readers.py: about 0.05 ms
+# a text to read and rank on SQLite, 0.06 ms on PostgreSQL).
+RANK_LIMIT = 500
 
 
 def spaced_bigrams(text: str | None) -> str:
@@ -96,10 +102,65 @@ def _is_alnum(codes: np.ndarray) -> np.ndarray:
 
 
 def query_words(query: str) -> list[str]:
-    """The words of a query: separated by spaces (full-width too), each at least two characters,
-    quotes and FTS operators removed."""
-    words = [re.sub(r'["*^():]', "", word) for word in re.split(r"[\s\u3000]+", query.strip())]
-    return [word for word in words if len(word) >= MIN_WORD]
+    """The words of a query, each once, in the order given: runs of letters and digits (str.isalnum) of
+    two characters or more. Spaces, punctuation and FTS operators separate words (营商，环境 is two
+    words), so a word is the same substring on every engine: the phrase of its bigrams in SQLite, the
+    substring itself in PostgreSQL."""
+    words: list[str] = []
+    for letters, run in itertools.groupby(query, key=str.isalnum):
+        word = "".join(run)
+        if letters and len(word) >= MIN_WORD and word not in words:
+            words.append(word)
+    return words
+
+
+def folded(text: str) -> str:
+    """A text as search compares it: letters lower-cased (FTS5's unicode61 folds case; Chinese has none)."""
+    return text.lower()
+
+
+def word_bigrams(word: str) -> list[str]:
+    """The bigrams of a query word (letters and digits only, folded), in order and each once: the
+    lexemes a PostgreSQL archive's index must hold for a document to contain the word."""
+    word = folded(word)
+    return list(dict.fromkeys(word[i:i + 2] for i in range(len(word) - 1)))
+
+
+def distinct_bigrams(text: str | None) -> list[str]:
+    """Every bigram of letters or digits in the text, folded, each once: what a PostgreSQL archive
+    indexes of a document (storage.search). The positions are not kept: a word's bigrams all present
+    make a candidate, and the substring itself is checked (the index of SQLite keeps positions)."""
+    if not text:
+        return []
+    tokens = spaced_bigrams(folded(text)).split(" ")
+    return sorted({token for token in tokens if len(token) == 2 and token != BREAK})
+
+
+# A document's facets in the search index: its region's code, the codes above it, its year. Ancestry
+# by the code itself (GB/T 2260: 340702 is under 340700, under 340000), never by the registry, so the
+# tokens written for a document never change while its row does not (the index is contentless and
+# deletes a row by the tokens it was written with).
+def region_tokens(code: str | None) -> list[str]:
+    if not code or not re.fullmatch(r"\d{6}", code):
+        return [f"r{code}"] if code else []
+    codes = [code]
+    if code[4:] != "00":
+        codes.append(code[:4] + "00")
+    if code[2:] != "0000":
+        codes.append(code[:2] + "0000")
+    return [f"r{c}" for c in codes]
+
+
+def search_facets(region_code: str | None, year: int | None) -> str:
+    """The facets column of a document's row in the SQLite index: r340702 r340700 r340000 y2023."""
+    return " ".join(region_tokens(region_code) + ([f"y{year}"] if year is not None else []))
+
+
+def region_cover(codes: set[str]) -> list[str]:
+    """The fewest region tokens that select every code of `codes` (a region with everything under it,
+    as RegionRegistry.resolve_list gives): a code is left out when a code above it is in the set."""
+    return sorted(f"r{code}" for code in codes
+                  if not any(token[1:] in codes for token in region_tokens(code)[1:]))
 
 
 def snippet(text: str, words: list[str], width: int = 30) -> str:

@@ -8,6 +8,7 @@ else the paragraph that states the most targets), clause by clause: an indicator
 before, ahead of the targets. Pure: text in, records out (storage.targets keeps them)."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import asdict, dataclass
 from typing import Final
@@ -92,6 +93,13 @@ class Statement:
 
     def as_record(self) -> dict:
         return asdict(self)
+
+
+@functools.lru_cache(maxsize=64)
+def statements_of(text: str, year: int | None = None) -> tuple[Statement, ...]:
+    """`extract`, remembered for the texts seen last: an archive writer reads a report's targets before
+    it takes the write lock (pipelines.worker), so stating them under the lock only looks them up."""
+    return tuple(extract(text, year))
 
 
 def extract(text: str, year: int | None = None) -> list[Statement]:

@@ -58,9 +58,12 @@ class ArchivePipeline:
         if self.mode == "process":
             # spawn, not fork: a forked reactor process would carry its sockets and threads along. Each
             # worker exits by itself when this process dies (worker.exit_with_parent).
-            self.executor = ProcessPoolExecutor(self.writers, mp_context=multiprocessing.get_context("spawn"),
-                                                initializer=worker.open_writer,
-                                                initargs=(*self.writer_args, os.getpid()))
+            spawn = multiprocessing.get_context("spawn")
+            # The writers' turns at the write lock (worker.write): a waiting writer wakes the moment the
+            # other is done, where SQLite's busy handler would have it sleep and poll.
+            write_turn = spawn.Lock()
+            self.executor = ProcessPoolExecutor(self.writers, mp_context=spawn, initializer=worker.open_writer,
+                                                initargs=(*self.writer_args, os.getpid(), write_turn))
         elif self.mode == "thread":
             self.executor = ThreadPoolExecutor(1, thread_name_prefix="archive-writer",
                                                initializer=worker.open_writer, initargs=self.writer_args)

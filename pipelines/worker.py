@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 _state: dict = {}
 PARENT_CHECK_INTERVAL = 0.5  # seconds between two looks at whether the crawl process is still alive
+TURN_TIMEOUT = 60.0  # seconds a writer waits for its turn before it writes anyway (SQLite's lock still holds)
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,13 @@ def failure_of(exc: BaseException) -> WriteFailure:
 
 
 def open_writer(archive_url: str | None, warc_dir: str | None, portals_file: str | None, migrate: bool,
-                ocr=None, parent_pid: int | None = None) -> None:
+                ocr=None, parent_pid: int | None = None, write_turn=None) -> None:
     """Open the worker's archive and registry, and its OCR reader (`ocr`: domain.ocr.OcrSettings). In a
-    worker process (`parent_pid` given), first make sure it dies with the crawl process (exit_with_parent)."""
+    worker process (`parent_pid` given), first make sure it dies with the crawl process (exit_with_parent).
+    `write_turn`, a lock the crawl's writers share, orders their writes (`write`)."""
     if parent_pid is not None:
         exit_with_parent(parent_pid)
+    _state["turn"] = write_turn
     from domain import ocr as ocr_reader
     from domain.portals import load_registry
 
@@ -49,6 +52,20 @@ def open_writer(archive_url: str | None, warc_dir: str | None, portals_file: str
 
     archive = Archive.open(archive_url, warc_dir=warc_dir, migrate=migrate)
     _state.update(archive=archive, registry=load_registry(portals_file or None, archive.regions))
+    if parent_pid is not None:
+        warm_up()
+
+
+def warm_up() -> None:
+    """Pay a writer process's one-time costs now, while the spider discovers (the pipeline starts its
+    workers at open_spider), not with the first reports: the derivation and dedup modules (numpy,
+    datasketch, scipy) and the folding tables (domain.textfold), about 1.3 s of CPU each."""
+    from domain import derive  # noqa: F401 - imported for its cost
+    from domain.dedup import prepare
+    from domain.textfold import fold
+
+    prepare("政府工作报告")
+    fold("政府工作报告")
 
 
 def exit_with_parent(parent_pid: int) -> None:
@@ -93,17 +110,30 @@ def write(fetches: list) -> list:
     transaction when none fails."""
     from domain.dedup import prepare
     from domain.derive import derive
+    from domain.targets import statements_of
     from storage.ingest import ingest_many, prejudge_reports
 
     archive, registry = _state["archive"], _state["registry"]
     derivations = [derive(fetch, registry, archive.regions) for fetch in fetches]
     for derivation in derivations:
         if derivation.report is not None:
-            # Outside the write lock, where the other writer can work at the same time (domain.dedup.prepare).
+            # Outside the write lock, where the other writer can work at the same time: the signature
+            # and the targets placement will ask for (domain.dedup.prepare, domain.targets.statements_of).
             prepare(derivation.report.text)
+            statements_of(derivation.report.text, derivation.report.year)
     # The exact verification against candidates too, with a read transaction (storage.grouping.prejudge).
     prejudged = prejudge_reports(archive, derivations)
-    written = ingest_many(archive, registry, list(zip(fetches, derivations, strict=True)), prejudged)
+    # One writer at a time takes the database's write lock, in turn. The turn only spares the polling
+    # of SQLite's busy handler (its sleeps of up to 100 ms leave the lock idle while a writer waits);
+    # BEGIN IMMEDIATE still does the locking, so a turn not had in time (a writer that died holding it)
+    # costs speed, never correctness.
+    turn = _state.get("turn")
+    taken = turn.acquire(timeout=TURN_TIMEOUT) if turn is not None else False
+    try:
+        written = ingest_many(archive, registry, list(zip(fetches, derivations, strict=True)), prejudged)
+    finally:
+        if turn is not None and taken:
+            turn.release()
     return [failure_of(result) if isinstance(result, Exception) else (derivation.stats_keys, result)
             for derivation, result in zip(derivations, written, strict=True)]
 

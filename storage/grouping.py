@@ -32,6 +32,7 @@ from domain.vocabulary import VIAS
 from storage.dedup_index import candidates, index_document, remove_document
 from storage.models import Capture, Document, DocumentLink, Verification
 from storage.readers import key_of_new_document
+from storage.search import index_for_search
 from storage.targets import state_targets
 
 SAME_REPORT = ("duplicate", "near_duplicate", "excerpt", "whole")
@@ -208,7 +209,8 @@ def _new_document(session, capture: Capture, sig: Signature) -> Document:
     session.add(document)
     capture.document = document
     session.flush()
-    state_targets(session, document)
+    index_for_search(session, document)
+    state_targets(session, document, fresh=True)  # its id is new: no rows to replace (they cascade away with a document)
     return document
 
 
@@ -248,6 +250,7 @@ def _restate(session, document: Document) -> None:
         document.updated_at = utc_now()
         session.flush()
         index_document(session, document.id, signature(document.text))
+        index_for_search(session, document)
         state_targets(session, document)
     document_sig = signature(document.text)
     anchor = official_capture(captures, document.source_capture_id)

@@ -15,9 +15,11 @@ COLUMNS = ("key", "region_code", "region_name", "year", "kind", "indicator", "va
            "modifier", "wording", "sentence", "paragraph", "status", "official_url")
 
 
-def state_targets(session, document: Document) -> int:
-    """Replace a document's targets with those its text states now; how many."""
-    session.execute(delete(Target).where(Target.document_id == document.id))
+def state_targets(session, document: Document, fresh: bool = False) -> int:
+    """Replace a document's targets with those its text states now (`fresh`: a document just made,
+    which has none yet); how many."""
+    if not fresh:
+        session.execute(delete(Target).where(Target.document_id == document.id))
     rows = _rows(document.id, document.text, document.year)
     if rows:
         session.execute(insert(Target), rows)
@@ -26,7 +28,7 @@ def state_targets(session, document: Document) -> int:
 
 def _rows(document_id: int, text_: str, year: int | None) -> list[dict]:
     rows = []
-    for statement in extraction.extract(text_, year):
+    for statement in extraction.statements_of(text_, year):
         record = statement.as_record()
         value_year = None if year is None else (year if statement.kind == extraction.TARGET else year - 1)
         rows.append({**record, "document_id": document_id, "year": value_year})

@@ -237,3 +237,20 @@ def test_migrations_are_frozen_and_import_none_of_the_projects_code():
                  if re.search(r"^\s*(from|import)\s+(domain|storage|crawler|pipelines|browse)\b",
                               path.read_text(encoding="utf-8"), flags=re.M)]
     assert importing == []
+
+
+def test_the_newest_revision_is_read_from_the_file_names_as_alembic_reads_the_chain():
+    """storage.db skips Alembic for an archive at newest_revision(): that must be Alembic's head, each
+    revision's id its file's prefix, each revising the one before."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from storage.db import MIGRATIONS, newest_revision
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    scripts = ScriptDirectory.from_config(config)
+    assert scripts.get_current_head() == newest_revision()
+    for script in scripts.walk_revisions():
+        assert script.path.rsplit("/", 1)[-1].startswith(script.revision + "_")
+        if script.down_revision is not None:
+            assert int(script.down_revision) == int(script.revision) - 1

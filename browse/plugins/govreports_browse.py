@@ -72,21 +72,35 @@ def render_cell(value, column):
 
 
 async def search_page(datasette, request):
+    from domain.search import RANK_LIMIT
     from storage.search import search
 
     query = request.args.get("q", "").strip()
     region = request.args.get("region", "").strip()
     year = request.args.get("year", "").strip()
-    context = {"q": query, "region": region, "year": year, "hits": [], "total": None, "error": None}
+    page = int(request.args.get("page", "1")) if request.args.get("page", "1").isdigit() else 1
+    page = max(1, min(page, 10_000))
+    exact = request.args.get("count") == "all"
+    context = {"q": query, "region": region, "year": year, "result": None, "error": None, "page": page,
+               "per_page": SEARCH_PAGE, "exact": exact}
     if query:
-        def work(session, _config):
+        def work(session, config):
             codes = {r.code for r in default_registry().resolve_list(region)} if region else None
-            return search(session, query, codes, int(year) if year.isdigit() and len(year) <= 4 else None, limit=50)
+            return search(session, query, codes, int(year) if year.isdigit() and len(year) <= 4 else None,
+                          limit=SEARCH_PAGE, offset=(page - 1) * SEARCH_PAGE, exact_count=exact,
+                          rank_limit=int(config.get("search_rank_limit", RANK_LIMIT)))
         try:
-            context["total"], context["hits"] = await _in_thread(datasette, work)
+            result = await _in_thread(datasette, work)
+            context["result"] = result
+            context["pages"] = -(-result.ranked // SEARCH_PAGE)
+            context["link"] = lambda **changes: "/-/search?" + urlencode(
+                {"q": query, "region": region, "year": year, "page": page} | ({"count": "all"} if exact else {}) | changes)
         except (ValueError, RegionError) as exc:
             context["error"] = str(exc)
     return Response.html(await datasette.render_template("govreports_search.html", context, request=request))
+
+
+SEARCH_PAGE = 50  # hits on a page of the browser's search
 
 
 async def document_page(datasette, request):

@@ -14,6 +14,7 @@ import browse
 from browse.metadata import metadata_for
 from crawler.cli import ProjectCommand
 from crawler.commands import open_archive
+from crawler.config import setting
 
 BROWSE = Path(browse.__file__).resolve().parent
 
@@ -49,7 +50,8 @@ class Command(ProjectCommand):
             raise UsageError("browse serves an SQLite archive; export one from PostgreSQL first (scrapy export --format sqlite, docs/archive.md)",
                              print_help=False)
         path = Path(url.removeprefix("sqlite:///")).resolve()
-        metadata = metadata_for(path.stem, {"archive_path": str(path), "warc_dir": str(Path(warc_dir).resolve())})
+        metadata = metadata_for(path.stem, {"archive_path": str(path), "warc_dir": str(Path(warc_dir).resolve()),
+                                             "search_rank_limit": setting(self.settings, "SEARCH_RANK_LIMIT")})
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as file:
             json.dump(metadata, file, ensure_ascii=False)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(BROWSE.parent),

@@ -39,7 +39,7 @@ class ReportFields:
         return reportmeta.report_year(reportmeta.planned_year(self.text), self.delivered_on,
                                       reportmeta.title_year(self.title))
 
-    @property
+    @cached_property
     def is_report(self) -> bool:
         """The title names a report and the body is not a notice forwarding one."""
         return reportmeta.is_report_title(self.title) and not reportmeta.body_is_notice(self.text)
