@@ -119,6 +119,12 @@ def folded(text: str) -> str:
     return text.lower()
 
 
+def any_cased(folded_words: list[str]) -> bool:
+    """Whether any of these folded words has letters with case: only then must a text be folded before
+    a word is looked for in it (folding a long Chinese text costs more than the looking)."""
+    return any(word != word.upper() for word in folded_words)
+
+
 def word_bigrams(word: str) -> list[str]:
     """The bigrams of a query word (letters and digits only, folded), in order and each once: the
     lexemes a PostgreSQL archive's index must hold for a document to contain the word."""

@@ -26,6 +26,7 @@ from sqlalchemy import bindparam, text
 
 from domain.search import (
     RANK_LIMIT,
+    any_cased,
     distinct_bigrams,
     folded,
     query_words,
@@ -117,8 +118,7 @@ def _scores(rows: list[dict], words: list[str]) -> dict[int, float]:
     BM25 saturates them, f(k1 + 1) / (f + k1(1 − b + b·length/average length)), summed over the words;
     the average length is the ranked documents'."""
     needles = [folded(word) for word in words]
-    # Folding a long Chinese text costs more than the rest of the ranking: only done when a word has case.
-    fold = any(needle != needle.upper() for needle in needles)
+    fold = any_cased(needles)
     texts = {row["id"]: _searched(row, fold) for row in rows}
     average = sum(map(len, texts.values())) / len(texts) if texts else 1.0
     scores = {}
@@ -208,7 +208,7 @@ class _Postgres:
         self.match = f"s.bigrams @@ '{query}'::tsquery"
         # A word of two characters is one bigram: holding it is holding the word.
         self.recheck = [word for word in self.words if len(word) > 2]
-        self.fold = any(word != word.upper() for word in self.recheck)
+        self.fold = any_cased(self.recheck)
         self.read: dict[int, dict] = {}  # rows already read to recheck them, kept for ranking
 
     def newest(self, limit: int | None) -> list[int]:
@@ -311,7 +311,9 @@ def index_for_search(session, document) -> None:
 
 
 def index_all(connection, batch: int = 500) -> int:
-    """Index every document of a PostgreSQL archive (migration 0018); the number indexed."""
+    """Index every document of a PostgreSQL archive with today's `index_row`; the number indexed. For an
+    archive whose documents were written behind the writers' back (bench/readers.py builds them with SQL);
+    migration 0018 carries its own copy of the row, as of its revision."""
     done, last = 0, 0
     while True:
         rows = connection.execute(text("SELECT id, title, text, region_code, year FROM documents WHERE id > :last "
