@@ -1,18 +1,23 @@
-"""`scrapy import` of a bulk corpus of texts: lines per second and peak memory, in one run.
+"""`scrapy import` of a bulk corpus of texts: lines per second and peak memory, with the writer
+processes and written in the command's own process, in one run.
 
-    .venv/bin/python bench/bulk_import.py [--lines 2000]
+    .venv/bin/python bench/bulk_import.py [--lines 2000] [--chars 2500] [--baseline DIR]
 
-Writes a JSON Lines corpus of LINES synthetic reports (farm/texts.py, about 2,500 characters each, every
-county and prefecture of the registry in turn, one year each, so every line is a new document), imports
-it into a fresh SQLite archive with `scrapy import` in a process of its own, and prints the lines per
-second of the whole command (start to exit) and its peak resident memory."""
+Writes a JSON Lines corpus of LINES synthetic reports (farm/texts.py, one draft of ~2,300 characters each,
+or drafts joined up to CHARS: 8,000 is a typical county report; every county and prefecture of the registry in
+turn, one year each, so every line is a new document), and imports it into a fresh SQLite archive with
+`scrapy import`, in a process of its own, twice: with the archive writers in worker processes (the
+default, ARCHIVE_WRITER=process) and in the command's own process (ARCHIVE_WRITER=inline). Prints the
+lines per second of each whole command (start to exit), its peak memory (resident, summed over the
+command and its writer processes, sampled every 0.2 s), and the ratio of the rates. `--baseline DIR`
+imports the same corpus a third time with the checkout in DIR (an earlier commit: `git worktree add`),
+and prints this checkout's rate over that one."""
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -26,35 +31,81 @@ from domain.regions import default_registry  # noqa: E402
 from farm.texts import make_report  # noqa: E402
 
 
-def write_corpus(path: Path, lines: int) -> None:
+def write_corpus(path: Path, lines: int, chars: int = 2500) -> None:
     regions = [r for r in default_registry().by_code.values() if r.level in ("prefecture", "county")]
     with path.open("w", encoding="utf-8") as stream:
         for n in range(lines):
             region = regions[n % len(regions)]
             year = 2000 + (n // len(regions)) % 26
             report = make_report(region.name, year, dt.date(year, 1, 10), "某某某", seed=n)
+            paragraphs = list(report.paragraphs)
+            more = 1
+            while sum(map(len, paragraphs)) < chars:  # a longer report: the review and plan of more drafts
+                extra = make_report(region.name, year, dt.date(year, 1, 10), "某某某", seed=n * 1000 + more)
+                paragraphs[-1:-1] = extra.paragraphs[3:-1]
+                more += 1
             stream.write(json.dumps({"url": f"https://corpus.example.org/{region.code}/{year}.html",
-                                     "title": f"{year}年{region.name}政府工作报告", "text": "\n".join(report.paragraphs),
+                                     "title": f"{year}年{region.name}政府工作报告", "text": "\n".join(paragraphs),
                                      "fetched_at": f"{year}-02-01T08:00:00Z"}, ensure_ascii=False) + "\n")
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and its descendants (the writer processes), from /proc."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) * 1024
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
+
+
+def run_import(project: Path, corpus: Path, folder: Path, writer: str) -> tuple[float, int]:
+    """(seconds, peak resident bytes) of one `scrapy import` of `corpus` into a fresh archive."""
+    archive = folder / f"archive-{writer}-{project.name}.sqlite"
+    env = {**os.environ, "ARCHIVE_DB": f"sqlite:///{archive}", "WARC_DIR": str(folder / f"warcs-{writer}-{project.name}")}
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "scrapy", "import", str(corpus), "-s", f"ARCHIVE_WRITER={writer}"],
+                               cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process.pid))
+        time.sleep(0.2)
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        sys.exit(f"scrapy import ({project}, {writer}) failed ({process.returncode}): {process.stderr.read()[-2000:]}")
+    return seconds, peak
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=2000)
+    parser.add_argument("--chars", type=int, default=0, help="at least this many characters a text (0: one draft, ~2,300)")
+    parser.add_argument("--baseline", type=Path, help="another checkout of the project, to compare with")
+    parser.add_argument("--only-process", action="store_true", help="import once, with the writer processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        write_corpus(folder / "corpus.jsonl", args.lines)
-        env = {**os.environ, "ARCHIVE_DB": f"sqlite:///{folder / 'archive.sqlite'}", "WARC_DIR": str(folder / "warcs")}
-        started = time.perf_counter()
-        run = subprocess.run([sys.executable, "-m", "scrapy", "import", str(folder / "corpus.jsonl")], cwd=ROOT, env=env,
-                             capture_output=True, text=True)
-        seconds = time.perf_counter() - started
-        if run.returncode != 0:
-            sys.exit(f"scrapy import failed ({run.returncode}): {run.stderr[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"scrapy import: {args.lines} lines in {seconds:.1f} s = {args.lines / seconds:.0f} lines/s, "
-          f"peak memory {peak:.0f} MB")
+        corpus = folder / "corpus.jsonl"
+        write_corpus(corpus, args.lines, args.chars)
+        chars = sum(len(json.loads(line)["text"]) for line in corpus.open(encoding="utf-8")) / args.lines
+        print(f"corpus: {args.lines} lines, {chars:,.0f} characters a text")
+        rates = {}
+        runs = [("process", ROOT)] + ([] if args.only_process else [("inline", ROOT)])
+        runs += [("baseline", args.baseline)] if args.baseline else []
+        for label, project in runs:
+            seconds, peak = run_import(project, corpus, folder, "process" if label == "baseline" else label)
+            rates[label] = args.lines / seconds
+            print(f"scrapy import, {label} writers: {args.lines} lines in {seconds:.1f} s = {rates[label]:.0f} lines/s, "
+                  f"peak memory {peak / 2**20:.0f} MB")
+    if "inline" in rates:
+        print(f"ratio process/inline writers, lines/s: {rates['process'] / rates['inline']:.2f}")
+    if "baseline" in rates:
+        print(f"ratio this checkout/baseline, lines/s: {rates['process'] / rates['baseline']:.2f}")
 
 
 if __name__ == "__main__":

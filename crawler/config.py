@@ -38,11 +38,12 @@ SETTINGS: dict[str, ProjectSetting] = {s.name: s for s in (
                    "`domain/data/portals.toml`"),
     ProjectSetting("ARCHIVE_WRITER", str, "where each fetch is derived and written: `process` (worker "
                    "processes, the machine's other cores), `thread` (one worker thread), `inline` (on the "
-                   "reactor thread; debugging)", choices=("process", "thread", "inline")),
+                   "reactor thread; debugging). `scrapy import`: `process` past its first batch, else in "
+                   "the command's own process", choices=("process", "thread", "inline")),
     ProjectSetting("ARCHIVE_WRITERS", int, "worker processes in `process` mode: each derives on its own; "
                    "their writes take turns at the archive's write lock", minimum=1),
     ProjectSetting("ARCHIVE_BATCH_SIZE", int, "at most this many items waiting for the writer go in one "
-                   "transaction", minimum=1),
+                   "transaction; `scrapy import` writes its lines in batches of this many", minimum=1),
     # --- WARC files ---
     ProjectSetting("WARC_ENABLED", bool, "write every response byte-exact to WARC files; off only for "
                    "benchmarks (captures then keep no bytes)"),

@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import os
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from crawler.archive import archive_for, stop_for_storage_failure
 from crawler.config import ocr_settings, setting
 from domain.fetch import Fetch
-from pipelines import worker
-from pipelines.worker import WriteFailure
+from storage import writers
+from storage.failures import WriteFailure
 
 logger = logging.getLogger(__name__)
 WRITERS = ("process", "thread", "inline")
@@ -45,7 +43,7 @@ class ArchivePipeline:
                             ocr_settings(settings))
         self.batch_size = setting(settings, "ARCHIVE_BATCH_SIZE")
         # Worker processes: each derives on its own; their writes take turns at the archive's write lock.
-        self.writers = setting(settings, "ARCHIVE_WRITERS") if self.mode == "process" else 1
+        self.processes = setting(settings, "ARCHIVE_WRITERS") if self.mode == "process" else 1
         self.executor: Executor | None = None
         self.waiting: list = []  # (fetch, future of its result) not yet handed to the writer
         self.writing = 0  # batches handed to the writers and not back yet
@@ -56,40 +54,32 @@ class ArchivePipeline:
 
     def open_spider(self, spider=None) -> None:
         if self.mode == "process":
-            # spawn, not fork: a forked reactor process would carry its sockets and threads along. Each
-            # worker exits by itself when this process dies (worker.exit_with_parent).
-            spawn = multiprocessing.get_context("spawn")
-            # The writers' turns at the write lock (worker.write): a waiting writer wakes the moment the
-            # other is done, where SQLite's busy handler would have it sleep and poll.
-            write_turn = spawn.Lock()
-            self.executor = ProcessPoolExecutor(self.writers, mp_context=spawn, initializer=worker.open_writer,
-                                                initargs=(*self.writer_args, os.getpid(), write_turn))
+            # Started now, while the spider discovers columns, not when the first report arrives. Each
+            # worker exits by itself when this process dies (writers.exit_with_parent).
+            self.executor = writers.start_writers(self.writer_args, self.processes)
         elif self.mode == "thread":
             self.executor = ThreadPoolExecutor(1, thread_name_prefix="archive-writer",
-                                               initializer=worker.open_writer, initargs=self.writer_args)
+                                               initializer=writers.open_writer, initargs=self.writer_args)
+            self.executor.submit(writers.ready)
         else:
-            worker.open_writer(*self.writer_args)
-            return
-        # Start the workers now, while the spider discovers columns, not when the first report arrives.
-        for _ in range(self.writers):
-            self.executor.submit(worker.ready)
+            writers.open_writer(*self.writer_args)
 
     def close_spider(self, spider=None) -> None:
         if self.executor is None:
-            worker.close_writer()
+            writers.close_writer()
             return
-        self.executor.submit(worker.close_writer)
+        self.executor.submit(writers.close_writer)
         self.executor.shutdown(wait=True)
 
     async def process_item(self, item):
         if not isinstance(item, Fetch):
             return item
         if self.executor is None:
-            results = worker.write([item])
+            results = writers.write([item])
         else:
             written = asyncio.get_running_loop().create_future()
             self.waiting.append((item, written))
-            if self.writing < self.writers:
+            if self.writing < self.processes:
                 self._write_next()
             results = [await written]
         self._count(item, results[0])
@@ -97,19 +87,19 @@ class ArchivePipeline:
 
     def _write_next(self) -> None:
         """Hand the items waiting to a free writer, as one batch; when it is done, the next batch."""
-        share = -(-len(self.waiting) // (self.writers - self.writing))  # spread a backlog over free writers
+        share = -(-len(self.waiting) // (self.processes - self.writing))  # spread a backlog over free writers
         size = max(1, min(self.batch_size, share))
         batch, self.waiting = self.waiting[:size], self.waiting[size:]
         self.writing += 1
         assert self.executor is not None  # process or thread mode: open_spider made it
-        done = asyncio.wrap_future(self.executor.submit(worker.write, [fetch for fetch, _ in batch]))
+        done = asyncio.wrap_future(self.executor.submit(writers.write, [fetch for fetch, _ in batch]))
 
         def deliver(future) -> None:
             self.writing -= 1
             failure = future.exception()
             for index, (_fetch, written) in enumerate(batch):
-                written.set_result(worker.failure_of(failure) if failure else future.result()[index])
-            while self.waiting and self.writing < self.writers:
+                written.set_result(writers.failure_of(failure) if failure else future.result()[index])
+            while self.waiting and self.writing < self.processes:
                 self._write_next()
 
         done.add_done_callback(deliver)

@@ -16,12 +16,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from domain.derive import Derivation, derive
 from domain.fetch import Fetch
 from domain.portals import PortalRegistry
+from storage.failures import WriteFailure, failure_of
 from storage.grouping import Prejudged, place_capture, prejudge
 from storage.models import Capture, Site
 from storage.readers import refresh_document
 
 logger = logging.getLogger(__name__)
 ATTEMPTS = 3
+WRITE_TURN_TIMEOUT = 60.0  # seconds a writer waits for its turn before it writes anyway (the database's lock still holds)
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,9 @@ class Ingested:
     created: bool = False  # a new document
     merged: int = 0  # documents folded into this one
     related: int = 0  # related documents linked
-    note: str | None = None  # why a report became no document when placement said so (storage.grouping)
+    # Why the capture became no document: its extraction's error, or placement's (reports pasted
+    # together: storage.grouping).
+    note: str | None = None
 
     @property
     def stats_keys(self) -> list[tuple[str, int]]:
@@ -113,7 +117,7 @@ def _ingest(session, registry: PortalRegistry, fetch: Fetch, derivation: Derivat
     session.add(capture)
     session.flush()
     if report is None:
-        return Ingested(capture.id, provenance.site_kind, extraction.status)
+        return Ingested(capture.id, provenance.site_kind, extraction.status, note=extraction.error)
     placement = place_capture(session, capture, prejudged)
     if placement is None:  # reports pasted together: a capture, no document (storage.grouping)
         return Ingested(capture.id, provenance.site_kind, capture.extraction_status, note=capture.extraction_error)
@@ -152,6 +156,40 @@ def prejudge_reports(archive, derivations: list[Derivation]) -> list[Prejudged |
     transaction before the write (storage.grouping.prejudge); None for the others."""
     with archive.session() as session:
         return [prejudge(session, d.report.text) if d.report is not None else None for d in derivations]
+
+
+def write_batch(archive, registry: PortalRegistry, fetches: list[Fetch],
+                write_turn=None) -> list[tuple[list[str], Ingested] | WriteFailure]:
+    """Derive fetches and write them in one transaction (`ingest_many`): per fetch, (its derivation's
+    stats keys, Ingested), or the WriteFailure of a write that failed. The archive writers' batch, in a
+    crawl's worker processes (storage.writers) and in `scrapy import` (storage.importer). Whatever does not depend on
+    the archive's state is done before the write: the derivation, each report's signature and targets
+    (domain.dedup.prepare, domain.targets.statements_of), and the verdicts against its candidates with
+    a read transaction (prejudge_reports). `write_turn`, a lock the writers of one command share,
+    orders their writes."""
+    from domain.dedup import prepare
+    from domain.targets import statements_of
+
+    derivations = [derive(fetch, registry, archive.regions) for fetch in fetches]
+    for derivation in derivations:
+        if derivation.report is not None:
+            # Outside the write lock, where another writer can work at the same time: what placement
+            # will ask for.
+            prepare(derivation.report.text)
+            statements_of(derivation.report.text, derivation.report.year)
+    prejudged = prejudge_reports(archive, derivations)
+    # One writer at a time takes the database's write lock, in turn. The turn only spares the polling
+    # of SQLite's busy handler (its sleeps of up to 100 ms leave the lock idle while a writer waits);
+    # BEGIN IMMEDIATE still does the locking, so a turn not had in time (a writer that died holding it)
+    # costs speed, never correctness.
+    taken = write_turn.acquire(timeout=WRITE_TURN_TIMEOUT) if write_turn is not None else False
+    try:
+        written = ingest_many(archive, registry, list(zip(fetches, derivations, strict=True)), prejudged)
+    finally:
+        if taken:
+            write_turn.release()
+    return [failure_of(result) if isinstance(result, Exception) else (derivation.stats_keys, result)
+            for derivation, result in zip(derivations, written, strict=True)]
 
 
 def archive_fetch(archive, registry: PortalRegistry, fetch: Fetch) -> tuple[Derivation, Ingested]:

@@ -86,7 +86,7 @@ def test_the_archive_pipeline_builds_and_an_unusable_writer_setting_stops_it(tmp
     from crawler.config import ConfigurationError
     from pipelines.archive import ArchivePipeline
     pipeline = build_from_crawler(ArchivePipeline, project_crawler(tmp_path))
-    assert (pipeline.mode, pipeline.writers, pipeline.batch_size) == ("process", 2, 32)
+    assert (pipeline.mode, pipeline.processes, pipeline.batch_size) == ("process", 2, 32)
     with pytest.raises(ConfigurationError, match="ARCHIVE_WRITER must be one of"):  # never NotConfigured
         build_from_crawler(ArchivePipeline, project_crawler(tmp_path, ARCHIVE_WRITER="proces"))
 

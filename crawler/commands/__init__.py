@@ -40,8 +40,12 @@ def run_import(work, warcs, archive) -> tuple[str | None, bool]:
     stays whole; any other error goes up to the command."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from storage.importer import ImportStorageError
+
     try:
         work()
+    except ImportStorageError as exc:  # a writer's: its message names the error already
+        return str(exc), False
     except (OSError, SQLAlchemyError) as exc:
         return f"{type(exc).__name__}: {str(exc).splitlines()[0]}", False
     except KeyboardInterrupt:
