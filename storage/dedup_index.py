@@ -33,12 +33,13 @@ def index_document(connection, document_id: int, sig: Signature, fresh: bool = F
     new document, inserted with its MinHash, with nothing to remove first."""
     if not fresh:
         remove_document(connection, document_id)
-    # Plain table statements, not ORM bulk inserts: hundreds of rows per document, on the write path.
-    connection.execute(_table(DedupBand).insert(), [{"document_id": document_id, "band": band, "band_hash": value}
-                                                      for band, value in enumerate(sig.band_hashes)])
+    # The driver's executemany with tuples, not SQLAlchemy's: hundreds of rows per document, under the
+    # write lock, where building a parameter dict for each row took 0.35 ms a report.
+    _insert_rows(connection, "dedup_bands", ("document_id", "band", "band_hash"),
+                 [(document_id, band, int(value)) for band, value in enumerate(sig.band_hashes)])
     if sig.fingerprints:
-        connection.execute(_table(DedupFingerprint).insert(), [{"document_id": document_id, "hash": value}
-                                                                 for value in sig.fingerprints])
+        _insert_rows(connection, "dedup_fingerprints", ("document_id", "hash"),
+                     [(document_id, int(value)) for value in sig.fingerprints])
     if not fresh:
         connection.execute(update(_table(Document)).where(_table(Document).c.id == document_id).values(
             minhash=sig.minhash.tobytes(), fingerprint_count=len(sig.fingerprints)))
@@ -86,6 +87,13 @@ def _ints(values) -> str:
 def _driver(connection):
     """The Connection under a Session (exec_driver_sql: the statement as written, no compilation)."""
     return connection.connection() if isinstance(connection, Session) else connection
+
+
+def _insert_rows(connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    driver = _driver(connection)
+    mark = "?" if driver.dialect.paramstyle == "qmark" else "%s"
+    driver.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})",
+                           rows)
 
 
 def _rows(connection, sql: str, parameters: tuple = ()) -> list:

@@ -184,8 +184,9 @@ def import_lines(lines, archive, registry, warcs=None, on_line=None, report: Imp
             if len(read) >= batch_size:
                 archive_read(read)
                 read = []
-        if read:
-            archive_read(read)
+        else:  # read to the end, not stopped
+            if read:
+                archive_read(read)
     finally:
         # What was handed to the writers is written (or failed) whatever stopped the reading: count it.
         # A second Ctrl-C while waiting ends the wait; the writers finish what they hold regardless.
