@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from domain.fetch import IMPORT, TEXT_IMPORT, Fetch, SuppliedText, utc_now
-from storage.failures import WriteFailure, failure_of
+from storage.failures import WriteFailure
 from storage.ingest import write_batch
 from storage.models import Capture
 
@@ -206,8 +206,8 @@ def _collect(batch: _Batch, report: ImportReport, failed: list[str]) -> None:
     except Exception as exc:  # noqa: BLE001 - a writer process that died (BrokenProcessPool), a lost connection
         results = [WriteFailure(f"{type(exc).__name__}: {exc}".splitlines()[0], storage=True)] * len(batch.fetches)
     for number, fetch, result in zip(batch.numbers, batch.fetches, results, strict=True):
-        if not isinstance(result, tuple):
-            failure = result if isinstance(result, WriteFailure) else failure_of(result)
+        if isinstance(result, WriteFailure):  # write_batch's, in this process or a writer's
+            failure = result
             if failure.storage:
                 failed.append(str(failure))
             kept = f"; its bytes are in {fetch.warc.file}" if fetch.warc else ""
