@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain.regions import RegionRegistry, default_registry
 from domain.resources import package_path
-from domain.search import search_facets, spaced_bigrams, spaced_chars
+from domain.search import indexed_bigrams, search_facets, spaced_chars
 from storage.models import Region
 from storage.readers import refresh_unstated
 
@@ -122,7 +122,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
             # The search index's triggers call them (spaced_bigrams: migration 0012; spaced_chars: the
             # two indexes of migration 0008 it replaced, until it runs; domain.search).
-            dbapi_connection.create_function("spaced_bigrams", 1, spaced_bigrams, deterministic=True)
+            dbapi_connection.create_function("spaced_bigrams", 1, indexed_bigrams, deterministic=True)
             dbapi_connection.create_function("spaced_chars", 1, spaced_chars, deterministic=True)
             dbapi_connection.create_function("search_facets", 2, search_facets, deterministic=True)  # 0018
             # SQLAlchemy, not the driver, opens transactions (below), so a writer can ask for IMMEDIATE.

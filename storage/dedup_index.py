@@ -63,6 +63,7 @@ def _update_stoplist(connection, fingerprints: list[int]) -> None:
     whose postings can be read in full) in an archive grown one report at a time too, not only in
     one loaded in bulk."""
     stopped = _stopped(connection, fingerprints)
+    _forget_stopped(connection)  # the stoplist changes below
     if stopped:
         _driver(connection).exec_driver_sql(
             f"UPDATE dedup_stoplist SET documents = documents + 1 WHERE hash IN ({_ints(stopped)})")
@@ -81,7 +82,7 @@ def _update_stoplist(connection, fingerprints: list[int]) -> None:
 # compiling an expression with a 300-value IN costs more than SQLite takes to answer it.
 
 def _ints(values) -> str:
-    return ", ".join(str(int(value)) for value in values)
+    return ", ".join(map(str, map(int, values)))
 
 
 def _driver(connection):
@@ -116,7 +117,25 @@ def _wanted(connection, values: list[int], column: str) -> tuple[str, tuple]:
 def _stopped(connection, hashes: list[int]) -> set[int]:
     if not hashes:
         return set()
+    memo = connection.info.get("stopped") if isinstance(connection, Session) else None
+    if memo is not None and memo[0] is connection.get_transaction() and memo[1] is hashes:
+        return set(memo[2])
     return {row[0] for row in _rows(connection, f"SELECT hash FROM dedup_stoplist WHERE hash IN ({_ints(hashes)})")}
+
+
+# A placement reads a text's stopped fingerprints twice in one write transaction: to look up its
+# candidates, then to count it as their new holder when it becomes a document (index_document). Nothing
+# changes which are stopped in between but _update_stoplist itself, so the first reading serves the
+# second (0.4 ms a report of 9,000 characters under the write lock), for that transaction and that list
+# of fingerprints only.
+def _remember_stopped(connection, hashes: list[int], stopped) -> None:
+    if isinstance(connection, Session):
+        connection.info["stopped"] = (connection.get_transaction(), hashes, frozenset(stopped))
+
+
+def _forget_stopped(connection) -> None:
+    if isinstance(connection, Session):
+        connection.info.pop("stopped", None)
 
 
 def band_query(sig: Signature, band_hashes: list[int] | None = None) -> str:
@@ -152,6 +171,7 @@ def fingerprint_candidates(connection, sig: Signature) -> list[int]:
     # _update_stoplist and remove_document): one read of the stoplist serves both paths below.
     stopped = dict(_rows(connection,
                          f"SELECT hash, documents FROM dedup_stoplist WHERE hash IN ({_ints(sig.fingerprints)})"))
+    _remember_stopped(connection, sig.fingerprints, stopped)
     live = [value for value in sig.fingerprints if value not in stopped]
     if len(live) >= FEW_FINGERPRINTS:
         looked_up, shared = len(live), dict(_rows(connection, fingerprint_query(sig, live)))

@@ -168,15 +168,19 @@ def write_batch(archive, registry: PortalRegistry, fetches: list[Fetch],
     a read transaction (prejudge_reports). `write_turn`, a lock the writers of one command share,
     orders their writes."""
     from domain.dedup import prepare
+    from domain.search import lay_out_ahead
     from domain.targets import statements_of
 
     derivations = [derive(fetch, registry, archive.regions) for fetch in fetches]
+    triggers_index = archive.engine.dialect.name == "sqlite"
     for derivation in derivations:
-        if derivation.report is not None:
+        if (report := derivation.report) is not None:
             # Outside the write lock, where another writer can work at the same time: what placement
-            # will ask for.
-            prepare(derivation.report.text)
-            statements_of(derivation.report.text, derivation.report.year)
+            # will ask for, and the search index's text of the document it will insert.
+            prepare(report.text)
+            statements_of(report.text, report.year)
+            if triggers_index:
+                lay_out_ahead(f"{report.title or ''} {report.text}")
     prejudged = prejudge_reports(archive, derivations)
     # One writer at a time takes the database's write lock, in turn. The turn only spares the polling
     # of SQLite's busy handler (its sleeps of up to 100 ms leave the lock idle while a writer waits);

@@ -202,6 +202,29 @@ def test_the_stoplist_counts_the_documents_holding_each_stopped_fingerprint(arch
     assert {holders for _, holders in counts} == {SCHEME.stop_documents + 5}  # 29 others and the report
 
 
+def test_the_stoplist_counts_hold_when_a_batch_writes_the_reports_in_one_transaction(archive):
+    """An archive writer writes its batch in one transaction and reads a text's stopped fingerprints once
+    for its placement (storage.dedup_index): a fingerprint stopped by an earlier report of the same
+    batch is counted, not stopped again, for the ones after it; and the search index, laid out before
+    the lock, finds every report."""
+    from storage.ingest import write_batch
+    from storage.search import search
+    rng = random.Random(17)
+    stock = _random_paragraph(rng, 120)
+    fetches = [Fetch(requested_url=f"http://other.example.org/{k}.html", final_url=f"http://other.example.org/{k}.html",
+                     http_status=None, headers={}, body=b"", fetched_at=dt.datetime(2026, 1, 1), source=IMPORT,
+                     supplied=SuppliedText(f"2023年某{k}市政府工作报告", "\n".join([stock, _random_paragraph(rng, 400)])))
+               for k in range(SCHEME.stop_documents + 4)]
+    results = write_batch(archive, REGISTRY, fetches)
+    assert all(ingested.created for _, ingested in results)
+    with archive.engine.connect() as db:
+        counts = db.exec_driver_sql("SELECT s.documents, (SELECT count(*) FROM dedup_fingerprints f "
+                                    "WHERE f.hash = s.hash) FROM dedup_stoplist s").fetchall()
+    assert counts and {stored for stored, _ in counts} == {holders for _, holders in counts} == {len(fetches)}
+    with archive.session() as session:
+        assert search(session, stock[:6]).total == len(fetches)
+
+
 def test_two_excerpts_before_the_full_text_end_as_one_document(archive):
     add(archive, "http://www.gongzuobaogao.net/1.html", EXCERPT)
     add(archive, "http://www.gongzuobaogao.net/2.html", EXCERPT_TWO)
