@@ -32,6 +32,12 @@ MIN_WORD = 2
 RANK_LIMIT = 500
 
 
+def indexed_text(title: str | None, text: str | None) -> str:
+    """What the search index reads of a document: its title, a space, its text (as the SQLite triggers
+    join them, migration 0018: `title || ' ' || text`)."""
+    return f"{title or ''} {text or ''}"
+
+
 def spaced_bigrams(text: str | None) -> str:
     """The text as the search index reads it: each pair of adjacent letters or digits (str.isalnum) a
     token, a run of anything else one BREAK, tokens separated by spaces. A letter alone between two

@@ -168,7 +168,7 @@ def write_batch(archive, registry: PortalRegistry, fetches: list[Fetch],
     a read transaction (prejudge_reports). `write_turn`, a lock the writers of one command share,
     orders their writes."""
     from domain.dedup import prepare
-    from domain.search import lay_out_ahead
+    from domain.search import indexed_text, lay_out_ahead
     from domain.targets import statements_of
 
     derivations = [derive(fetch, registry, archive.regions) for fetch in fetches]
@@ -180,7 +180,7 @@ def write_batch(archive, registry: PortalRegistry, fetches: list[Fetch],
             prepare(report.text)
             statements_of(report.text, report.year)
             if triggers_index:
-                lay_out_ahead(f"{report.title or ''} {report.text}")
+                lay_out_ahead(indexed_text(report.title, report.text))
     prejudged = prejudge_reports(archive, derivations)
     # One writer at a time takes the database's write lock, in turn. The turn only spares the polling
     # of SQLite's busy handler (its sleeps of up to 100 ms leave the lock idle while a writer waits);

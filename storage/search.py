@@ -29,6 +29,7 @@ from domain.search import (
     any_cased,
     distinct_bigrams,
     folded,
+    indexed_text,
     query_words,
     region_cover,
     search_facets,
@@ -293,7 +294,7 @@ def as_dicts(hits: list[Hit]) -> list[dict]:
 def index_row(title: str | None, body: str | None, region_code: str | None, year: int | None) -> dict:
     """A document's row of `search_bigrams`: its distinct bigrams and its facets (region codes, year:
     domain.search.search_facets), as a tsvector literal."""
-    lexemes = distinct_bigrams(f"{title or ''} {body or ''}") + search_facets(region_code, year).split()
+    lexemes = distinct_bigrams(indexed_text(title, body)) + search_facets(region_code, year).split()
     return {"bigrams": " ".join(f"'{lexeme}'" for lexeme in lexemes)}
 
 
