@@ -39,13 +39,11 @@ DIALECTS = ("sqlite", "postgresql")
 
 # SQLite's page cache and checkpoint interval, sized for the writers. A report adds ~350 fingerprints to
 # an index ordered by hash (storage.dedup_index), so a batch of 32 dirties some 11,000 index pages spread
-# over the whole index: with SQLite's default 2 MB cache they spilled to the WAL mid-transaction and
-# were read back (1,900 reads and 1,700 writes a report at 10,000 documents, a third of the import's CPU
-# in the kernel), and each checkpoint wrote them into the file again. A cache that holds a batch's pages,
-# and checkpoints 100,000 pages (~400 MB of WAL) apart, so a page dirtied by many batches is written
-# into the file once: bench/bulk_import.py at 8,000-10,000 documents, 52 -> 71 lines/s. The cache is an
-# upper bound, filled only as pages are read; the WAL is folded into the file when the last connection
-# closes.
+# over the whole index: with SQLite's default 2 MB cache they spilled to the WAL mid-transaction and were
+# read back, and each 1,000-page checkpoint wrote them into the file again. A cache that holds a batch's
+# pages, and checkpoints 100,000 pages (~400 MB of WAL) apart, so a page dirtied by many batches is
+# written into the file once (what it measured: docs/benchmarks.md, bulk_import). The cache is an upper
+# bound, filled only as pages are read; the WAL is folded into the file when the last connection closes.
 SQLITE_CACHE_KIB = 128 * 1024
 SQLITE_CHECKPOINT_PAGES = 100_000
 SQLITE_HEADER = b"SQLite format 3\x00"
