@@ -225,6 +225,31 @@ def test_the_stoplist_counts_hold_when_a_batch_writes_the_reports_in_one_transac
         assert search(session, stock[:6]).total == len(fetches)
 
 
+def test_a_transaction_reads_the_stoplist_counts_of_its_own_placements_before_it_writes_them(archive):
+    """A batch's transaction adds up the new holders of stopped fingerprints and writes them at its
+    commit (storage.dedup_index): meanwhile the counts it reads are those written one report at a
+    time would give, and after the commit the table holds them."""
+    from domain.dedup import signature
+    from storage.dedup_index import index_document, stopped_holders
+    from storage.models import Document
+    rng = random.Random(19)
+    stock = _random_paragraph(rng, 120)
+    texts = ["\n".join([stock, _random_paragraph(rng, 400)]) for _ in range(SCHEME.stop_documents + 6)]
+    stock_hashes = signature(stock).fingerprints
+    with archive.write_session() as session, session.begin():
+        for number, text_ in enumerate(texts, 1):
+            document = Document(title=f"{number}", text=text_, text_sha256=f"{number:064d}",
+                                created_at=dt.datetime(2026, 1, 1), updated_at=dt.datetime(2026, 1, 1))
+            session.add(document)
+            session.flush()
+            index_document(session, document.id, signature(text_), fresh=True)
+            read = stopped_holders(session, stock_hashes)
+            if number > SCHEME.stop_documents:  # stopped at the 26th holder, counted from then on
+                assert read and set(read.values()) == {number}, (number, read)
+    with archive.session() as session:
+        assert set(stopped_holders(session, stock_hashes).values()) == {len(texts)}
+
+
 def test_two_excerpts_before_the_full_text_end_as_one_document(archive):
     add(archive, "http://www.gongzuobaogao.net/1.html", EXCERPT)
     add(archive, "http://www.gongzuobaogao.net/2.html", EXCERPT_TWO)
