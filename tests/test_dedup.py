@@ -225,6 +225,21 @@ def test_the_stoplist_counts_hold_when_a_batch_writes_the_reports_in_one_transac
         assert search(session, stock[:6]).total == len(fetches)
 
 
+def test_the_minhash_is_the_one_datasketch_gives_for_the_scheme():
+    """Signatures compute datasketch's `affine32` MinHash themselves (domain.dedup.affine32_minhash): the
+    archive stores the values, so they must stay the library's, for any text (an empty one too)."""
+    from domain.dedup import _permutations
+    rng = random.Random(23)
+    for text_ in ["", "政府", _random_paragraph(rng, 30), _random_paragraph(rng, 3000), FULL]:
+        sig = Signature(fingerprint_form(text_))
+        reference = MinHash(num_perm=SCHEME.num_perm, seed=SCHEME.seed, hashfunc=int, scheme=SCHEME.minhash_scheme,
+                            permutations=_permutations(SCHEME))
+        if len(sig.shingles):
+            reference.update_batch((sig.shingles & 0xFFFFFFFF).tolist())
+        assert sig.minhash.dtype == reference.hashvalues.dtype
+        assert sig.minhash.tobytes() == reference.hashvalues.tobytes()
+
+
 def test_a_transaction_reads_the_stoplist_counts_of_its_own_placements_before_it_writes_them(archive):
     """A batch's transaction adds up the new holders of stopped fingerprints and writes them at its
     commit (storage.dedup_index): meanwhile the counts it reads are those written one report at a
