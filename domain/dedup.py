@@ -60,12 +60,20 @@ MIN_SHARED_FINGERPRINTS = 0.15
 MIN_BAND_JACCARD = 0.35
 
 
-def _fmix64(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
+# MurmurHash3's finalizers (its published constants): shifts and multipliers at 64 and 32 bits.
+_FMIX64 = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(33), np.uint64(0xC4CEB9FE1A85EC53), np.uint64(33))
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+
+
+def _fmix(values: np.ndarray, constants: tuple) -> np.ndarray:
+    """MurmurHash3's finalizer at the width of `constants` (_FMIX64, _FMIX32), wrapping as unsigned
+    arithmetic of that width does; `values` must have the constants' dtype."""
+    shift1, multiplier1, shift2, multiplier2, shift3 = constants
+    values = values ^ (values >> shift1)
+    values = values * multiplier1
+    values = values ^ (values >> shift2)
+    values = values * multiplier2
+    return values ^ (values >> shift3)
 
 
 def _powers(base: np.uint64, count: int) -> np.ndarray:
@@ -96,7 +104,7 @@ def kgram_hashes(form: str, k: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
         np.cumsum(codes * _powers(_BASE_INVERSE, len(codes)), out=prefix[1:])
-        return _fmix64((prefix[k:] - prefix[:-k]) * _powers(_BASE, len(codes))[k - 1:])
+        return _fmix((prefix[k:] - prefix[:-k]) * _powers(_BASE, len(codes))[k - 1:], _FMIX64)
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -141,15 +149,6 @@ def _permutations(scheme: Scheme) -> np.ndarray:
     return MinHash(num_perm=scheme.num_perm, seed=scheme.seed, hashfunc=int, scheme=scheme.minhash_scheme).permutations
 
 
-def _fmix32(values: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 32-bit finalizer (its published constants), wrapping as uint32 arithmetic does."""
-    values = values ^ (values >> np.uint32(16))
-    values = values * np.uint32(0x85EBCA6B)
-    values = values ^ (values >> np.uint32(13))
-    values = values * np.uint32(0xC2B2AE35)
-    return values ^ (values >> np.uint32(16))
-
-
 def affine32_minhash(hashes: np.ndarray, permutations: np.ndarray) -> np.ndarray:
     """The MinHash datasketch's `affine32` scheme gives 32-bit `hashes` under `permutations` (rows a, b):
     per permutation, the least fmix32(h) * a + b modulo 2^32, as its update_batch computes it
@@ -159,7 +158,7 @@ def affine32_minhash(hashes: np.ndarray, permutations: np.ndarray) -> np.ndarray
     a, b = permutations
     if len(hashes) == 0:
         return np.full(len(a), np.iinfo(np.uint32).max, dtype=np.uint32)
-    mixed = _fmix32(hashes.astype(np.uint32))
+    mixed = _fmix(hashes.astype(np.uint32), _FMIX32)
     products = np.empty((len(a), len(mixed)), dtype=np.uint32)
     np.multiply(a[:, None], mixed, out=products)
     np.add(products, b[:, None], out=products)
