@@ -1,8 +1,8 @@
 """The candidate index in the archive database: which documents may hold the same report as a text.
 
-Works on a SQLAlchemy Connection or Session. Lookups use the composite indexes
-ix_dedup_bands_lookup (band_hash, document_id) and ix_dedup_fingerprints_lookup (hash,
-document_id) (tests/test_dedup.py checks the query plans), and never read the postings of a value
+Works on a SQLAlchemy Connection or Session. Lookups use the composite index
+ix_dedup_bands_lookup (band_hash, document_id) and dedup_fingerprints' primary key (hash,
+document_id), which on SQLite is the table itself (tests/test_dedup.py checks the query plans), and never read the postings of a value
 found in more than SCHEME.stop_documents documents in full, so their cost stays bounded as the
 archive grows (bench/dedup_scaling.py measures it)."""
 from __future__ import annotations

@@ -415,14 +415,54 @@ def test_candidate_queries_use_their_indexes(tmp_path):
     add(archive, "http://www.tl.gov.cn/a.html", FULL, official=True)
     sig = signature(FULL)
     with archive.engine.connect() as db:
-        for sql, table, index in ((band_query(sig), "dedup_bands", "ix_dedup_bands_lookup"),
-                                  (fingerprint_query(sig), "dedup_fingerprints", "ix_dedup_fingerprints_lookup"),
+        for sql, table, index in ((band_query(sig), "dedup_bands", "COVERING INDEX ix_dedup_bands_lookup"),
+                                  # the fingerprints' table is its (hash, document_id) key (migration 0019)
+                                  (fingerprint_query(sig), "dedup_fingerprints", "PRIMARY KEY (hash=?)"),
                                   # a document's MinHash and size, without reading its text first
-                                  (dedup_column_query("minhash", [1, 2]), "documents", "ix_documents_dedup"),
-                                  (dedup_column_query("fingerprint_count", [1]), "documents", "ix_documents_dedup")):
+                                  (dedup_column_query("minhash", [1, 2]), "documents", "COVERING INDEX ix_documents_dedup"),
+                                  (dedup_column_query("fingerprint_count", [1]), "documents",
+                                   "COVERING INDEX ix_documents_dedup")):
             plan = " | ".join(row[3] for row in db.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
-            assert f"USING COVERING INDEX {index}" in plan, plan
+            assert f"USING {index}" in plan, plan
             assert f"SCAN {table}" not in plan, plan
+
+
+def test_the_clustered_fingerprints_migration_keeps_every_row_and_every_answer(archive_url, tmp_path):
+    """Migration 0019 (the fingerprints keyed by (hash, document_id)), down to the surrogate-id table it
+    replaced and up again: the same rows, the same candidates, and placement goes on as before."""
+    from alembic import command
+    from alembic.config import Config
+
+    from storage.db import MIGRATIONS
+    from storage.dedup_index import candidates
+
+    def migrate(archive, step, revision):
+        with archive.engine.begin() as connection:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = connection
+            step(config, revision)
+
+    def state(archive):
+        with archive.session() as session:
+            rows = session.execute(text("SELECT hash, document_id FROM dedup_fingerprints")).all()
+            return sorted(map(tuple, rows)), candidates(session, signature(EXCERPT_TWO))
+
+    archive = Archive.open(archive_url, warc_dir=str(tmp_path / "warcs"))
+    add(archive, "http://www.tl.gov.cn/a.html", FULL, official=True)
+    add(archive, "http://www.tl.gov.cn/b.html", TONGLING[2022].text, official=True)
+    before = state(archive)
+    assert len(before[0]) > 100 and before[1] == [1]
+    migrate(archive, command.downgrade, "0018")
+    with archive.engine.connect() as db:
+        assert db.execute(text("SELECT count(DISTINCT id) FROM dedup_fingerprints")).scalar() == len(before[0])
+    assert state(archive) == before
+    migrate(archive, command.upgrade, "head")
+    assert state(archive) == before
+    add(archive, "http://mirror.example.com/c.html", EXCERPT)
+    assert {d["year"]: [c["relation"] for c in d["captures"]] for d in documents(archive)} == {
+        2023: ["original", "excerpt"], 2022: ["original"]}
+    archive.close()
 
 
 def _writer(url, warc_dir, page_url, body):
