@@ -11,7 +11,8 @@ second (docs/benchmarks.md, "Bulk import"). On PostgreSQL the primary key takes 
 and the `id` column and its index go.
 
 Lookups read the same order as before ((hash, document_id)), so every answer is the same. The rows are
-copied in key order; on an archive of 100,000 documents (35 million rows) that is a few minutes.
+copied in key order, in the upgrade's one transaction: 7.6 s for an archive of 8,000 documents (2.8
+million rows), linear in the rows, so some two minutes at 100,000 documents (35 million rows).
 
 Revision ID: 0019
 Revises: 0018
