@@ -50,6 +50,7 @@ from domain.portals import load_registry  # noqa: E402
 from domain.regions import default_registry  # noqa: E402
 from farm.texts import make_report  # noqa: E402
 from storage.db import Archive  # noqa: E402
+from storage.dedup_index import _insert_rows  # noqa: E402
 from storage.importer import import_lines  # noqa: E402
 from storage.models import Capture, DedupBand, Document  # noqa: E402
 from storage.warc import WarcFiles  # noqa: E402
@@ -121,9 +122,8 @@ def prefill(archive: Archive, size: int) -> float:
                     "text": r["text"], "text_sha256": r["sha"]} for r in rows])
                 db.execute(insert(DedupBand), [{"document_id": r["n"] + 1, "band": band, "band_hash": value}
                                                for r in rows for band, value in enumerate(r["bands"])])
-                db.exec_driver_sql(f"INSERT INTO {'dedup_fingerprints' if postgres else STAGED_FINGERPRINTS} "
-                                   f"(document_id, hash) VALUES ({'%s, %s' if postgres else '?, ?'})",
-                                   [(r["n"] + 1, value) for r in rows for value in r["fingerprints"]])
+                _insert_rows(db, "dedup_fingerprints" if postgres else STAGED_FINGERPRINTS, ("document_id", "hash"),
+                             [(r["n"] + 1, value) for r in rows for value in r["fingerprints"]])
             if start and start % 100_000 == 0:
                 print(f"  prefilled {start} documents in {time.perf_counter() - started:.0f} s", file=sys.stderr,
                       flush=True)

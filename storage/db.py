@@ -149,6 +149,16 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def alembic_config(connection=None, warc_dir: str | None = None) -> Config:
+    """Alembic's configuration for the archive's migrations, run on `connection` (the migrations' env.py
+    takes it from the attributes); what `upgrade` uses, and a test stepping down and up again."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    config.attributes["warc_dir"] = warc_dir
+    return config
+
+
 def upgrade(engine: Engine, revision: str = "head", warc_dir: str | None = None,
             regions: RegionRegistry | None = None) -> None:
     """Apply the Alembic migrations up to `revision` (the only way the schema is created), then insert
@@ -165,11 +175,7 @@ def upgrade(engine: Engine, revision: str = "head", warc_dir: str | None = None,
         # An archive at the newest revision needs no Alembic: loading it and the migrations was 0.4 s
         # of every command's start and of every crawl's.
         if revision != "head" or stored_revision(connection) != newest_revision():
-            config = Config()
-            config.set_main_option("script_location", str(MIGRATIONS))
-            config.attributes["connection"] = connection
-            config.attributes["warc_dir"] = warc_dir
-            command.upgrade(config, revision)
+            command.upgrade(alembic_config(connection, warc_dir), revision)
         if regions is not None:
             with Session(bind=connection) as session:
                 sync_regions(session, regions)

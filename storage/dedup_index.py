@@ -2,9 +2,9 @@
 
 Works on a SQLAlchemy Connection or Session. Lookups use the composite index
 ix_dedup_bands_lookup (band_hash, document_id) and dedup_fingerprints' primary key (hash,
-document_id), which on SQLite is the table itself (tests/test_dedup.py checks the query plans), and never read the postings of a value
-found in more than SCHEME.stop_documents documents in full, so their cost stays bounded as the
-archive grows (bench/dedup_scaling.py measures it)."""
+document_id), which on SQLite is the table itself (tests/test_dedup.py checks the query plans), and
+never read the postings of a value found in more than SCHEME.stop_documents documents in full, so
+their cost stays bounded as the archive grows (bench/dedup_scaling.py measures it)."""
 from __future__ import annotations
 
 import heapq

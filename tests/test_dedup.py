@@ -431,17 +431,9 @@ def test_the_clustered_fingerprints_migration_keeps_every_row_and_every_answer(a
     """Migration 0019 (the fingerprints keyed by (hash, document_id)), down to the surrogate-id table it
     replaced and up again: the same rows, the same candidates, and placement goes on as before."""
     from alembic import command
-    from alembic.config import Config
 
-    from storage.db import MIGRATIONS
+    from storage.db import alembic_config, upgrade
     from storage.dedup_index import candidates
-
-    def migrate(archive, step, revision):
-        with archive.engine.begin() as connection:
-            config = Config()
-            config.set_main_option("script_location", str(MIGRATIONS))
-            config.attributes["connection"] = connection
-            step(config, revision)
 
     def state(archive):
         with archive.session() as session:
@@ -453,11 +445,12 @@ def test_the_clustered_fingerprints_migration_keeps_every_row_and_every_answer(a
     add(archive, "http://www.tl.gov.cn/b.html", TONGLING[2022].text, official=True)
     before = state(archive)
     assert len(before[0]) > 100 and before[1] == [1]
-    migrate(archive, command.downgrade, "0018")
+    with archive.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0018")
     with archive.engine.connect() as db:
         assert db.execute(text("SELECT count(DISTINCT id) FROM dedup_fingerprints")).scalar() == len(before[0])
     assert state(archive) == before
-    migrate(archive, command.upgrade, "head")
+    upgrade(archive.engine)
     assert state(archive) == before
     add(archive, "http://mirror.example.com/c.html", EXCERPT)
     assert {d["year"]: [c["relation"] for c in d["captures"]] for d in documents(archive)} == {

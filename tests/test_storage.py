@@ -5,21 +5,18 @@ import json
 import sqlite3
 
 import pytest
-from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from farm.texts import make_report
-from storage.db import MIGRATIONS, Archive, ArchiveUnusable, database_url, make_engine, upgrade
+from storage.db import MIGRATIONS, Archive, ArchiveUnusable, alembic_config, database_url, make_engine, upgrade
 from storage.models import Base
 from storage.warc import read_payload
 from tests.conftest import export, scrapy
 
 
 def head_revision() -> str:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(config).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def test_opening_an_archive_applies_the_migrations(tmp_path):
@@ -256,13 +253,10 @@ def test_migrations_are_frozen_and_import_none_of_the_projects_code():
 def test_the_newest_revision_is_read_from_the_file_names_as_alembic_reads_the_chain():
     """storage.db skips Alembic for an archive at newest_revision(): that must be Alembic's head, each
     revision's id its file's prefix, each revising the one before."""
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from storage.db import MIGRATIONS, newest_revision
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    scripts = ScriptDirectory.from_config(config)
+    from storage.db import newest_revision
+    scripts = ScriptDirectory.from_config(alembic_config())
     assert scripts.get_current_head() == newest_revision()
     for script in scripts.walk_revisions():
         assert script.path.rsplit("/", 1)[-1].startswith(script.revision + "_")

@@ -8,8 +8,7 @@ it wrote some 1,050 B-tree entries. The `id` was never read. Now (hash, document
 table is WITHOUT ROWID, so the key's B-tree is the table and a row is written twice, not three times.
 An archive of 10,000 such texts is 7 % smaller (230,216 pages against 246,665); the import's rate
 changed within this VM's variation, 1.09 times at 100,000 texts (docs/benchmarks.md, "Bulk import").
-On PostgreSQL the primary key takes the lookup index's place
-and the `id` column and its index go.
+On PostgreSQL the primary key takes the lookup index's place, and the `id` column and its index go.
 
 Lookups read the same order as before ((hash, document_id)), so every answer is the same. The rows are
 copied in key order, in the upgrade's one transaction: 7.6 s for an archive of 8,000 documents (2.8
