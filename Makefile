@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 # pywb in a virtualenv of its own (tools/pywb-requirements.txt: its pins clash with scrapy-redis's).
 PYWB := .venv-pywb
 REGION ?= 华东
+# The suite on every core, each test file on one worker (its module's fixtures made once): most tests wait
+# on scrapy subprocesses and the farm. `make test PYTEST_WORKERS=` runs it in one process.
+PYTEST_WORKERS ?= -n auto --dist loadfile
 
 .PHONY: venv pywb demo test docs docs-serve crawl export bench bench-check eval migrate clean browse browser fonts tesseract
 
@@ -56,7 +59,7 @@ test: venv pywb browser fonts
 	$(BIN)/mypy
 	$(BIN)/python scripts/docs_reference.py --check
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $$(mktemp -d)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_WORKERS)
 
 # The documentation site: the references are written from the code first (scripts/docs_reference.py).
 docs: venv

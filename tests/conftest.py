@@ -111,11 +111,23 @@ def export(archive: Path | ArchiveAt, *args: str) -> list[dict]:
 def farm_crawl(farm, tmp_path_factory):
     """One crawl of the whole farm (华东), shared by the tests that read its archive."""
     archive = tmp_path_factory.mktemp("crawl") / "archive.sqlite"
+    before = len(farm.requests)
     run = scrapy("crawl", "portals", "-a", "region=华东,广东", *FAST, proxy=farm.proxy_url, archive=archive,
                  portals=ROOT / "farm" / "portals.toml")
     # Exit 1: the farm has a portal that answers with an anti-bot challenge (blocked); all else is read.
     assert run.returncode == 1, run.stderr[-3000:]
+    _farm_crawl_requests[:] = farm.requests[before:]
     return archive, run
+
+
+_farm_crawl_requests: list[tuple[str, str, str]] = []
+
+
+@pytest.fixture(scope="session")
+def farm_crawl_requests(farm_crawl) -> list[tuple[str, str, str]]:
+    """(host, path, User-Agent) of each request the farm answered during `farm_crawl`, and no other
+    test's: the session's farm serves every crawl, in whatever order the tests run."""
+    return _farm_crawl_requests
 
 
 @pytest.fixture(scope="session")

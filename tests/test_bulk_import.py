@@ -101,28 +101,44 @@ def test_storage_failing_under_a_writer_process_exits_3_and_the_rerun_imports_th
 
 
 def test_ctrl_c_in_a_bulk_import_writes_what_was_handed_over_and_the_rerun_finishes(tmp_path):
-    lines = tmp_path / "many.jsonl"
+    # The lines come through standard input, so the Ctrl-C lands at a known point: after the writer
+    # processes have written some of the first lines, while the command waits for more.
     report = make_report("铜陵市", 2024, dt.date(2024, 1, 9), "孙勇").text
-    lines.write_text("".join(json.dumps({"url": f"https://www.example-mirror.com/{n}.html",
-                                         "title": "2024年铜陵市政府工作报告", "text": f"第{n}稿。" + report},
-                                        ensure_ascii=False) + "\n" for n in range(2000)), encoding="utf-8")
+    records = [json.dumps({"url": f"https://www.example-mirror.com/{n}.html", "title": "2024年铜陵市政府工作报告",
+                           "text": f"第{n}稿。" + report}, ensure_ascii=False) + "\n" for n in range(150)]
     archive = tmp_path / "archive.sqlite"
     env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}
-    env.update(ARCHIVE_DB=str(archive))
-    process = subprocess.Popen([*SCRAPY, "import", str(lines), "--format", "json"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(8)
+    env.update(ARCHIVE_DB=str(archive), WARC_DIR=str(tmp_path / "warcs"))
+    process = subprocess.Popen([*SCRAPY, "import", "-", "--format", "json", *SMALL_BATCHES], cwd=ROOT, env=env,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert process.stdin is not None
+    process.stdin.write("".join(records[:100]))
+    process.stdin.flush()
+    deadline = time.monotonic() + 120
+    while written(archive) < 12 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)  # past the first batch (written in the command), into the writer processes'
     os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: to the command and its writers
-    out, err = process.communicate(timeout=120)
+    out, err = process.communicate(records[100], timeout=120)  # one more line: read, and not imported
     assert process.returncode == 4, err[-3000:]
     summary = json.loads(out)
-    assert 0 < summary["imported"] < 2000
+    assert 12 <= summary["imported"] <= 100
     assert summary["imported"] == len(captures(archive))  # what was handed over was written, and counted
+    lines = tmp_path / "all.jsonl"
+    lines.write_text("".join(records), encoding="utf-8")
     again, rest = import_json(lines, archive)
     assert again.returncode == 0, again.stderr[-3000:]
-    assert rest["held"] == summary["imported"] and rest["imported"] == 2000 - summary["imported"]
-    assert len(captures(archive)) == 2000
+    assert rest["held"] == summary["imported"] and rest["imported"] == len(records) - summary["imported"]
+    assert len(captures(archive)) == len(records)
+
+
+def written(archive) -> int:
+    """Captures committed so far (0 while the archive is being made)."""
+    try:
+        with sqlite3.connect(f"file:{archive}?mode=ro", uri=True, timeout=1) as db:
+            return db.execute("SELECT count(*) FROM captures").fetchone()[0]
+    except sqlite3.Error:
+        return 0
 
 
 def test_progress_says_the_rate_and_the_time_left():
