@@ -170,12 +170,14 @@ def _tls_context(hosts: list[str]) -> ssl.SSLContext:
                    .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
                    .not_valid_after(now + dt.timedelta(days=30))
                    .add_extension(x509.SubjectAlternativeName(names), critical=False).sign(key, hashes.SHA256()))
-    folder = tempfile.mkdtemp(prefix="govreports-farm-tls-")
-    with open(f"{folder}/cert.pem", "wb") as out:
-        out.write(certificate.public_bytes(serialization.Encoding.PEM))
-    with open(f"{folder}/key.pem", "wb") as out:
-        out.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(f"{folder}/cert.pem", f"{folder}/key.pem")
+    # load_cert_chain reads files only: written to a folder that goes once they are read, so no farm
+    # (a test session, `make demo`, a benchmark) leaves a private key behind in the temporary directory.
+    with tempfile.TemporaryDirectory(prefix="govreports-farm-tls-") as folder:
+        with open(f"{folder}/cert.pem", "wb") as out:
+            out.write(certificate.public_bytes(serialization.Encoding.PEM))
+        with open(f"{folder}/key.pem", "wb") as out:
+            out.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption()))
+        context.load_cert_chain(f"{folder}/cert.pem", f"{folder}/key.pem")
     return context

@@ -222,3 +222,17 @@ def test_an_http_portal_address_redirects_to_https_and_the_crawl_follows(farm, t
     assert run.returncode == 0, run.stderr[-2000:]
     assert sorted(d["year"] for d in export(archive)) == [2022, 2023, 2024]
     assert ("www.wuhu.gov.cn", "/", farm.requests[-1][2]) in [(h, p, ua) for h, p, ua in farm.requests]
+
+
+def test_a_farm_serving_https_leaves_no_key_behind(tmp_path, monkeypatch):
+    import tempfile
+
+    from farm.server import FarmServer
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    server = FarmServer()
+    try:
+        assert server.tls is not None  # its https hosts are served with a certificate made for them
+        assert list(tmp_path.iterdir()) == []  # its files were read and removed
+    finally:
+        server.server_close()
