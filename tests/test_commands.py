@@ -18,11 +18,19 @@ def test_extract_a_saved_page(tmp_path):
     assert result["site_code"] == "3407000001"
 
 
-def test_extract_a_live_url_through_the_proxy(farm):
-    run = scrapy("extract", "http://www.nc.gov.cn/", proxy=farm.proxy_url)
+def test_extract_a_live_url_through_the_proxy(farm, tmp_path):
+    run = scrapy("extract", "http://www.nc.gov.cn/", proxy=farm.proxy_url, archive=tmp_path / "none.sqlite")
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     assert result["status"] == 412 and result["challenge"] == "js_challenge_412"
+    assert not (tmp_path / "none.sqlite").exists()  # a look at one page makes no archive
+
+
+def test_extract_fetches_a_page_the_archive_already_holds(farm, farm_crawl):
+    held = next(d["official_url"] for d in export(farm_crawl[0]) if d["official_url"])
+    run = scrapy("extract", held, proxy=farm.proxy_url, archive=farm_crawl[0])
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["is_report"]
 
 
 def test_extract_a_missing_file_is_a_usage_error():

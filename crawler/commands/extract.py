@@ -63,6 +63,9 @@ class Command(ProjectCommand):
         self.settings.set("ITEM_PIPELINES", {}, priority="cmdline")
         self.settings.set("WARC_ENABLED", False, priority="cmdline")
         self.settings.set("CRAWL_RECORDS_ENABLED", False, priority="cmdline")
+        # Nor does it read the archive: the incremental middlewares, which open it to learn what it holds,
+        # are off, so no archive file is made where the command runs.
+        self.settings.set("CRAWL_INCREMENTAL", False, priority="cmdline")
 
     def main(self, args, opts):
         if len(args) != 1:
