@@ -9,7 +9,9 @@ turn, one year each, so every line is a new document), and imports it into a fre
 `scrapy import`, in a process of its own, twice: with the archive writers in worker processes (the
 default, ARCHIVE_WRITER=process) and in the command's own process (ARCHIVE_WRITER=inline). Prints the
 lines per second of each whole command (start to exit), its peak memory (resident, summed over the
-command and its writer processes, sampled every 0.2 s), and the ratio of the rates. `--baseline DIR`
+command and its writer processes, sampled every 0.2 s), the CPU-seconds it used with how many cores that
+kept busy on average (what is left of the machine is waiting: for the write turn, for the disk), and the
+ratio of the rates. `--baseline DIR`
 imports the same corpus a third time with the checkout in DIR (an earlier commit: `git worktree add`),
 and prints this checkout's rate over that one. `--corpus FILE` keeps the corpus in FILE (written when it
 does not exist, read when it does: 100,000 lines of 9,000 characters take two minutes to write), so runs
@@ -20,6 +22,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -66,11 +69,13 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def run_import(project: Path, corpus: Path, folder: Path, writer: str) -> tuple[float, int]:
-    """(seconds, peak resident bytes) of one `scrapy import` of `corpus` into a fresh archive."""
+def run_import(project: Path, corpus: Path, folder: Path, writer: str) -> tuple[float, int, float]:
+    """(seconds, peak resident bytes, CPU-seconds) of one `scrapy import` of `corpus` into a fresh archive.
+    The CPU-seconds are the command's and its writer processes' (each reaped by the command, so counted
+    in its children's usage, which this process receives when it reaps the command)."""
     archive = folder / f"archive-{writer}-{project.name}.sqlite"
     env = {**os.environ, "ARCHIVE_DB": f"sqlite:///{archive}", "WARC_DIR": str(folder / f"warcs-{writer}-{project.name}")}
-    started = time.perf_counter()
+    started, used = time.perf_counter(), _children_cpu()
     process = subprocess.Popen([sys.executable, "-m", "scrapy", "import", str(corpus), "-s", f"ARCHIVE_WRITER={writer}"],
                                cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -80,7 +85,12 @@ def run_import(project: Path, corpus: Path, folder: Path, writer: str) -> tuple[
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         sys.exit(f"scrapy import ({project}, {writer}) failed ({process.returncode}): {process.stderr.read()[-2000:]}")
-    return seconds, peak
+    return seconds, peak, _children_cpu() - used
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -106,10 +116,12 @@ def main() -> None:
         runs = [] if args.only_baseline else [("process", ROOT)] + ([] if args.only_process else [("inline", ROOT)])
         runs += [("baseline", args.baseline)] if args.baseline else []
         for label, project in runs:
-            seconds, peak = run_import(project, corpus, folder, "process" if label == "baseline" else label)
+            seconds, peak, cpu = run_import(project, corpus, folder, "process" if label == "baseline" else label)
             rates[label] = args.lines / seconds
             print(f"scrapy import, {label} writers: {args.lines} lines in {seconds:.1f} s = {rates[label]:.0f} lines/s, "
                   f"peak memory {peak / 2**20:.0f} MB")
+            print(f"  CPU {cpu:.1f} s, {1000 * cpu / args.lines:.1f} ms a line; {cpu / seconds:.2f} of "
+                  f"{os.cpu_count()} cores busy on average")
     if "inline" in rates and "process" in rates:
         print(f"ratio process/inline writers, lines/s: {rates['process'] / rates['inline']:.2f}")
     if "baseline" in rates and "process" in rates:
