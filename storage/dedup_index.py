@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from sqlalchemy import Table, delete, event, select, update
@@ -41,6 +41,8 @@ def index_document(connection, document_id: int, sig: Signature, fresh: bool = F
     if sig.fingerprints:
         _insert_rows(connection, "dedup_fingerprints", ("document_id", "hash"),
                      [(document_id, int(value)) for value in sig.fingerprints])
+    if fresh and (added := _added_documents(connection)) is not None:
+        added.note(document_id, sig)
     if not fresh:
         connection.execute(update(_table(Document)).where(_table(Document).c.id == document_id).values(
             minhash=sig.minhash.tobytes(), fingerprint_count=len(sig.fingerprints)))
@@ -48,6 +50,9 @@ def index_document(connection, document_id: int, sig: Signature, fresh: bool = F
 
 
 def remove_document(connection, document_id: int) -> None:
+    # Counted, so a writer that looked texts up before the write lock knows the index did more than grow
+    # (SinceSnapshot).
+    _driver(connection).exec_driver_sql("UPDATE dedup_changes SET removals = removals + 1")
     # A stopped fingerprint stays stopped, with one holder fewer counted.
     _driver(connection).exec_driver_sql(
         "UPDATE dedup_stoplist SET documents = documents - 1 WHERE hash IN "
@@ -141,6 +146,16 @@ def _rows(connection, sql: str, parameters: tuple = ()) -> list:
     return driver.exec_driver_sql(sql, parameters).fetchall() if parameters else driver.exec_driver_sql(sql).fetchall()
 
 
+def _driver_rows(connection, sql: str) -> list[tuple]:
+    """_rows through the DB-API cursor itself, as plain tuples: for the thousands of rows of
+    AddedDocuments, where SQLAlchemy's result rows cost more than SQLite took to read them."""
+    cursor = _driver(connection).connection.driver_connection.cursor()
+    try:
+        return cursor.execute(sql).fetchall()
+    finally:
+        cursor.close()
+
+
 def _wanted(connection, values: list[int], column: str) -> tuple[str, tuple]:
     """A one-column table `wanted(column)` of integers for a FROM clause, with its statement's parameters.
     On PostgreSQL an array parameter: the statement's text is then the same for every report, so it is
@@ -177,30 +192,29 @@ def _forget_stopped(connection) -> None:
         connection.info.pop("stopped", None)
 
 
-def band_query(sig: Signature, band_hashes: list[int] | None = None) -> str:
+def band_query(sig: Signature | None, band_hashes: list[int] | None = None) -> str:
+    assert sig is not None or band_hashes is not None
     return (f"SELECT document_id, count(*) AS bands FROM dedup_bands "
-            f"WHERE band_hash IN ({_ints(sig.band_hashes if band_hashes is None else band_hashes)}) "
+            f"WHERE band_hash IN ({_ints(band_hashes if band_hashes is not None else sig.band_hashes)}) "  # type: ignore[union-attr]
             f"GROUP BY document_id ORDER BY bands DESC, document_id LIMIT {CANDIDATES_PER_INDEX}")
 
 
-def fingerprint_query(sig: Signature, fingerprints: list[int] | None = None) -> str:
+def fingerprint_query(sig: Signature | None, fingerprints: list[int] | None = None) -> str:
+    assert sig is not None or fingerprints is not None
     return (f"SELECT document_id, count(*) AS shared FROM dedup_fingerprints "
-            f"WHERE hash IN ({_ints(sig.fingerprints if fingerprints is None else fingerprints)}) "
+            f"WHERE hash IN ({_ints(fingerprints if fingerprints is not None else sig.fingerprints)}) "  # type: ignore[union-attr]
             f"GROUP BY document_id ORDER BY shared DESC, document_id LIMIT {CANDIDATES_PER_INDEX}")
 
 
-def band_candidates(connection, sig: Signature) -> list[int]:
+def band_candidates(connection, sig: Signature, reads: IndexReads | None = None) -> list[int]:
+    reads = reads or IndexReads(connection)
     # A band value shared by many documents (boilerplate) is no evidence, and reading all its rows
     # would grow with the archive: count each value's documents only up to the limit, in one statement.
-    wanted, parameters = _wanted(connection, sig.band_hashes, "band_hash")
-    counts = _rows(connection,
-                   "SELECT wanted.band_hash, (SELECT count(*) FROM (SELECT 1 FROM dedup_bands "
-                   "WHERE dedup_bands.band_hash = wanted.band_hash "
-                   f"LIMIT {int(SCHEME.stop_documents) + 1}) AS bounded) FROM {wanted}", parameters)
+    counts = reads.band_counts(sig.band_hashes)
     rare = [value for value, count in counts if 0 < count <= SCHEME.stop_documents]
     if not rare:
         return []
-    return [row[0] for row in _rows(connection, band_query(sig, rare))]
+    return [document_id for document_id, _ in reads.shared_bands(rare)]
 
 
 def stopped_holders(connection, hashes: list[int]) -> dict[int, int]:
@@ -212,16 +226,17 @@ def stopped_holders(connection, hashes: list[int]) -> dict[int, int]:
     return stopped
 
 
-def fingerprint_candidates(connection, sig: Signature) -> list[int]:
+def fingerprint_candidates(connection, sig: Signature, reads: IndexReads | None = None) -> list[int]:
     if not sig.fingerprints:
         return []
+    reads = reads or IndexReads(connection)
     # Each stopped fingerprint of the text with how many documents hold it (kept current by
     # _update_stoplist and remove_document): one read of the stoplist serves both paths below.
-    stopped = stopped_holders(connection, sig.fingerprints)
+    stopped = reads.stopped_holders(sig.fingerprints)
     _remember_stopped(connection, sig.fingerprints, stopped)
     live = [value for value in sig.fingerprints if value not in stopped]
     if len(live) >= FEW_FINGERPRINTS:
-        looked_up, shared = len(live), dict(_rows(connection, fingerprint_query(sig, live)))
+        looked_up, shared = len(live), dict(reads.shared_fingerprints(live))
     else:
         rarest = heapq.nsmallest(COMMON_FINGERPRINTS_READ, stopped, key=lambda value: (stopped[value], value))
         looked_up, shared = _shared_through_common_fingerprints(connection, live, rarest)
@@ -236,7 +251,7 @@ def fingerprint_candidates(connection, sig: Signature) -> list[int]:
     # A document's own size matters only when it is the smaller text: its row (read from the
     # documents table, cold at a million) is needed only for counts below the share of this text's.
     smaller = [document_id for document_id, count in shared.items() if count < enough]
-    sizes = _dedup_column(connection, "fingerprint_count", smaller) if smaller else {}
+    sizes = reads.dedup_column("fingerprint_count", smaller) if smaller else {}
     return [document_id for document_id, count in shared.items()
             if count >= 2 and count >= MIN_SHARED_FINGERPRINTS * sampled * min(len(sig.fingerprints),
                                                                              sizes.get(document_id) or count)]
@@ -335,17 +350,252 @@ def _dialect(connection) -> str:
     return (connection.get_bind() if isinstance(connection, Session) else connection).dialect.name
 
 
-def candidates(connection, sig: Signature) -> list[int]:
+def candidates(connection, sig: Signature, reads: IndexReads | None = None) -> list[int]:
     """Documents that may hold the same report as `sig`, from both indexes, without repeats. A
     document only the bands propose is kept when its stored MinHash says it can be a near duplicate
-    (domain.dedup.MIN_BAND_JACCARD)."""
-    by_fingerprints = fingerprint_candidates(connection, sig)
-    by_bands = [document_id for document_id in band_candidates(connection, sig) if document_id not in by_fingerprints]
+    (domain.dedup.MIN_BAND_JACCARD). `reads`: how the index is read (IndexReads, the database; a
+    RecordedReads keeps what it read; SinceSnapshot answers from such a record)."""
+    reads = reads or IndexReads(connection)
+    by_fingerprints = fingerprint_candidates(connection, sig, reads)
+    by_bands = [document_id for document_id in band_candidates(connection, sig, reads)
+                if document_id not in by_fingerprints]
     if by_bands:
-        minhashes = _dedup_column(connection, "minhash", by_bands)
+        minhashes = reads.dedup_column("minhash", by_bands)
         by_bands = [document_id for document_id in by_bands if minhashes.get(document_id) is None
                     or estimated_jaccard(sig.minhash, minhashes[document_id]) >= MIN_BAND_JACCARD]
     return list(dict.fromkeys(by_bands + by_fingerprints))
+
+
+class IndexReads:
+    """The reads of the candidate index a lookup makes (candidates()), each answered by the database."""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+
+    def stopped_holders(self, hashes: list[int]) -> dict[int, int]:
+        return stopped_holders(self.connection, hashes)
+
+    def shared_fingerprints(self, live: list[int]) -> list[tuple[int, int]]:
+        """(document id, how many of `live` it holds), the CANDIDATES_PER_INDEX first."""
+        return [(document_id, count) for document_id, count in _rows(self.connection, fingerprint_query(None, live))]
+
+    def band_counts(self, values: list[int]) -> list[tuple[int, int]]:
+        """(band value, how many documents hold it, counted up to SCHEME.stop_documents + 1), in the
+        order of `values`."""
+        wanted, parameters = _wanted(self.connection, values, "band_hash")
+        return [(value, count) for value, count in _rows(
+            self.connection, "SELECT wanted.band_hash, (SELECT count(*) FROM (SELECT 1 FROM dedup_bands "
+                             "WHERE dedup_bands.band_hash = wanted.band_hash "
+                             f"LIMIT {int(SCHEME.stop_documents) + 1}) AS bounded) FROM {wanted}", parameters)]
+
+    def shared_bands(self, rare: list[int]) -> list[tuple[int, int]]:
+        """(document id, how many of the band values `rare` it holds), the CANDIDATES_PER_INDEX first."""
+        return [(document_id, count) for document_id, count in _rows(self.connection, band_query(None, rare))]
+
+    def dedup_column(self, column: str, document_ids: list[int]) -> dict:
+        return _dedup_column(self.connection, column, document_ids)
+
+
+@dataclass
+class LookupRecord:
+    """What a lookup read (RecordedReads), by the arguments it read with."""
+    stopped: dict[tuple, dict[int, int]] = field(default_factory=dict)
+    shared_fingerprints: dict[tuple, list[tuple[int, int]]] = field(default_factory=dict)
+    band_counts: dict[tuple, list[tuple[int, int]]] = field(default_factory=dict)
+    shared_bands: dict[tuple, list[tuple[int, int]]] = field(default_factory=dict)
+    columns: dict[str, tuple[set, dict]] = field(default_factory=dict)  # column → (ids asked, answer)
+
+
+class RecordedReads(IndexReads):
+    """IndexReads that keep every answer in `record`: a lookup before the write lock, for
+    SinceSnapshot to answer the same lookup under it."""
+
+    def __init__(self, connection) -> None:
+        super().__init__(connection)
+        self.record = LookupRecord()
+
+    def stopped_holders(self, hashes):
+        answer = self.record.stopped[tuple(hashes)] = super().stopped_holders(hashes)
+        return answer
+
+    def shared_fingerprints(self, live):
+        answer = self.record.shared_fingerprints[tuple(live)] = super().shared_fingerprints(live)
+        return answer
+
+    def band_counts(self, values):
+        answer = self.record.band_counts[tuple(values)] = super().band_counts(values)
+        return answer
+
+    def shared_bands(self, rare):
+        answer = self.record.shared_bands[tuple(rare)] = super().shared_bands(rare)
+        return answer
+
+    def dedup_column(self, column, document_ids):
+        answer = super().dedup_column(column, document_ids)
+        asked, known = self.record.columns.setdefault(column, (set(), {}))
+        asked.update(document_ids)
+        known.update(answer)
+        return answer
+
+
+@dataclass(frozen=True)
+class IndexSnapshot:
+    """The candidate index as a read transaction saw it: its highest document id, and how many
+    removals it had counted (migration 0020)."""
+    last_document: int
+    removals: int
+
+
+def snapshot(connection) -> IndexSnapshot | None:
+    """The index as this read transaction sees it; None where a transaction's reads are not one
+    snapshot (PostgreSQL's READ COMMITTED sees each statement's own), or the count is missing."""
+    if _dialect(connection) != "sqlite":
+        return None
+    removals = _rows(connection, "SELECT removals FROM dedup_changes WHERE id = 1")
+    if not removals:
+        return None
+    last = _rows(connection, "SELECT max(id) FROM documents")[0][0]
+    return IndexSnapshot(last or 0, removals[0][0])
+
+
+class AddedDocuments:
+    """The documents added to the index since a snapshot (their ids are above its last), with what a
+    lookup reads of them: a few batches' documents, where the index holds the whole archive. Read in
+    at a write transaction's first lookup (those other writers committed), then told of each document
+    the transaction itself indexes (`note`), from the signature it indexed."""
+
+    def __init__(self, after: int) -> None:
+        self.after = self.last = after
+        self.usable = True  # False once a document was indexed out of order: the database answers then
+        self.holders: dict[int, list[int]] = {}  # fingerprint → the added documents holding it
+        self.band_holders: dict[int, list[int]] = {}  # band value → the added documents holding it
+        # document id → {"minhash": …, "fingerprint_count": …} of the documents read in (not of those noted)
+        self.columns: dict[int, dict[str, object]] = {}
+
+    def read(self, connection) -> None:
+        """Read in the documents above `last` with their rows."""
+        rows = _driver_rows(connection, "SELECT id, fingerprint_count, minhash FROM documents INDEXED BY ix_documents_dedup "
+                                 f"WHERE id > {int(self.last)}")
+        if not rows:
+            return
+        for document_id, fingerprint_count, minhash in rows:
+            self.columns[document_id] = {"fingerprint_count": fingerprint_count, "minhash": minhash}
+        for value, document_id in _driver_rows(connection, "SELECT hash, document_id FROM dedup_fingerprints "
+                                                    f"WHERE document_id > {int(self.last)}"):
+            self.holders.setdefault(value, []).append(document_id)
+        for value, document_id in _driver_rows(connection, "SELECT band_hash, document_id FROM dedup_bands "
+                                                    f"WHERE document_id > {int(self.last)}"):
+            self.band_holders.setdefault(value, []).append(document_id)
+        self.last = max(document_id for document_id, _, _ in rows)
+
+    def note(self, document_id: int, sig: Signature) -> None:
+        """A new document this transaction indexed with `sig` (index_document with fresh=True): the rows
+        it wrote, kept without reading them back."""
+        if document_id <= self.last:
+            self.usable = False
+            return
+        # Its dedup columns are not taken from `sig`: the database's are read if a lookup asks for them.
+        for value in sig.fingerprints:
+            self.holders.setdefault(int(value), []).append(document_id)
+        for value in sig.band_hashes:
+            self.band_holders.setdefault(int(value), []).append(document_id)
+        self.last = document_id
+
+
+class SinceSnapshot(IndexReads):
+    """The reads of a lookup under the write lock, answered from the same lookup before it (`record`,
+    made on `snapshot`) and the documents added since, when the index has only grown in between (no
+    removal counted). Each answer is the database's: an old document's rows are as they were, so its
+    counts are; an added document's are counted in memory; a document outside the first
+    CANDIDATES_PER_INDEX then cannot pass twenty that only gained. A read the record cannot answer
+    exactly (a fingerprint that became stopped changes which are looked up) goes to the database."""
+
+    def __init__(self, connection, record: LookupRecord, added: AddedDocuments) -> None:
+        super().__init__(connection)
+        self.record, self.added = record, added
+
+    def stopped_holders(self, hashes):
+        then = self.record.stopped.get(tuple(hashes))
+        if then is None:
+            return super().stopped_holders(hashes)
+        holders = self.added.holders
+        now = {value: documents + len(holders.get(value, ())) for value, documents in then.items()}
+        # Only a fingerprint an added document holds can have become stopped since.
+        maybe = [value for value in hashes if value not in then and value in holders]
+        if maybe:
+            now.update(super().stopped_holders(maybe))
+        return now
+
+    def shared_fingerprints(self, live):
+        then = self.record.shared_fingerprints.get(tuple(live))
+        if then is None:
+            return super().shared_fingerprints(live)
+        return _first(then, self.added.holders, live)
+
+    def band_counts(self, values):
+        then = self.record.band_counts.get(tuple(values))
+        if then is None:
+            return super().band_counts(values)
+        bound, holders = int(SCHEME.stop_documents) + 1, self.added.band_holders
+        return [(value, min(bound, count + len(holders.get(value, ())))) for value, count in then]
+
+    def shared_bands(self, rare):
+        then = self.record.shared_bands.get(tuple(rare))
+        if then is None:
+            return super().shared_bands(rare)
+        return _first(then, self.added.band_holders, rare)
+
+    def dedup_column(self, column, document_ids):
+        asked, known = self.record.columns.get(column, (set(), {}))
+        answer, unknown = {}, []
+        for document_id in document_ids:
+            if document_id in self.added.columns:
+                answer[document_id] = self.added.columns[document_id][column]
+            elif document_id in asked and document_id <= self.added.after:
+                if document_id in known:
+                    answer[document_id] = known[document_id]
+            else:
+                unknown.append(document_id)
+        if unknown:
+            answer.update(super().dedup_column(column, unknown))
+        return answer
+
+
+def _first(then: list[tuple[int, int]], holders: dict[int, list[int]], values: list[int]) -> list[tuple[int, int]]:
+    """The CANDIDATES_PER_INDEX first (most values held, then lowest id) of the old documents' first
+    `then` and the added documents, counting how many of `values` each added document holds."""
+    counts = dict(then)
+    for value in values:
+        for document_id in holders.get(value, ()):
+            counts[document_id] = counts.get(document_id, 0) + 1
+    return heapq.nsmallest(CANDIDATES_PER_INDEX, counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def reads_under_lock(session, record: LookupRecord | None, taken: IndexSnapshot | None) -> IndexReads:
+    """The reads for a lookup under the write lock: SinceSnapshot when the lookup before it was
+    recorded on a snapshot and no removal was counted since, else the database's."""
+    if record is None or taken is None:
+        return IndexReads(session)
+    removals = _rows(session, "SELECT removals FROM dedup_changes WHERE id = 1")
+    if not removals or removals[0][0] != taken.removals:
+        return IndexReads(session)
+    added = _added_documents(session)
+    if added is None or added.after != taken.last_document:
+        added = AddedDocuments(taken.last_document)
+        added.read(session)
+        session.info[ADDED] = (session.get_transaction(), added)
+    return SinceSnapshot(session, record, added) if added.usable else IndexReads(session)
+
+
+ADDED = "added_documents"
+
+
+def _added_documents(connection) -> AddedDocuments | None:
+    """The AddedDocuments of the session's transaction, if a lookup under the lock made one."""
+    if not isinstance(connection, Session):
+        return None
+    transaction, added = connection.info.get(ADDED, (None, None))
+    return added if transaction is connection.get_transaction() else None
 
 
 def stored_scheme(connection) -> dict | None:

@@ -19,6 +19,7 @@ number of rows, however many captures the document has (bench/document_captures.
 a change of the shown text (a better capture, a merge) restates every capture of the document."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, or_, select, text, update
@@ -29,12 +30,26 @@ from domain.fetch import utc_now
 from domain.provenance import document_status, is_official_capture, official_capture
 from domain.reportshape import padded_against
 from domain.vocabulary import VIAS
-from storage.dedup_index import candidates, index_document, remove_document
+from storage.dedup_index import (
+    IndexReads,
+    IndexSnapshot,
+    LookupRecord,
+    RecordedReads,
+    SinceSnapshot,
+    candidates,
+    index_document,
+    reads_under_lock,
+    remove_document,
+)
 from storage.models import Capture, Document, DocumentLink, Verification
 from storage.readers import key_of_new_document
 from storage.search import index_for_search
 from storage.targets import state_targets
 
+# With this variable set to 1, every lookup answered from a snapshot (SinceSnapshot) is also made against
+# the whole index, and a difference is raised: the test suite sets it, so each placement its tests make
+# checks the shortcut.
+CHECK_LOOKUPS = "GOVREPORTS_CHECK_LOOKUPS"
 SAME_REPORT = ("duplicate", "near_duplicate", "excerpt", "whole")
 COMPARED_FIELDS = ("region_code", "year", "delivered_on", "title")
 
@@ -92,21 +107,27 @@ class Prejudged:
     verdicts: dict[int, tuple[str, Verdict]]
     # The text's own signature, kept here: judging many candidates may push it out of signature()'s cache.
     signature: Signature | None = None
+    # What the candidate lookup read, on which snapshot of the index: under the lock, the lookup is
+    # answered from it and the documents added since (storage.dedup_index.SinceSnapshot).
+    lookup: LookupRecord | None = None
+    snapshot: IndexSnapshot | None = None
 
 
-def prejudge(session, text_: str) -> Prejudged:
+def prejudge(session, text_: str, taken: IndexSnapshot | None = None) -> Prejudged:
     """The exact verification of a text against its candidates, done with a read transaction only, so
     two archive writers judge at the same time and the write lock is held for less (the candidates and
     their digests are read again under the lock: a document that arrived or changed since is judged
-    there)."""
+    there). `taken`: the index as this read transaction sees it (storage.dedup_index.snapshot), so the
+    lookup is recorded for the one under the lock."""
     sig = signature(text_)
-    proposed = candidates(session, sig)
+    reads = RecordedReads(session) if taken is not None else IndexReads(session)
+    proposed = candidates(session, sig, reads)
     verdicts = {}
     if proposed:
         for document_id, text_sha256, other in session.execute(
                 select(Document.id, Document.text_sha256, Document.text).where(Document.id.in_(proposed))):
             verdicts[document_id] = (text_sha256, judge(sig, signature(other)))
-    return Prejudged(verdicts, sig)
+    return Prejudged(verdicts, sig, reads.record if isinstance(reads, RecordedReads) else None, taken)
 
 
 def place_capture(session, capture: Capture, prejudged: Prejudged | None = None) -> Placement | None:
@@ -175,7 +196,12 @@ def _matches(session, capture: Capture, sig: Signature,
         return [exact], {}
     same: list[int] = []
     related: dict[int, float] = {}
-    proposed = candidates(session, sig)
+    reads = reads_under_lock(session, prejudged.lookup, prejudged.snapshot) if prejudged else IndexReads(session)
+    proposed = candidates(session, sig, reads)
+    if isinstance(reads, SinceSnapshot) and os.environ.get(CHECK_LOOKUPS) == "1":
+        whole = candidates(session, sig)
+        if whole != proposed:
+            raise RuntimeError(f"the lookup since the snapshot proposed {proposed}, the whole index {whole}")
     known = prejudged.verdicts if prejudged else {}
     digests = dict(session.execute(select(Document.id, Document.text_sha256).where(Document.id.in_(proposed))).all()) \
         if known and proposed else {}

@@ -154,8 +154,12 @@ def _site(session, registry: PortalRegistry, url: str, host_portal_code: str | N
 def prejudge_reports(archive, derivations: list[Derivation]) -> list[Prejudged | None]:
     """For each derivation holding a report, its verdicts against its candidates, reached with a read
     transaction before the write (storage.grouping.prejudge); None for the others."""
+    from storage.dedup_index import snapshot
+
     with archive.session() as session:
-        return [prejudge(session, d.report.text) if d.report is not None else None for d in derivations]
+        # One read transaction: the snapshot and every lookup see the same index (SQLite).
+        taken = snapshot(session) if any(d.report is not None for d in derivations) else None
+        return [prejudge(session, d.report.text, taken) if d.report is not None else None for d in derivations]
 
 
 def write_batch(archive, registry: PortalRegistry, fetches: list[Fetch],

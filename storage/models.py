@@ -216,6 +216,16 @@ class DedupStop(Base):
     documents: Mapped[int] = mapped_column(Integer)
 
 
+class DedupChanges(Base):
+    """How many times documents' index rows were removed (a merge, a re-index), in one row: a writer
+    that looked a text up before the write lock knows from it that the index has only grown since
+    (storage.dedup_index.SinceSnapshot; migration 0020)."""
+    __tablename__ = "dedup_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    removals: Mapped[int] = mapped_column(BigInteger)
+
+
 class Verification(Base):
     """One re-fetch of a document's official URL (`scrapy verify`), kept as history."""
     __tablename__ = "verifications"

@@ -265,6 +265,143 @@ def test_a_transaction_reads_the_stoplist_counts_of_its_own_placements_before_it
         assert set(stopped_holders(session, stock_hashes).values()) == {len(texts)}
 
 
+def _imported(url: str, title: str, text_: str) -> Fetch:
+    return Fetch(requested_url=url, final_url=url, http_status=None, headers={}, body=b"",
+                 fetched_at=dt.datetime(2026, 1, 1), source=IMPORT, supplied=SuppliedText(title, text_))
+
+
+def _lookups_under_the_lock(monkeypatch) -> list[str]:
+    """The kind of reads each lookup under the write lock got (storage.dedup_index.reads_under_lock)."""
+    import storage.grouping
+    made: list[str] = []
+    real = storage.grouping.reads_under_lock
+
+    def spy(*args):
+        reads = real(*args)
+        made.append(type(reads).__name__)
+        return reads
+    monkeypatch.setattr(storage.grouping, "reads_under_lock", spy)
+    return made
+
+
+def _judged_before_another_writes(archive, first: list[Fetch], meanwhile: list[Fetch]):
+    """Writer one derives and looks up `first` (a read transaction), writer two writes `meanwhile`, then
+    writer one writes `first` under the lock: the order of an import's two writer processes."""
+    from domain.derive import derive
+    from storage.ingest import ingest_many, prejudge_reports, write_batch
+    derivations = [derive(fetch, REGISTRY, archive.regions) for fetch in first]
+    prejudged = prejudge_reports(archive, derivations)
+    write_batch(archive, REGISTRY, meanwhile)
+    return ingest_many(archive, REGISTRY, list(zip(first, derivations, strict=True)), prejudged)
+
+
+def test_a_lookup_under_the_lock_answers_from_the_one_before_and_what_arrived_since(archive, monkeypatch):
+    """Between a writer's lookups and its write, the other writer adds documents: a near copy of one of
+    its texts, an excerpt of another, and enough texts of the same stock paragraph to stop its
+    fingerprints. Each lookup under the lock is answered from the one before and the documents added
+    since (storage.dedup_index.SinceSnapshot, SQLite), checked against the whole index
+    (GOVREPORTS_CHECK_LOOKUPS, which the suite sets): the copy and the excerpt are found, the reports
+    sharing stock phrases stay apart."""
+    rng = random.Random(23)
+    stock = _random_paragraph(rng, 300)
+    for k in range(SCHEME.stop_documents - 5):  # the stock paragraph is held by 20: still evidence
+        add(archive, f"http://other.example.org/{k}.html", "\n".join([stock, _random_paragraph(rng, 600)]),
+            title=f"2023年某{k}市政府工作报告")
+    own = [_random_paragraph(rng, 2400) for _ in range(3)]
+    first = [_imported(f"http://first.example.org/{k}.html", f"2023年甲{k}市政府工作报告", "\n".join([stock, text_]))
+             for k, text_ in enumerate(own)]
+    meanwhile = [_imported("http://second.example.org/copy.html", "2023年甲0市政府工作报告",
+                           "导航菜单\n" + "\n".join([stock, own[0]]) + "\n本文仅代表作者观点"),
+                 _imported("http://second.example.org/excerpt.html", "2023年甲1市政府工作报告", own[1][:1200]),
+                 *(_imported(f"http://second.example.org/{k}.html", f"2023年乙{k}市政府工作报告",
+                             "\n".join([stock, _random_paragraph(rng, 600)])) for k in range(8))]
+    made = _lookups_under_the_lock(monkeypatch)
+    written = _judged_before_another_writes(archive, first, meanwhile)
+    copy, whole, alone = written
+    with archive.session() as session:
+        meanwhile_documents = dict(session.execute(text(
+            "SELECT final_url, document_id FROM captures WHERE final_url LIKE 'http://second.example.org/%'")).all())
+    assert copy.document_id == meanwhile_documents["http://second.example.org/copy.html"] and not copy.created
+    assert whole.document_id == meanwhile_documents["http://second.example.org/excerpt.html"] and not whole.created
+    assert alone.created
+    if archive.engine.dialect.name == "sqlite":  # the first, at least: a better capture re-indexes a document
+        assert made[0] == "SinceSnapshot"
+    else:  # each statement of a read transaction sees its own snapshot: the lookup is made again
+        assert set(made) == {"IndexReads"}
+
+
+def test_a_removal_since_the_lookup_sends_the_lookup_under_the_lock_to_the_whole_index(archive, monkeypatch):
+    """A document removed from the index between a writer's lookup and its write (two excerpts merged by
+    the full text the other writer placed) may have been among its candidates: the writer looks up
+    the whole index again (migration 0020 counts the removals)."""
+    add(archive, "http://mirror.example.com/1.html", EXCERPT)
+    add(archive, "http://mirror.example.com/2.html", EXCERPT_TWO)
+    made = _lookups_under_the_lock(monkeypatch)
+    [later] = _judged_before_another_writes(archive, [_imported("http://mirror.example.com/3.html", "铜陵市政府工作报告",
+                                                                "\n".join(TONGLING[2023].paragraphs[8:16]))],
+                                            [_imported("http://www.tl.gov.cn/a.html", "铜陵市政府工作报告", FULL)])
+    assert made[-1] == "IndexReads" and later.relation == "excerpt"
+    assert len(documents(archive)) == 1
+
+
+def test_lookups_from_a_snapshot_are_the_lookups_of_the_whole_index(tmp_path):
+    """Texts of shared paragraphs (some held by more documents than stop_documents, some becoming so),
+    near copies and excerpts of documents added after the snapshot, documents added by the looking
+    transaction itself: each lookup SinceSnapshot answers is the one the whole index answers, in the
+    same order."""
+    from domain.dedup import signature
+    from storage.dedup_index import RecordedReads, SinceSnapshot, candidates, index_document, reads_under_lock, snapshot
+    from storage.models import Document
+    archive = Archive.open(f"sqlite:///{tmp_path / 'a.sqlite'}", warc_dir=str(tmp_path / "warcs"))
+    rng = random.Random(29)
+    pool = [_random_paragraph(rng, 160) for _ in range(6)]
+    texts: list[str] = []
+
+    def new_text() -> str:
+        return "\n".join([*rng.sample(pool, 3), _random_paragraph(rng, 500)])
+
+    def like_one_held() -> str:  # a near copy or an excerpt of a document, or a text of its own
+        held = rng.choice(texts)
+        return rng.choice([held.replace("，", ",")[:-30], held[len(held) // 3:], new_text()])
+
+    def index(session, text_: str) -> None:
+        number = len(texts) + 1
+        document = Document(title=f"{number}", text=text_, text_sha256=f"{number:064d}",
+                            created_at=dt.datetime(2026, 1, 1), updated_at=dt.datetime(2026, 1, 1))
+        session.add(document)
+        session.flush()
+        index_document(session, document.id, signature(text_), fresh=True)
+        texts.append(text_)
+
+    with archive.write_session() as session, session.begin():
+        for _ in range(20):
+            index(session, new_text())
+    since = 0
+    for _ in range(6):
+        looked_up = [like_one_held() for _ in range(8)]
+        with archive.session() as session:
+            taken = snapshot(session)
+            records = []
+            for text_ in looked_up:
+                reads = RecordedReads(session)
+                candidates(session, signature(text_), reads)
+                records.append(reads.record)
+        with archive.write_session() as session, session.begin():  # the other writer
+            for _ in range(5):
+                index(session, like_one_held())
+        with archive.write_session() as session, session.begin():
+            for text_, record in zip(looked_up, records, strict=True):
+                reads = reads_under_lock(session, record, taken)
+                since += isinstance(reads, SinceSnapshot)
+                assert candidates(session, signature(text_), reads) == candidates(session, signature(text_))
+                if rng.random() < 0.5:
+                    index(session, like_one_held())
+    with archive.session() as session:
+        stopped = session.execute(text("SELECT count(*) FROM dedup_stoplist")).scalar()
+    archive.close()
+    assert since == 6 * 8 and stopped > 0
+
+
 def test_two_excerpts_before_the_full_text_end_as_one_document(archive):
     add(archive, "http://www.gongzuobaogao.net/1.html", EXCERPT)
     add(archive, "http://www.gongzuobaogao.net/2.html", EXCERPT_TWO)
