@@ -415,20 +415,16 @@ class RecordedReads(IndexReads):
         self.record = LookupRecord()
 
     def stopped_holders(self, hashes):
-        answer = self.record.stopped[tuple(hashes)] = super().stopped_holders(hashes)
-        return answer
+        return _kept(self.record.stopped, hashes, super().stopped_holders(hashes))
 
     def shared_fingerprints(self, live):
-        answer = self.record.shared_fingerprints[tuple(live)] = super().shared_fingerprints(live)
-        return answer
+        return _kept(self.record.shared_fingerprints, live, super().shared_fingerprints(live))
 
     def band_counts(self, values):
-        answer = self.record.band_counts[tuple(values)] = super().band_counts(values)
-        return answer
+        return _kept(self.record.band_counts, values, super().band_counts(values))
 
     def shared_bands(self, rare):
-        answer = self.record.shared_bands[tuple(rare)] = super().shared_bands(rare)
-        return answer
+        return _kept(self.record.shared_bands, rare, super().shared_bands(rare))
 
     def dedup_column(self, column, document_ids):
         answer = super().dedup_column(column, document_ids)
@@ -436,6 +432,11 @@ class RecordedReads(IndexReads):
         asked.update(document_ids)
         known.update(answer)
         return answer
+
+
+def _kept(answers: dict, arguments: list[int], answer):
+    answers[tuple(arguments)] = answer
+    return answer
 
 
 @dataclass(frozen=True)
