@@ -192,17 +192,13 @@ def _forget_stopped(connection) -> None:
         connection.info.pop("stopped", None)
 
 
-def band_query(sig: Signature | None, band_hashes: list[int] | None = None) -> str:
-    assert sig is not None or band_hashes is not None
-    return (f"SELECT document_id, count(*) AS bands FROM dedup_bands "
-            f"WHERE band_hash IN ({_ints(band_hashes if band_hashes is not None else sig.band_hashes)}) "  # type: ignore[union-attr]
+def band_query(band_hashes: list[int]) -> str:
+    return (f"SELECT document_id, count(*) AS bands FROM dedup_bands WHERE band_hash IN ({_ints(band_hashes)}) "
             f"GROUP BY document_id ORDER BY bands DESC, document_id LIMIT {CANDIDATES_PER_INDEX}")
 
 
-def fingerprint_query(sig: Signature | None, fingerprints: list[int] | None = None) -> str:
-    assert sig is not None or fingerprints is not None
-    return (f"SELECT document_id, count(*) AS shared FROM dedup_fingerprints "
-            f"WHERE hash IN ({_ints(fingerprints if fingerprints is not None else sig.fingerprints)}) "  # type: ignore[union-attr]
+def fingerprint_query(fingerprints: list[int]) -> str:
+    return (f"SELECT document_id, count(*) AS shared FROM dedup_fingerprints WHERE hash IN ({_ints(fingerprints)}) "
             f"GROUP BY document_id ORDER BY shared DESC, document_id LIMIT {CANDIDATES_PER_INDEX}")
 
 
@@ -377,7 +373,7 @@ class IndexReads:
 
     def shared_fingerprints(self, live: list[int]) -> list[tuple[int, int]]:
         """(document id, how many of `live` it holds), the CANDIDATES_PER_INDEX first."""
-        return [(document_id, count) for document_id, count in _rows(self.connection, fingerprint_query(None, live))]
+        return [(document_id, count) for document_id, count in _rows(self.connection, fingerprint_query(live))]
 
     def band_counts(self, values: list[int]) -> list[tuple[int, int]]:
         """(band value, how many documents hold it, counted up to SCHEME.stop_documents + 1), in the
@@ -390,7 +386,7 @@ class IndexReads:
 
     def shared_bands(self, rare: list[int]) -> list[tuple[int, int]]:
         """(document id, how many of the band values `rare` it holds), the CANDIDATES_PER_INDEX first."""
-        return [(document_id, count) for document_id, count in _rows(self.connection, band_query(None, rare))]
+        return [(document_id, count) for document_id, count in _rows(self.connection, band_query(rare))]
 
     def dedup_column(self, column: str, document_ids: list[int]) -> dict:
         return _dedup_column(self.connection, column, document_ids)
@@ -452,11 +448,17 @@ def snapshot(connection) -> IndexSnapshot | None:
     snapshot (PostgreSQL's READ COMMITTED sees each statement's own), or the count is missing."""
     if _dialect(connection) != "sqlite":
         return None
-    removals = _rows(connection, "SELECT removals FROM dedup_changes WHERE id = 1")
-    if not removals:
+    removals = _removals(connection)
+    if removals is None:
         return None
     last = _rows(connection, "SELECT max(id) FROM documents")[0][0]
-    return IndexSnapshot(last or 0, removals[0][0])
+    return IndexSnapshot(last or 0, removals)
+
+
+def _removals(connection) -> int | None:
+    """The archive's count of removals from the index (migration 0020); None without its row."""
+    rows = _rows(connection, "SELECT removals FROM dedup_changes WHERE id = 1")
+    return rows[0][0] if rows else None
 
 
 class AddedDocuments:
@@ -552,7 +554,7 @@ class SinceSnapshot(IndexReads):
         for document_id in document_ids:
             if document_id in self.added.columns:
                 answer[document_id] = self.added.columns[document_id][column]
-            elif document_id in asked and document_id <= self.added.after:
+            elif document_id in asked:
                 if document_id in known:
                     answer[document_id] = known[document_id]
             else:
@@ -577,8 +579,7 @@ def reads_under_lock(session, record: LookupRecord | None, taken: IndexSnapshot 
     recorded on a snapshot and no removal was counted since, else the database's."""
     if record is None or taken is None:
         return IndexReads(session)
-    removals = _rows(session, "SELECT removals FROM dedup_changes WHERE id = 1")
-    if not removals or removals[0][0] != taken.removals:
+    if _removals(session) != taken.removals:
         return IndexReads(session)
     added = _added_documents(session)
     if added is None or added.after != taken.last_document:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from domain.derive import Derivation, derive
 from domain.fetch import Fetch
 from domain.portals import PortalRegistry
+from storage.dedup_index import snapshot
 from storage.failures import WriteFailure, failure_of
 from storage.grouping import Prejudged, place_capture, prejudge
 from storage.models import Capture, Site
@@ -154,8 +155,6 @@ def _site(session, registry: PortalRegistry, url: str, host_portal_code: str | N
 def prejudge_reports(archive, derivations: list[Derivation]) -> list[Prejudged | None]:
     """For each derivation holding a report, its verdicts against its candidates, reached with a read
     transaction before the write (storage.grouping.prejudge); None for the others."""
-    from storage.dedup_index import snapshot
-
     with archive.session() as session:
         # One read transaction: the snapshot and every lookup see the same index (SQLite).
         taken = snapshot(session) if any(d.report is not None for d in derivations) else None

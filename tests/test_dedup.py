@@ -552,9 +552,9 @@ def test_candidate_queries_use_their_indexes(tmp_path):
     add(archive, "http://www.tl.gov.cn/a.html", FULL, official=True)
     sig = signature(FULL)
     with archive.engine.connect() as db:
-        for sql, table, index in ((band_query(sig), "dedup_bands", "COVERING INDEX ix_dedup_bands_lookup"),
+        for sql, table, index in ((band_query(sig.band_hashes), "dedup_bands", "COVERING INDEX ix_dedup_bands_lookup"),
                                   # the fingerprints' table is its (hash, document_id) key (migration 0019)
-                                  (fingerprint_query(sig), "dedup_fingerprints", "PRIMARY KEY (hash=?)"),
+                                  (fingerprint_query(sig.fingerprints), "dedup_fingerprints", "PRIMARY KEY (hash=?)"),
                                   # a document's MinHash and size, without reading its text first
                                   (dedup_column_query("minhash", [1, 2]), "documents", "COVERING INDEX ix_documents_dedup"),
                                   (dedup_column_query("fingerprint_count", [1]), "documents",
