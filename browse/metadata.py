@@ -44,7 +44,8 @@ READER_TARGETS = {
     "sentence": "The sentence of the stored text it was read from", "paragraph": "Its paragraph in the text (0-based)",
     "official_url": "Where the official copy was fetched",
 }
-INTERNAL = ("alembic_version", "targets", "dedup_scheme", "dedup_bands", "dedup_fingerprints", "dedup_stoplist", "page_validators",
+INTERNAL = ("alembic_version", "targets", "dedup_scheme", "dedup_bands", "dedup_fingerprints", "dedup_stoplist", "dedup_changes",
+            "page_validators",
             "documents_bigrams", "documents_bigrams_data", "documents_bigrams_idx", "documents_bigrams_config",
             "documents_bigrams_docsize", "documents_bigrams_content", "sites", "document_links")
 
