@@ -31,6 +31,7 @@ from domain.provenance import document_status, is_official_capture, official_cap
 from domain.reportshape import padded_against
 from domain.vocabulary import VIAS
 from storage.dedup_index import (
+    CHECK_LOOKUPS,
     IndexReads,
     IndexSnapshot,
     LookupRecord,
@@ -46,10 +47,6 @@ from storage.readers import key_of_new_document
 from storage.search import index_for_search
 from storage.targets import state_targets
 
-# With this variable set to 1, every lookup answered from a snapshot (SinceSnapshot) is also made against
-# the whole index, and a difference is raised: the test suite sets it, so each placement its tests make
-# checks the shortcut.
-CHECK_LOOKUPS = "GOVREPORTS_CHECK_LOOKUPS"
 SAME_REPORT = ("duplicate", "near_duplicate", "excerpt", "whole")
 COMPARED_FIELDS = ("region_code", "year", "delivered_on", "title")
 
@@ -127,6 +124,8 @@ def prejudge(session, text_: str, taken: IndexSnapshot | None = None) -> Prejudg
         for document_id, text_sha256, other in session.execute(
                 select(Document.id, Document.text_sha256, Document.text).where(Document.id.in_(proposed))):
             verdicts[document_id] = (text_sha256, judge(sig, signature(other)))
+    if isinstance(reads, RecordedReads) and not any(verdict.kind in SAME_REPORT for _, verdict in verdicts.values()):
+        reads.count_live_holders(sig.fingerprints)  # likely a new document: counted for its stoplist update
     return Prejudged(verdicts, sig, reads.record if isinstance(reads, RecordedReads) else None, taken)
 
 
@@ -135,7 +134,7 @@ def place_capture(session, capture: Capture, prejudged: Prejudged | None = None)
     none, being reports of different regions or years pasted together (its status says so)."""
     lock_for_placement(session)
     sig = prejudged.signature if prejudged is not None and prejudged.signature is not None else signature(_text(capture))
-    same, related = _matches(session, capture, sig, prejudged)
+    same, related, reads = _matches(session, capture, sig, prejudged)
     if len(same) > 1:
         groups = {tuple(row) for row in session.execute(
             select(Document.region_code, Document.year).where(Document.id.in_(same),
@@ -149,7 +148,7 @@ def place_capture(session, capture: Capture, prejudged: Prejudged | None = None)
             return None
     if not same:
         document = _new_document(session, capture, sig)
-        index_document(session, document.id, sig, fresh=True)
+        index_document(session, document.id, sig, fresh=True, reads=reads)
         placement = Placement(document.id, "original", 1.0, created=True, document=document,
                               stated=document.key is not None)
     else:
@@ -187,13 +186,14 @@ def _mark_padded(capture: Capture, shown: Capture) -> None:
 
 
 def _matches(session, capture: Capture, sig: Signature,
-             prejudged: Prejudged | None = None) -> tuple[list[int], dict[int, float]]:
-    """(documents holding the same report, related documents with their similarity)."""
+             prejudged: Prejudged | None = None) -> tuple[list[int], dict[int, float], IndexReads | None]:
+    """(documents holding the same report, related documents with their similarity, the reads of the
+    lookup: None when the text was found by its digest)."""
     exact = session.scalar(select(Capture.document_id).where(
         Capture.text_sha256 == capture.text_sha256, Capture.document_id.is_not(None), Capture.id != capture.id)
         .order_by(Capture.document_id).limit(1))
     if exact is not None:
-        return [exact], {}
+        return [exact], {}, None
     same: list[int] = []
     related: dict[int, float] = {}
     reads = reads_under_lock(session, prejudged.lookup, prejudged.snapshot) if prejudged else IndexReads(session)
@@ -214,7 +214,7 @@ def _matches(session, capture: Capture, sig: Signature,
             same.append(document_id)
         elif verdict.kind == "related":
             related[document_id] = verdict.similarity
-    return same, related
+    return same, related, reads
 
 
 

@@ -330,6 +330,25 @@ def test_a_lookup_under_the_lock_answers_from_the_one_before_and_what_arrived_si
         assert set(made) == {"IndexReads"}
 
 
+def test_holders_for_the_stoplist_are_counted_before_the_lock_for_a_text_that_looks_new(archive):
+    """Before the write lock a writer also counts how many documents hold each live fingerprint of a
+    text, for the stoplist update its placement makes if the text becomes a document (SQLite, where the
+    lookup is recorded on a snapshot). A text judged the same report as a document already there joins
+    it, and is not counted."""
+    from domain.derive import derive
+    from storage.ingest import prejudge_reports
+    add(archive, "http://www.tl.gov.cn/a.html", FULL, official=True)
+    fetches = [_imported("http://mirror.example.com/copy.html", "铜陵市政府工作报告", "导航菜单\n" + FULL),
+               _imported("http://mirror.example.com/2022.html", "铜陵市政府工作报告", TONGLING[2022].text)]
+    copy, new = prejudge_reports(archive, [derive(fetch, REGISTRY, archive.regions) for fetch in fetches])
+    if archive.engine.dialect.name != "sqlite":  # no snapshot: the lookup under the lock reads the index
+        assert copy.lookup is None and new.lookup is None
+        return
+    counted, _ = new.lookup.live_holders
+    assert copy.lookup.live_holders == (set(), {})
+    assert counted and counted <= set(new.signature.fingerprints)
+
+
 def test_a_removal_since_the_lookup_sends_the_lookup_under_the_lock_to_the_whole_index(archive, monkeypatch):
     """A document removed from the index between a writer's lookup and its write (two excerpts merged by
     the full text the other writer placed) may have been among its candidates: the writer looks up
@@ -348,9 +367,18 @@ def test_lookups_from_a_snapshot_are_the_lookups_of_the_whole_index(tmp_path):
     """Texts of shared paragraphs (some held by more documents than stop_documents, some becoming so),
     near copies and excerpts of documents added after the snapshot, documents added by the looking
     transaction itself: each lookup SinceSnapshot answers is the one the whole index answers, in the
-    same order."""
+    same order, and so are the holders it counts for the stoplist when the text becomes a document."""
     from domain.dedup import signature
-    from storage.dedup_index import RecordedReads, SinceSnapshot, candidates, index_document, reads_under_lock, snapshot
+    from storage.dedup_index import (
+        IndexReads,
+        RecordedReads,
+        SinceSnapshot,
+        candidates,
+        index_document,
+        reads_under_lock,
+        snapshot,
+        stopped_holders,
+    )
     from storage.models import Document
     archive = Archive.open(f"sqlite:///{tmp_path / 'a.sqlite'}", warc_dir=str(tmp_path / "warcs"))
     rng = random.Random(29)
@@ -364,13 +392,15 @@ def test_lookups_from_a_snapshot_are_the_lookups_of_the_whole_index(tmp_path):
         held = rng.choice(texts)
         return rng.choice([held.replace("，", ",")[:-30], held[len(held) // 3:], new_text()])
 
-    def index(session, text_: str) -> None:
+    def index(session, text_: str, reads=None) -> None:
         number = len(texts) + 1
         document = Document(title=f"{number}", text=text_, text_sha256=f"{number:064d}",
                             created_at=dt.datetime(2026, 1, 1), updated_at=dt.datetime(2026, 1, 1))
         session.add(document)
         session.flush()
-        index_document(session, document.id, signature(text_), fresh=True)
+        # With the lookup's reads, as a placement does: the holders counted for the stoplist come from
+        # them (and GOVREPORTS_CHECK_LOOKUPS, set for the suite, checks them against the whole index).
+        index_document(session, document.id, signature(text_), fresh=True, reads=reads)
         texts.append(text_)
 
     with archive.write_session() as session, session.begin():
@@ -385,6 +415,7 @@ def test_lookups_from_a_snapshot_are_the_lookups_of_the_whole_index(tmp_path):
             for text_ in looked_up:
                 reads = RecordedReads(session)
                 candidates(session, signature(text_), reads)
+                reads.count_live_holders(signature(text_).fingerprints)
                 records.append(reads.record)
         with archive.write_session() as session, session.begin():  # the other writer
             for _ in range(5):
@@ -394,6 +425,11 @@ def test_lookups_from_a_snapshot_are_the_lookups_of_the_whole_index(tmp_path):
                 reads = reads_under_lock(session, record, taken)
                 since += isinstance(reads, SinceSnapshot)
                 assert candidates(session, signature(text_), reads) == candidates(session, signature(text_))
+                fingerprints = signature(text_).fingerprints
+                live = [value for value in fingerprints if value not in stopped_holders(session, fingerprints)]
+                assert reads.live_holders(live) == IndexReads(session).live_holders(live)
+                if rng.random() < 0.5:
+                    index(session, text_, reads)  # the text looked up becomes a document
                 if rng.random() < 0.5:
                     index(session, like_one_held())
     with archive.session() as session:
