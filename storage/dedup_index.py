@@ -75,7 +75,8 @@ def _update_stoplist(connection, fingerprints: list[int], reads: IndexReads | No
     of those has at most stop_documents + 1 rows: the cost is bounded. The stopped ones' `documents`
     stays how many documents hold them now, so a text of stock phrases looks up its rarest (those
     whose postings can be read in full) in an archive grown one report at a time too, not only in
-    one loaded in bulk."""
+    one loaded in bulk. `reads`: the placing lookup's; a SinceSnapshot counts the live ones' holders
+    from the count before the lock and the documents added since, else the database counts them."""
     stopped = _stopped(connection, fingerprints)
     _forget_stopped(connection)  # the stoplist changes below
     if stopped:
@@ -83,12 +84,13 @@ def _update_stoplist(connection, fingerprints: list[int], reads: IndexReads | No
     live = [value for value in fingerprints if value not in stopped]
     if not live:
         return
-    reads = reads if reads is not None else IndexReads(connection)
-    holders = reads.live_holders(live)
-    if isinstance(reads, SinceSnapshot) and os.environ.get(CHECK_LOOKUPS) == "1":
-        if holders != (whole := IndexReads(connection).live_holders(live)):
+    if isinstance(reads, SinceSnapshot):
+        holders = reads.live_holders(live)
+        if os.environ.get(CHECK_LOOKUPS) == "1" and holders != (whole := IndexReads(connection).live_holders(live)):
             raise RuntimeError(f"the holders counted since the snapshot are {holders}, in the whole index {whole}")
-    common = [(value, documents) for value, documents in holders.items() if documents > SCHEME.stop_documents]
+        common = [(value, documents) for value, documents in holders.items() if documents > SCHEME.stop_documents]
+    else:  # only the few that pass, from the database
+        common = _rows(connection, live_holders_query(live) + f" HAVING count(*) > {int(SCHEME.stop_documents)}")
     if common:
         connection.execute(_table(DedupStop).insert(), [{"hash": value, "documents": documents}
                                                           for value, documents in common])
