@@ -448,18 +448,11 @@ class RecordedReads(IndexReads):
         return _kept(self.record.shared_bands, rare, super().shared_bands(rare))
 
     def dedup_column(self, column, document_ids):
-        answer = super().dedup_column(column, document_ids)
-        asked, known = self.record.columns.setdefault(column, (set(), {}))
-        asked.update(document_ids)
-        known.update(answer)
-        return answer
+        return _kept_by_value(self.record.columns.setdefault(column, (set(), {})), document_ids,
+                              super().dedup_column(column, document_ids))
 
     def live_holders(self, live):
-        answer = super().live_holders(live)
-        asked, known = self.record.live_holders
-        asked.update(live)
-        known.update(answer)
-        return answer
+        return _kept_by_value(self.record.live_holders, live, super().live_holders(live))
 
     def count_live_holders(self, fingerprints: list[int]) -> None:
         """Count now, before the write lock, the holders of the text's fingerprints the lookup found not
@@ -475,6 +468,14 @@ class RecordedReads(IndexReads):
 
 def _kept(answers: dict, arguments: list[int], answer):
     answers[tuple(arguments)] = answer
+    return answer
+
+
+def _kept_by_value(kept: tuple[set, dict], asked: list[int], answer: dict) -> dict:
+    """Keep an answer by value in `kept` (the values asked, and the answer for those found), where a
+    later read may ask for part of them."""
+    kept[0].update(asked)
+    kept[1].update(answer)
     return answer
 
 
@@ -613,11 +614,13 @@ class SinceSnapshot(IndexReads):
         # rows, this transaction's own included, are counted in memory.
         asked, then = self.record.live_holders
         holders = self.added.holders
-        now = {}
+        now, unknown = {}, []
         for value in live:
-            if value in asked and (documents := then.get(value, 0) + len(holders.get(value, ()))):
+            if value not in asked:
+                unknown.append(value)
+            elif documents := then.get(value, 0) + len(holders.get(value, ())):
                 now[value] = documents
-        if unknown := [value for value in live if value not in asked]:
+        if unknown:
             now.update(super().live_holders(unknown))
         return now
 
