@@ -94,6 +94,7 @@ bench: venv
 	$(BIN)/python bench/warc_import.py
 	$(BIN)/python bench/wayback_backfill.py
 	$(BIN)/python bench/targets_rebuild.py
+	$(BIN)/python bench/write_traffic.py
 
 # Evaluation on the real report texts in ../shared/corpora (skipped when absent).
 eval: venv fonts tesseract

@@ -36,10 +36,12 @@ from domain.regions import default_registry  # noqa: E402
 from farm.texts import make_report  # noqa: E402
 
 
-def write_corpus(path: Path, lines: int, chars: int = 2500) -> None:
+def write_corpus(path: Path, lines: int, chars: int = 2500, first: int = 0) -> None:
+    """LINES synthetic reports, the corpus's `first` to `first` + LINES − 1: the lines of two calls
+    with `first` apart are different reports."""
     regions = [r for r in default_registry().by_code.values() if r.level in ("prefecture", "county")]
     with path.open("w", encoding="utf-8") as stream:
-        for n in range(lines):
+        for n in range(first, first + lines):
             region = regions[n % len(regions)]
             year = 2000 + (n // len(regions)) % 26
             report = make_report(region.name, year, dt.date(year, 1, 10), "某某某", seed=n)
