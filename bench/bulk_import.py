@@ -1,12 +1,13 @@
 """`scrapy import` of a bulk corpus of texts: lines per second and peak memory, with the writer
 processes and written in the command's own process, in one run.
 
-    .venv/bin/python bench/bulk_import.py [--lines 2000] [--chars 2500] [--baseline DIR] [--corpus FILE]
+    .venv/bin/python bench/bulk_import.py [--lines 2000] [--chars 2500] [--live] [--baseline DIR] [--corpus FILE]
 
 Writes a JSON Lines corpus of LINES synthetic reports (farm/texts.py, one draft of ~2,300 characters each,
 or drafts joined up to CHARS: 8,000 is a typical county report; every county and prefecture of the registry in
-turn, one year each, so every line is a new document), and imports it into a fresh SQLite archive with
-`scrapy import`, in a process of its own, twice: with the archive writers in worker processes (the
+turn, one year each, so every line is a new document; `--live`: one draft made up to CHARS with
+paragraphs of its own, so nearly every fingerprint is live, as in real reports), and imports it into a
+fresh SQLite archive with `scrapy import`, in a process of its own, twice: with the archive writers in worker processes (the
 default, ARCHIVE_WRITER=process) and in the command's own process (ARCHIVE_WRITER=inline). Prints the
 lines per second of each whole command (start to exit), its peak memory (resident, summed over the
 command and its writer processes, sampled every 0.2 s), the CPU-seconds it used with how many cores that
@@ -22,6 +23,8 @@ import argparse
 import datetime as dt
 import json
 import os
+import random
+import re
 import resource
 import subprocess
 import sys
@@ -33,12 +36,30 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from domain.regions import default_registry  # noqa: E402
-from farm.texts import make_report  # noqa: E402
+from farm.texts import STOCK_PHRASES, make_report  # noqa: E402
+
+# The two-character pieces of the farm's stock sentences (farm/texts.py): the words of `--live` texts.
+_PIECES = sorted({part[i:i + 2] for sentence in STOCK_PHRASES
+                  for part in re.split(r"[，。、“”]", re.sub(r"\{\w+\}", "", sentence))
+                  for i in range(0, len(part) - 1, 2)})
 
 
-def write_corpus(path: Path, lines: int, chars: int = 2500, first: int = 0) -> None:
+def _live_paragraph(rng: random.Random, chars: int) -> str:
+    """Clauses of the stock sentences' words in an order of their own: a report's vocabulary, but
+    phrases no other text shares, so the winnowed fingerprints they give are nearly all live."""
+    sentences: list[str] = []
+    while sum(map(len, sentences)) < chars:
+        clauses = ("".join(rng.choice(_PIECES) for _ in range(rng.randint(4, 9))) for _ in range(rng.randint(2, 4)))
+        sentences.append("，".join(clauses) + "。")
+    return "".join(sentences)
+
+
+def write_corpus(path: Path, lines: int, chars: int = 2500, first: int = 0, live: bool = False) -> None:
     """LINES synthetic reports, the corpus's `first` to `first` + LINES − 1: the lines of two calls
-    with `first` apart are different reports."""
+    with `first` apart are different reports. A report longer than one draft gets the review and plan
+    of more drafts, whose stock sentences leave most of its fingerprints stopped (in more than 25
+    documents); `live`: paragraphs of its own instead (_live_paragraph), as a real report's
+    fingerprints are nearly all live."""
     regions = [r for r in default_registry().by_code.values() if r.level in ("prefecture", "county")]
     with path.open("w", encoding="utf-8") as stream:
         for n in range(first, first + lines):
@@ -46,8 +67,11 @@ def write_corpus(path: Path, lines: int, chars: int = 2500, first: int = 0) -> N
             year = 2000 + (n // len(regions)) % 26
             report = make_report(region.name, year, dt.date(year, 1, 10), "某某某", seed=n)
             paragraphs = list(report.paragraphs)
-            more = 1
-            while sum(map(len, paragraphs)) < chars:  # a longer report: the review and plan of more drafts
+            more, rng = 1, random.Random(n)
+            while sum(map(len, paragraphs)) < chars:
+                if live:
+                    paragraphs[-1:-1] = [_live_paragraph(rng, 400)]
+                    continue
                 extra = make_report(region.name, year, dt.date(year, 1, 10), "某某某", seed=n * 1000 + more)
                 paragraphs[-1:-1] = extra.paragraphs[3:-1]
                 more += 1
@@ -103,6 +127,8 @@ def main() -> None:
     parser.add_argument("--only-process", action="store_true", help="import once, with the writer processes")
     parser.add_argument("--only-baseline", action="store_true", help="import with the --baseline checkout alone")
     parser.add_argument("--corpus", type=Path, help="the corpus file: written when missing, read when present")
+    parser.add_argument("--live", action="store_true",
+                        help="texts whose fingerprints are nearly all live, as real reports' are (written corpus only)")
     args = parser.parse_args()
     if args.only_baseline and not args.baseline:
         parser.error("--only-baseline needs --baseline DIR")
@@ -110,7 +136,7 @@ def main() -> None:
         folder = Path(tmp)
         corpus = args.corpus or folder / "corpus.jsonl"
         if not corpus.exists():
-            write_corpus(corpus, args.lines, args.chars)
+            write_corpus(corpus, args.lines, args.chars, live=args.live)
         args.lines = sum(1 for _ in corpus.open(encoding="utf-8"))
         chars = sum(len(json.loads(line)["text"]) for line in corpus.open(encoding="utf-8")) / args.lines
         print(f"corpus: {args.lines} lines, {chars:,.0f} characters a text")

@@ -1,7 +1,7 @@
 """What `scrapy import` writes to an SQLite archive, table by table: the pages its commits put in the
 write-ahead log, per imported text.
 
-    .venv/bin/python bench/write_traffic.py [--archive FILE] [--base 2000] [--lines 300] [--chars 9000]
+    .venv/bin/python bench/write_traffic.py [--archive FILE] [--base 2000] [--lines 300] [--chars 9000] [--live]
 
 A commit's cost is mostly its pages: each changed page goes to the WAL at commit (two writes and a
 checksum), and to the database file again at the next checkpoint. This counts them and says whose
@@ -78,6 +78,7 @@ def main() -> None:
     parser.add_argument("--base", type=int, default=2000, help="texts in the fresh archive (without --archive)")
     parser.add_argument("--lines", type=int, default=300, help="texts imported and measured")
     parser.add_argument("--chars", type=int, default=9000, help="at least this many characters a text")
+    parser.add_argument("--live", action="store_true", help="texts whose fingerprints are nearly all live (bulk_import.py)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -86,10 +87,10 @@ def main() -> None:
             shutil.copyfile(args.archive, archive)
             documents = sqlite3.connect(archive).execute("SELECT count(*) FROM documents").fetchone()[0]
         else:
-            write_corpus(folder / "base.jsonl", args.base, args.chars)
+            write_corpus(folder / "base.jsonl", args.base, args.chars, live=args.live)
             import_lines(folder / "base.jsonl", archive, warcs)
             documents = args.base
-        write_corpus(folder / "measured.jsonl", args.lines, args.chars, first=documents)
+        write_corpus(folder / "measured.jsonl", args.lines, args.chars, first=documents, live=args.live)
         # The read transaction that keeps every frame in the WAL (a checkpoint copies no frame a reader
         # may still need, and the WAL restarts only once no reader needs any).
         holder = sqlite3.connect(archive, isolation_level=None)

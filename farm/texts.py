@@ -55,6 +55,9 @@ _SELF = [
 _PROJECTS = ["高铁枢纽", "新材料产业园", "长江生态廊道", "职业教育园区", "城市综合管廊", "数字经济产业园",
              "人民医院新院区", "铜基新材料基地", "智慧物流港", "一网通办", "跨江大桥", "科创中心",
              "水系连通工程", "国家农业科技园", "半导体封测项目", "体育中心"]
+# Every stock sentence (with its {placeholders}) and project name the reports are built from: the
+# vocabulary of bench/bulk_import.py's `--live` texts.
+STOCK_PHRASES = (*_REVIEW, *_PLAN, *_SELF, *_PROJECTS)
 
 
 def cn_date(day: dt.date) -> str:
