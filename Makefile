@@ -95,6 +95,7 @@ bench: venv
 	$(BIN)/python bench/wayback_backfill.py
 	$(BIN)/python bench/targets_rebuild.py
 	$(BIN)/python bench/write_traffic.py
+	$(BIN)/python bench/search_index_writes.py
 
 # Evaluation on the real report texts in ../shared/corpora (skipped when absent).
 eval: venv fonts tesseract
