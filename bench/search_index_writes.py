@@ -17,7 +17,9 @@ after the corpus's texts."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
+import itertools
 import json
 import re
 import sqlite3
@@ -33,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bench.bulk_import import write_corpus  # noqa: E402
 from crawler.settings import ARCHIVE_BATCH_SIZE  # noqa: E402
 from domain.search import indexed_text, search_facets, spaced_bigrams  # noqa: E402
-from storage.db import SQLITE_CACHE_KIB, Archive  # noqa: E402
+from storage.db import Archive  # noqa: E402
 
 REAL_REPORTS = ROOT.parent / "shared" / "corpora" / "provincial_2026"
 # FTS5 settings that change how the index writes, never what it holds (https://sqlite.org/fts5.html,
@@ -53,9 +55,10 @@ class Row:
     facets: str
 
 
-def corpus_rows(path: Path) -> tuple[list[Row], list[str]]:
+def corpus_rows(path: Path, lines: int | None = None) -> tuple[list[Row], list[str]]:
+    """The first `lines` lines of a corpus (all: None), as rows and as texts."""
     rows, texts = [], []
-    for line in path.open(encoding="utf-8"):
+    for line in itertools.islice(path.open(encoding="utf-8"), lines):
         record = json.loads(line)
         # bulk_import.py's URLs name the region and year: https://corpus.example.org/<code>/<year>.html
         found = re.search(r"/(\d{6})/(\d{4})\.html$", record["url"])
@@ -93,6 +96,19 @@ def fresh_index(folder: Path, name: str) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def archive_connection(folder: Path, name: str):
+    """The driver's connection to a fresh archive, set up as the archive sets up its own (storage.db:
+    the journal, the page cache, the functions; transactions left to the caller)."""
+    archive = Archive.open(f"sqlite:///{fresh_index(folder, name)}", migrate=False)
+    pooled = archive.engine.raw_connection()
+    try:
+        yield pooled.driver_connection
+    finally:
+        pooled.close()
+        archive.close()
+
+
 def insert_seconds(connection: sqlite3.Connection, rows: list[Row], first_id: int, batch: int) -> float:
     """Seconds to insert `rows` into documents_bigrams, committing every `batch`."""
     started = time.perf_counter()
@@ -105,31 +121,24 @@ def insert_seconds(connection: sqlite3.Connection, rows: list[Row], first_id: in
     return time.perf_counter() - started
 
 
-def connect(path: Path | str) -> sqlite3.Connection:
-    """A connection with the archive's write settings (storage.db), autocommit so BEGIN is ours."""
-    connection = sqlite3.connect(path, isolation_level=None)
-    if str(path) != ":memory:":
-        connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    connection.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-    return connection
-
-
 def measure(folder: Path, name: str, rows: list[Row], commands: tuple[str, ...] = (), memory: bool = False) -> float:
     """ms a text into the archive's index with FTS5 `commands` applied first."""
-    if memory:  # the same table, its pages never leaving the process
-        connection = connect(":memory:")
-        schema = connect(fresh_index(folder, name)).execute(
-            "SELECT sql FROM sqlite_master WHERE name = 'documents_bigrams'").fetchone()[0]
-        connection.execute(schema)
-    else:
-        connection = connect(fresh_index(folder, name))
+    with archive_connection(folder, name) as connection:
+        if not memory:
+            return _ms_a_text(connection, rows, commands)
+        schema = connection.execute("SELECT sql FROM sqlite_master WHERE name = 'documents_bigrams'").fetchone()[0]
+    in_memory = sqlite3.connect(":memory:", isolation_level=None)  # the same table, its pages never leaving the process
+    try:
+        in_memory.execute(schema)
+        return _ms_a_text(in_memory, rows, commands)
+    finally:
+        in_memory.close()
+
+
+def _ms_a_text(connection, rows: list[Row], commands: tuple[str, ...]) -> float:
     for command in commands:
         connection.execute(f"INSERT INTO documents_bigrams (documents_bigrams, rank) VALUES {command}")
-    try:
-        return insert_seconds(connection, rows, 1, ARCHIVE_BATCH_SIZE) / len(rows) * 1000
-    finally:
-        connection.close()
+    return insert_seconds(connection, rows, 1, ARCHIVE_BATCH_SIZE) / len(rows) * 1000
 
 
 def main() -> None:
@@ -144,20 +153,17 @@ def main() -> None:
         corpus = args.corpus or folder / "corpus.jsonl"
         if not corpus.exists():
             write_corpus(corpus, args.lines, args.chars, live=args.live)
-        rows, texts = corpus_rows(corpus)
-        rows, texts = rows[:args.lines], texts[:args.lines]
+        rows, texts = corpus_rows(corpus, args.lines)
         print(f"corpus: {vocabulary(rows, texts)}")
         real = real_reports() if REAL_REPORTS.is_dir() else None
         if real:
             print(f"real reports ({REAL_REPORTS.name}): {vocabulary(*real)}")
-        shipped = measure(folder, "shipped", rows)
-        print(f"the search index as shipped: {shipped:.2f} ms a text ({len(rows)} texts, {ARCHIVE_BATCH_SIZE} a commit)")
-        if real:
-            connection = connect(fresh_index(folder, "real"))
-            insert_seconds(connection, rows, 1, ARCHIVE_BATCH_SIZE)
-            seconds = insert_seconds(connection, real[0], len(rows) + 1, len(real[0]))
-            connection.close()
-            print(f"  then the {len(real[0])} real reports, one commit: {seconds / len(real[0]) * 1000:.2f} ms a report")
+        with archive_connection(folder, "shipped") as connection:
+            shipped = _ms_a_text(connection, rows, ())
+            print(f"the search index as shipped: {shipped:.2f} ms a text ({len(rows)} texts, {ARCHIVE_BATCH_SIZE} a commit)")
+            if real:  # into the same index, after the corpus's texts
+                seconds = insert_seconds(connection, real[0], len(rows) + 1, len(real[0]))
+                print(f"  then the {len(real[0])} real reports, one commit: {seconds / len(real[0]) * 1000:.2f} ms a report")
         for label, commands in [*VARIANTS, ("in memory (no disk, no WAL)", None)]:
             took = measure(folder, re.sub(r"\W+", "-", label), rows, tuple(commands or ()), memory=commands is None)
             print(f"  {label}: {took:.2f} ms a text, {took / shipped:.2f} × as shipped")
