@@ -1,14 +1,13 @@
 """What the search index costs an import, a text at a time: FTS5's insert of a text's bigrams into the
-archive's own index (`documents_bigrams`, as the migrations make it), timed alone, with the texts'
-vocabulary beside it, since that is what the insert's cost follows.
+archive's index (`documents_bigrams`, in its own file as a new archive makes it: storage.search_index),
+timed alone, with the texts' vocabulary beside it, since that is what the insert's cost follows.
 
     .venv/bin/python bench/search_index_writes.py [--lines 2000] [--chars 9000] [--live] [--corpus FILE]
 
 The texts are bench/bulk_import.py's corpus (`--live`: texts whose fingerprints are nearly all live;
 `--corpus FILE`: a JSON Lines corpus of its own, read when present, written when not), laid out as the
-index's trigger lays them out (domain.search.spaced_bigrams of the title and text) before the clock
-starts, and inserted into the empty index of a fresh archive, ARCHIVE_BATCH_SIZE texts a commit, as an
-import's writers commit them. Printed: the bigrams of a text (all, distinct, distinct a character), the
+index lays them out (storage.search_index.index_row) before the clock starts, and inserted into the
+empty index of a fresh archive, ARCHIVE_BATCH_SIZE texts a commit, as an import's writers commit them. Printed: the bigrams of a text (all, distinct, distinct a character), the
 index as shipped in ms a text, and the same under FTS5 settings that change only how it writes
 (merges, the pending terms' flush, the page size; an in-memory database for the disk's share), each as a
 ratio to the index as shipped in this run. When `../shared/corpora/provincial_2026` is there (real
@@ -34,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bulk_import import write_corpus  # noqa: E402
 from crawler.settings import ARCHIVE_BATCH_SIZE  # noqa: E402
-from domain.search import indexed_text, search_facets, spaced_bigrams  # noqa: E402
 from storage.db import Archive  # noqa: E402
+from storage.search_index import connect, index_row  # noqa: E402
 
 REAL_REPORTS = ROOT.parent / "shared" / "corpora" / "provincial_2026"
 # FTS5 settings that change how the index writes, never what it holds (https://sqlite.org/fts5.html,
@@ -62,8 +61,8 @@ def corpus_rows(path: Path, lines: int | None = None) -> tuple[list[Row], list[s
         record = json.loads(line)
         # bulk_import.py's URLs name the region and year: https://corpus.example.org/<code>/<year>.html
         found = re.search(r"/(\d{6})/(\d{4})\.html$", record["url"])
-        facets = search_facets(found[1], int(found[2])) if found else search_facets(None, None)
-        rows.append(Row(spaced_bigrams(indexed_text(record["title"], record["text"])), facets))
+        rows.append(Row(*index_row(0, record["title"], record["text"], found[1] if found else None,
+                                   int(found[2]) if found else None)[1:]))
         texts.append(record["text"])
     return rows, texts
 
@@ -75,8 +74,8 @@ def real_reports() -> tuple[list[Row], list[str]]:
     for path in sorted(REAL_REPORTS.glob("*.csv")):
         with path.open(encoding="utf-8-sig", newline="") as stream:
             for record in csv.DictReader(stream):
-                rows.append(Row(spaced_bigrams(indexed_text(record["title"], record["full_text"])),
-                                search_facets(None, int(record["year"]) if record["year"].isdigit() else None)))
+                year = int(record["year"]) if record["year"].isdigit() else None
+                rows.append(Row(*index_row(0, record["title"], record["full_text"], None, year)[1:]))
                 texts.append(record["full_text"])
     return rows, texts
 
@@ -90,23 +89,22 @@ def vocabulary(rows: list[Row], texts: list[str]) -> str:
 
 
 def fresh_index(folder: Path, name: str) -> Path:
-    """An empty archive made by the migrations, its search index with it."""
-    path = folder / f"{name}.sqlite"
-    Archive.open(f"sqlite:///{path}", migrate=True).close()
-    return path
+    """The empty search index of a new archive (its own file, made when the archive is)."""
+    archive = Archive.open(f"sqlite:///{folder / f'{name}.sqlite'}", migrate=True)
+    archive.close()
+    assert archive.search_file is not None
+    return archive.search_file
 
 
 @contextlib.contextmanager
 def archive_connection(folder: Path, name: str):
-    """The driver's connection to a fresh archive, set up as the archive sets up its own (storage.db:
-    the journal, the page cache, the functions; transactions left to the caller)."""
-    archive = Archive.open(f"sqlite:///{fresh_index(folder, name)}", migrate=False)
-    pooled = archive.engine.raw_connection()
+    """A connection to a fresh archive's search index, set up as the archive's writers set up theirs
+    (storage.search_index.connect: the journal, the page cache; transactions left to the caller)."""
+    connection = connect(fresh_index(folder, name))
     try:
-        yield pooled.driver_connection
+        yield connection
     finally:
-        pooled.close()
-        archive.close()
+        connection.close()
 
 
 def insert_seconds(connection: sqlite3.Connection, rows: list[Row], first_id: int, batch: int) -> float:

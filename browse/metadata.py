@@ -47,7 +47,8 @@ READER_TARGETS = {
 INTERNAL = ("alembic_version", "targets", "dedup_scheme", "dedup_bands", "dedup_fingerprints", "dedup_stoplist", "dedup_changes",
             "page_validators",
             "documents_bigrams", "documents_bigrams_data", "documents_bigrams_idx", "documents_bigrams_config",
-            "documents_bigrams_docsize", "documents_bigrams_content", "sites", "document_links")
+            "documents_bigrams_docsize", "documents_bigrams_content", "search_changes", "search_log", "sites",
+            "document_links")
 
 QUERIES = {
     "region_targets": {

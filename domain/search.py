@@ -57,28 +57,6 @@ def spaced_bigrams(text: str | None) -> str:
     return flat[flat != 0].tobytes().decode("utf-32-le", "surrogatepass").rstrip(" ")
 
 
-# The search index's text of documents about to be written, laid out by an archive writer before it
-# takes the write lock (storage.ingest.write_batch), so the index's trigger finds it here instead of
-# computing it under the lock (0.6 ms for a report of 9,000 characters, while the other writers wait).
-# Each is taken once; what a batch did not take (a title changed in placement) is dropped with the next
-# batches' (AHEAD_TEXTS at most), and the trigger computes it as before: the same value either way.
-AHEAD_TEXTS = 256
-_ahead: dict[str, str] = {}
-
-
-def lay_out_ahead(text: str) -> None:
-    """Compute `spaced_bigrams(text)` now, for `indexed_bigrams` to hand out once."""
-    if len(_ahead) >= AHEAD_TEXTS:
-        _ahead.clear()
-    _ahead[text] = spaced_bigrams(text)
-
-
-def indexed_bigrams(text: str | None) -> str:
-    """`spaced_bigrams`, as the index's triggers call it: laid out ahead when it was (lay_out_ahead)."""
-    ahead = _ahead.pop(text, None) if text else None
-    return ahead if ahead is not None else spaced_bigrams(text)
-
-
 def word_phrase(word: str) -> str | None:
     """A query word as an FTS5 phrase of the index's tokens; None when the word holds no two adjacent
     letters or digits (nothing in the index can match it)."""

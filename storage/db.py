@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain.regions import RegionRegistry, default_registry
 from domain.resources import package_path
-from domain.search import indexed_bigrams, search_facets, spaced_chars
+from domain.search import search_facets, spaced_bigrams, spaced_chars
 from storage.models import Region
 from storage.readers import refresh_unstated
+from storage.search_index import LogPosition, catch_up, search_index_path
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -134,9 +135,10 @@ def make_engine(url: str) -> Engine:
             cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")
             cursor.close()
-            # The search index's triggers call them (spaced_bigrams: migration 0012; spaced_chars: the
-            # two indexes of migration 0008 it replaced, until it runs; domain.search).
-            dbapi_connection.create_function("spaced_bigrams", 1, indexed_bigrams, deterministic=True)
+            # The triggers of the search index inside the archive call them, until migration 0021 moves
+            # it out (spaced_bigrams: migration 0012; spaced_chars: the two indexes of migration 0008 it
+            # replaced, until it runs; domain.search); and again after a downgrade.
+            dbapi_connection.create_function("spaced_bigrams", 1, spaced_bigrams, deterministic=True)
             dbapi_connection.create_function("spaced_chars", 1, spaced_chars, deterministic=True)
             dbapi_connection.create_function("search_facets", 2, search_facets, deterministic=True)  # 0018
             # SQLAlchemy, not the driver, opens transactions (below), so a writer can ask for IMMEDIATE.
@@ -236,6 +238,17 @@ class Archive:
         reading = engine.execution_options(isolation_level="REPEATABLE READ") if engine.dialect.name == "postgresql" \
             else engine
         self.read_session = sessionmaker(reading, expire_on_commit=False)
+        # The search index's file (storage.search_index), for an SQLite archive in a file; None otherwise
+        # (PostgreSQL's index is a table of the archive; an in-memory archive's searches read the texts).
+        path = sqlite_path(str(engine.url)) if engine.dialect.name == "sqlite" else None
+        self.search_file = search_index_path(path) if path is not None else None
+        self.search_applied: LogPosition | None = None  # the last change this process saw the index apply
+        self.search_pruned: LogPosition | None = None  # the last change it deleted from the archive's log
+        self.keeps_search_index = False  # catch it up when closing (Archive.open: when it migrates)
+
+    def catch_up_search(self) -> int | None:
+        """Bring the search index's file up to date with the archive (storage.search_index.catch_up)."""
+        return catch_up(self) if self.search_file is not None else None
 
     @classmethod
     def open(cls, url: str | None = None, regions: RegionRegistry | None = None, migrate: bool = True,
@@ -267,9 +280,20 @@ class Archive:
             raise ArchiveUnusable(f"ARCHIVE_DB: no driver for {url.split(':', 1)[0]}: {exc}", usage=True) from None
         except SQLAlchemyError as exc:
             raise ArchiveUnusable(f"archive database {_safe(url)} unusable: {error_line(exc)}", usage=False) from None
-        return cls(engine, regions, warc_dir)
+        archive = cls(engine, regions, warc_dir)
+        archive.keeps_search_index = migrate
+        if migrate:
+            # A new archive gets its index's file now; an archive upgraded to migration 0021 gets its index
+            # built; one left behind by a writer that was killed between its two commits is brought up to date.
+            archive.catch_up_search()
+        return archive
 
     def close(self) -> None:
+        # What was written after the writers' last catch-up (a command's own changes: a merge, a
+        # reindex) goes into the search index before the archive is left; nothing to do takes no lock.
+        # An archive opened as it is (no migrations: a reader) leaves the index's file as it found it.
+        if self.keeps_search_index:
+            self.catch_up_search()
         self.engine.dispose()
 
     def __enter__(self) -> Archive:

@@ -21,6 +21,7 @@ from storage.failures import WriteFailure, failure_of
 from storage.grouping import Prejudged, place_capture, prejudge
 from storage.models import Capture, Site
 from storage.readers import refresh_document
+from storage.search_index import prune
 
 logger = logging.getLogger(__name__)
 ATTEMPTS = 3
@@ -79,6 +80,7 @@ def ingest_many(archive, registry: PortalRegistry, items: list[tuple[Fetch, Deri
     hints = prejudged or [None] * len(items)
     try:
         with archive.write_session() as session, session.begin():
+            _forget_indexed_changes(archive, session)
             return [_ingest(session, registry, fetch, derivation, hint)
                     for (fetch, derivation), hint in zip(items, hints, strict=True)]
     except SQLAlchemyError as exc:
@@ -92,6 +94,14 @@ def ingest_many(archive, registry: PortalRegistry, items: list[tuple[Fetch, Deri
         except Exception as exc:  # noqa: BLE001 - returned to the caller, who logs and counts it
             results.append(exc)
     return results
+
+
+def _forget_indexed_changes(archive, session) -> None:
+    """Delete the archive's log of the changes the search index has applied (storage.search_index),
+    in the writer's own transaction rather than in a write of its own."""
+    if archive.search_applied is not None and archive.search_applied != archive.search_pruned:
+        prune(session, archive.search_applied)
+        archive.search_pruned = archive.search_applied
 
 
 def _ingest(session, registry: PortalRegistry, fetch: Fetch, derivation: Derivation,
@@ -171,19 +181,15 @@ def write_batch(archive, registry: PortalRegistry, fetches: list[Fetch],
     a read transaction (prejudge_reports). `write_turn`, a lock the writers of one command share,
     orders their writes."""
     from domain.dedup import prepare
-    from domain.search import indexed_text, lay_out_ahead
     from domain.targets import statements_of
 
     derivations = [derive(fetch, registry, archive.regions) for fetch in fetches]
-    triggers_index = archive.engine.dialect.name == "sqlite"
     for derivation in derivations:
         if (report := derivation.report) is not None:
             # Outside the write lock, where another writer can work at the same time: what placement
-            # will ask for, and the search index's text of the document it will insert.
+            # will ask for.
             prepare(report.text)
             statements_of(report.text, report.year)
-            if triggers_index:
-                lay_out_ahead(indexed_text(report.title, report.text))
     prejudged = prejudge_reports(archive, derivations)
     # One writer at a time takes the database's write lock, in turn. The turn only spares the polling
     # of SQLite's busy handler (its sleeps of up to 100 ms leave the lock idle while a writer waits);
@@ -195,6 +201,9 @@ def write_batch(archive, registry: PortalRegistry, fetches: list[Fetch],
     finally:
         if taken:
             write_turn.release()
+    # The SQLite search index, in its own file, under its own lock: while the next writer holds the
+    # archive's (storage.search_index).
+    archive.catch_up_search()
     return [failure_of(result) if isinstance(result, Exception) else (derivation.stats_keys, result)
             for derivation, result in zip(derivations, written, strict=True)]
 

@@ -3,7 +3,8 @@
 A document matches when every word of the query occurs in its title or text (a word: a run of two or
 more letters or digits, domain.search.query_words; case folded). How each engine finds the matches:
 
-- SQLite: the FTS5 index of character bigrams (migrations 0012, 0018; domain.search.spaced_bigrams), a
+- SQLite: the FTS5 index of character bigrams (migrations 0012, 0018, 0021: in a file of its own beside the
+  archive, storage.search_index; domain.search.spaced_bigrams), a
   word the phrase of its bigrams, which matches exactly where the word occurs; a region or a year is
   looked up in the same index (its `facets` column), never by joining the matches to their documents.
 - PostgreSQL: `search_bigrams` (migration 0018), each document's distinct bigrams and its facets (region
@@ -37,6 +38,7 @@ from domain.search import (
     word_bigrams,
     word_phrase,
 )
+from storage.search_index import IndexSnapshot, log_position, open_for_search
 
 K1, B = 1.2, 0.75  # BM25's usual constants
 _LARGEST = 2**63 - 1  # the largest integer either engine holds
@@ -98,10 +100,13 @@ def search(session, query: str, region_codes: set[str] | None = None, year: int 
             raise ValueError(f"{name} {value} is out of range (no archive holds so many)")
     finder = _SQLite(session, words, region_codes, year) if session.get_bind().dialect.name == "sqlite" \
         else _Postgres(session, words, region_codes, year)
-    ids = finder.newest(None if exact_count else rank_limit + 1)
-    total, total_exact = len(ids), exact_count or len(ids) <= rank_limit
-    candidates = ids[:rank_limit]
-    rows = finder.rows(candidates) if offset < len(candidates) else []
+    try:
+        ids = finder.newest(None if exact_count else rank_limit + 1)
+        total, total_exact = len(ids), exact_count or len(ids) <= rank_limit
+        candidates = ids[:rank_limit]
+        rows = finder.rows(candidates) if offset < len(candidates) else []
+    finally:
+        finder.close()
     scores = _scores(rows, words)
     rows.sort(key=lambda row: (-scores[row["id"]], -(row["year"] or 0), -row["id"]))
     shown = rows[offset:offset + limit]
@@ -161,29 +166,97 @@ def _as_rows(result) -> list[dict]:
 
 
 class _SQLite:
+    """The index's file (storage.search_index) answers for the documents it holds as they are; the few
+    changed since its last catch-up (`pending`) are checked against their text here, as PostgreSQL's
+    candidates are. An archive older than migration 0021 still holds its index itself."""
+
     def __init__(self, session, words: list[str], region_codes: set[str] | None, year: int | None):
         self.session = session
         phrases = [phrase for word in words if (phrase := word_phrase(word)) is not None]
         match = "{bigrams} : (" + " AND ".join(phrases) + ")"
+        self.facets: list[set[str]] = []  # each a set of facets one of which a match holds
         if region_codes is not None:
             cover = region_cover(region_codes)
             match += " AND {facets} : (" + (" OR ".join(cover) if cover else "rnone") + ")"
+            self.facets.append(set(cover))
         if year is not None:
             match += f" AND {{facets}} : y{int(year)}"
+            self.facets.append({f"y{int(year)}"})
         self.match = match
+        self.words = [folded(word) for word in words]
+        self.fold = any_cased(self.words)
+        self.read: dict[int, dict] = {}  # rows of pending documents read to check them, kept for ranking
+        self.snapshot: IndexSnapshot | None = None
 
     def newest(self, limit: int | None) -> list[int]:
-        sql = "SELECT rowid FROM documents_bigrams WHERE documents_bigrams MATCH :match ORDER BY rowid DESC"
-        params: dict[str, str | int] = {"match": self.match}
+        if log_position(self.session) is None:  # the index is inside the archive (migration 0018)
+            return self._matching(self.session.connection().connection.driver_connection, limit)
+        self.snapshot = snapshot = open_for_search(self.session)
+        pending = snapshot.pending
+        found = []
+        if snapshot.index is not None:
+            # As many more as may be left out, so `limit` remain.
+            found = [one for one in self._matching(snapshot.index, None if limit is None else limit + len(pending or ()))
+                     if one not in (pending or ())]
+            if snapshot.ahead:  # ids of documents this snapshot of the archive does not hold yet
+                found = self._existing(found)
+        found += self._checked(pending)
+        found.sort(reverse=True)
+        return found if limit is None else found[:limit]
+
+    def _matching(self, connection, limit: int | None) -> list[int]:
+        sql = "SELECT rowid FROM documents_bigrams WHERE documents_bigrams MATCH ? ORDER BY rowid DESC"
         if limit is not None:
-            sql, params["limit"] = sql + " LIMIT :limit", limit
-        return list(self.session.execute(text(sql), params).scalars())
+            sql += f" LIMIT {int(limit)}"
+        return [row[0] for row in connection.execute(sql, (self.match,))]
+
+    def _existing(self, ids: list[int]) -> list[int]:
+        held = set()
+        for start in range(0, len(ids), _RECHECK_BATCH):
+            held.update(self.session.execute(text("SELECT id FROM documents WHERE id IN :ids").bindparams(
+                bindparam("ids", expanding=True)), {"ids": ids[start:start + _RECHECK_BATCH]}).scalars())
+        return [one for one in ids if one in held]
+
+    def _checked(self, pending: set[int] | None) -> list[int]:
+        """Of the documents `pending` (None: every document), those holding every word and facet."""
+        if pending is not None and not pending:
+            return []
+        sql = f"SELECT {_RANKED_COLUMNS.replace('d.text', 'd.text, d.region_code')}"
+        found: list[int] = []
+        ids = sorted(pending) if pending is not None else None
+        after = 0
+        while True:
+            if ids is not None:
+                chunk = ids[after:after + _RECHECK_BATCH]
+                if not chunk:
+                    return found
+                rows = _as_rows(self.session.execute(text(f"{sql} WHERE d.id IN :ids").bindparams(
+                    bindparam("ids", expanding=True)), {"ids": chunk}))
+                after += _RECHECK_BATCH
+            else:
+                rows = _as_rows(self.session.execute(text(f"{sql} WHERE d.id > :after ORDER BY d.id LIMIT :n"),
+                                                     {"after": after, "n": _RECHECK_BATCH}))
+                if not rows:
+                    return found
+                after = rows[-1]["id"]
+            for row in rows:
+                facets = set(search_facets(row.pop("region_code"), row["year"]).split())
+                body = _searched(row, self.fold)
+                if all(word in body for word in self.words) and all(facets & wanted for wanted in self.facets):
+                    self.read[row["id"]] = row
+                    found.append(row["id"])
 
     def rows(self, ids: list[int]) -> list[dict]:
-        if not ids:
-            return []
+        missing = [one for one in ids if one not in self.read]
+        read = [self.read[one] for one in ids if one in self.read]
+        if not missing:
+            return read
         statement = text(f"SELECT {_RANKED_COLUMNS} WHERE d.id IN :ids").bindparams(bindparam("ids", expanding=True))
-        return _as_rows(self.session.execute(statement, {"ids": ids}))
+        return read + _as_rows(self.session.execute(statement, {"ids": missing}))
+
+    def close(self) -> None:
+        if self.snapshot is not None:
+            self.snapshot.close()
 
 
 class _Postgres:
@@ -284,12 +357,15 @@ class _Postgres:
         missing = [one for one in ids if one not in self.read]
         return [self.read[one] for one in ids if one in self.read] + self._read(missing)
 
+    def close(self) -> None:
+        pass
+
 
 def as_dicts(hits: list[Hit]) -> list[dict]:
     return [asdict(hit) for hit in hits]
 
 
-# -- keeping the PostgreSQL index current (SQLite's is kept by triggers) --------------------------------
+# -- keeping the PostgreSQL index current (SQLite's: storage.search_index) --------------------------------
 
 def index_row(title: str | None, body: str | None, region_code: str | None, year: int | None) -> dict:
     """A document's row of `search_bigrams`: its distinct bigrams and its facets (region codes, year:

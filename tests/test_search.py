@@ -155,14 +155,3 @@ def test_the_postgresql_index_rows_of_the_migration_are_the_writers_rows():
     for title, body, code, year in samples:
         assert " ".join(f"'{lexeme}'" for lexeme in migration._lexemes(title, body, code, year)) == \
             index_row(title, body, code, year)["bigrams"]
-
-
-def test_a_text_laid_out_before_the_write_lock_is_what_the_index_trigger_would_compute():
-    """The archive writers lay out a report's index text before they take the write lock; the trigger
-    takes it once, and computes whatever was not laid out, so the index is the same either way."""
-    from domain.search import indexed_bigrams, lay_out_ahead, spaced_bigrams
-    text = "2024年铜陵市政府工作报告 营商环境，高质量发展。"
-    lay_out_ahead(text)
-    assert indexed_bigrams(text) == spaced_bigrams(text)  # handed out
-    assert indexed_bigrams(text) == spaced_bigrams(text)  # computed
-    assert indexed_bigrams(None) == indexed_bigrams("") == ""
