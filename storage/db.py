@@ -14,7 +14,7 @@ from domain.resources import package_path
 from domain.search import search_facets, spaced_bigrams, spaced_chars
 from storage.models import Region
 from storage.readers import refresh_unstated
-from storage.search_index import LogPosition, catch_up, search_index_path
+from storage.search_index import IndexConnection, LogPosition, catch_up, search_index_path
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -242,6 +242,7 @@ class Archive:
         # (PostgreSQL's index is a table of the archive; an in-memory archive's searches read the texts).
         path = sqlite_path(str(engine.url)) if engine.dialect.name == "sqlite" else None
         self.search_file = search_index_path(path) if path is not None else None
+        self.search_index = IndexConnection(self.search_file) if self.search_file is not None else None
         self.search_applied: LogPosition | None = None  # the last change this process saw the index apply
         self.search_pruned: LogPosition | None = None  # the last change it deleted from the archive's log
         self.keeps_search_index = False  # catch it up when closing (Archive.open: when it migrates)
@@ -294,6 +295,8 @@ class Archive:
         # An archive opened as it is (no migrations: a reader) leaves the index's file as it found it.
         if self.keeps_search_index:
             self.catch_up_search()
+        if self.search_index is not None:
+            self.search_index.close()
         self.engine.dispose()
 
     def __enter__(self) -> Archive:
