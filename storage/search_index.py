@@ -96,8 +96,10 @@ def _applied(index: sqlite3.Connection) -> LogPosition | None:
 
 
 def connect(path: Path, timeout: float = CATCH_UP_TIMEOUT) -> sqlite3.Connection:
-    """A writing connection to the index's file, set up as catch_up uses it (transactions left to the caller)."""
-    index = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+    """A writing connection to the index's file, set up as catch_up uses it (transactions left to the
+    caller). Any thread may use it: an archive opened on one thread writes on another (a thread writer,
+    a thread pool), and IndexConnection.lock keeps them to one at a time."""
+    index = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
     index.execute("PRAGMA journal_mode=WAL")
     index.execute("PRAGMA synchronous=NORMAL")  # as the archive's: a killed process loses nothing committed
     index.execute(f"PRAGMA cache_size=-{INDEX_CACHE_KIB}")

@@ -134,6 +134,17 @@ def test_the_index_is_written_while_another_writer_holds_the_archives_write_lock
     archive.close()
 
 
+def test_an_archive_opened_on_one_thread_catches_up_on_another(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    archive = imported(tmp_path, killed=monkeypatch)  # opened, and its index connection made, here
+    monkeypatch.undo()
+    with ThreadPoolExecutor(1) as other:
+        assert other.submit(catch_up, archive).result() == documents(archive)
+    assert_exact(archive)
+    archive.close()
+
+
 def test_a_writer_that_finds_the_index_locked_leaves_its_changes_to_the_next(tmp_path, monkeypatch):
     archive = imported(tmp_path, killed=monkeypatch)
     monkeypatch.undo()
