@@ -241,15 +241,18 @@ class Archive:
         # The search index's file (storage.search_index), for an SQLite archive in a file; None otherwise
         # (PostgreSQL's index is a table of the archive; an in-memory archive's searches read the texts).
         path = sqlite_path(str(engine.url)) if engine.dialect.name == "sqlite" else None
-        self.search_file = search_index_path(path) if path is not None else None
-        self.search_index = IndexConnection(self.search_file) if self.search_file is not None else None
+        self.search_index = IndexConnection(search_index_path(path)) if path is not None else None
         self.search_applied: LogPosition | None = None  # the last change this process saw the index apply
         self.search_pruned: LogPosition | None = None  # the last change it deleted from the archive's log
         self.keeps_search_index = False  # catch it up when closing (Archive.open: when it migrates)
 
+    @property
+    def search_file(self) -> Path | None:
+        return self.search_index.path if self.search_index is not None else None
+
     def catch_up_search(self) -> int | None:
         """Bring the search index's file up to date with the archive (storage.search_index.catch_up)."""
-        return catch_up(self) if self.search_file is not None else None
+        return catch_up(self)
 
     @classmethod
     def open(cls, url: str | None = None, regions: RegionRegistry | None = None, migrate: bool = True,

@@ -38,7 +38,7 @@ from domain.search import (
     word_bigrams,
     word_phrase,
 )
-from storage.search_index import IndexSnapshot, log_position, open_for_search
+from storage.search_index import DOCUMENT_COLUMNS, IndexSnapshot, document_batches, log_position, open_for_search
 
 K1, B = 1.2, 0.75  # BM25's usual constants
 _LARGEST = 2**63 - 1  # the largest integer either engine holds
@@ -189,9 +189,10 @@ class _SQLite:
         self.snapshot: IndexSnapshot | None = None
 
     def newest(self, limit: int | None) -> list[int]:
-        if log_position(self.session) is None:  # the index is inside the archive (migration 0018)
+        position = log_position(self.session)  # the archive's read snapshot starts here
+        if position is None:  # the index is inside the archive (migration 0018)
             return self._matching(self.session.connection().connection.driver_connection, limit)
-        self.snapshot = snapshot = open_for_search(self.session)
+        self.snapshot = snapshot = open_for_search(self.session, position)
         pending = snapshot.pending
         found = []
         if snapshot.index is not None:
@@ -219,32 +220,23 @@ class _SQLite:
 
     def _checked(self, pending: set[int] | None) -> list[int]:
         """Of the documents `pending` (None: every document), those holding every word and facet."""
-        if pending is not None and not pending:
-            return []
-        sql = f"SELECT {_RANKED_COLUMNS.replace('d.text', 'd.text, d.region_code')}"
+        if pending is None:
+            batches = document_batches(self.session, _RECHECK_BATCH)
+        else:
+            ids = sorted(pending)
+            statement = text(f"SELECT {DOCUMENT_COLUMNS} FROM documents WHERE id IN :ids").bindparams(
+                bindparam("ids", expanding=True))
+            batches = (self.session.execute(statement, {"ids": ids[start:start + _RECHECK_BATCH]}).all()
+                       for start in range(0, len(ids), _RECHECK_BATCH))
         found: list[int] = []
-        ids = sorted(pending) if pending is not None else None
-        after = 0
-        while True:
-            if ids is not None:
-                chunk = ids[after:after + _RECHECK_BATCH]
-                if not chunk:
-                    return found
-                rows = _as_rows(self.session.execute(text(f"{sql} WHERE d.id IN :ids").bindparams(
-                    bindparam("ids", expanding=True)), {"ids": chunk}))
-                after += _RECHECK_BATCH
-            else:
-                rows = _as_rows(self.session.execute(text(f"{sql} WHERE d.id > :after ORDER BY d.id LIMIT :n"),
-                                                     {"after": after, "n": _RECHECK_BATCH}))
-                if not rows:
-                    return found
-                after = rows[-1]["id"]
-            for row in rows:
+        for rows in batches:
+            for row in _as_rows(rows):
                 facets = set(search_facets(row.pop("region_code"), row["year"]).split())
                 body = _searched(row, self.fold)
                 if all(word in body for word in self.words) and all(facets & wanted for wanted in self.facets):
                     self.read[row["id"]] = row
                     found.append(row["id"])
+        return found
 
     def rows(self, ids: list[int]) -> list[dict]:
         missing = [one for one in ids if one not in self.read]
@@ -391,12 +383,9 @@ def index_all(connection, batch: int = 500) -> int:
     """Index every document of a PostgreSQL archive with today's `index_row`; the number indexed. For an
     archive whose documents were written behind the writers' back (bench/readers.py builds them with SQL);
     migration 0018 carries its own copy of the row, as of its revision."""
-    done, last = 0, 0
-    while True:
-        rows = connection.execute(text("SELECT id, title, text, region_code, year FROM documents WHERE id > :last "
-                                       "ORDER BY id LIMIT :n"), {"last": last, "n": batch}).all()
-        if not rows:
-            return done
+    done = 0
+    for rows in document_batches(connection, batch):
         connection.execute(_UPSERT, [{"id": row.id, **index_row(row.title, row.text, row.region_code, row.year)}
                                      for row in rows])
-        done, last = done + len(rows), rows[-1].id
+        done += len(rows)
+    return done

@@ -64,6 +64,20 @@ class LogPosition:
     seq: int
 
 
+# What the index reads of a document, in index_row's order.
+DOCUMENT_COLUMNS = "id, title, text, region_code, year"
+
+
+def document_batches(connection, batch: int = READ_BATCH):
+    """Every document's DOCUMENT_COLUMNS, in id order, `batch` rows at a time (a list each), on a
+    session or a connection: each batch starts after the last id of the one before, never at an offset."""
+    after = 0
+    while rows := connection.execute(text(f"SELECT {DOCUMENT_COLUMNS} FROM documents WHERE id > :after ORDER BY id "
+                                          "LIMIT :n"), {"after": after, "n": batch}).all():
+        yield rows
+        after = rows[-1].id
+
+
 def search_index_path(archive_path: Path) -> Path:
     """The index's file beside the archive's: archive.sqlite → archive.search.sqlite."""
     return archive_path.with_name(f"{archive_path.stem}.search{archive_path.suffix}")
@@ -195,16 +209,13 @@ def _build(session, index: sqlite3.Connection, path: Path, fresh: bool) -> int:
     if total >= BUILD_LOG_EVERY:
         logger.warning("building the search index of %d documents (once, after an upgrade or when its file is "
                        "missing); searches check each document's text meanwhile", total)
-    done, after = 0, 0
-    while True:
-        rows = session.execute(text("SELECT id, title, text, region_code, year FROM documents WHERE id > :after "
-                                    "ORDER BY id LIMIT :n"), {"after": after, "n": READ_BATCH}).all()
-        if not rows:
-            return done
+    done = 0
+    for rows in document_batches(session):
         index.executemany(_INSERT, [index_row(*row) for row in rows])
         if (done + len(rows)) // BUILD_LOG_EVERY > done // BUILD_LOG_EVERY:
             logger.info("search index: %d of %d documents", done + len(rows), total)
-        done, after = done + len(rows), rows[-1][0]
+        done += len(rows)
+    return done
 
 
 def _apply(session, index: sqlite3.Connection, applied: int) -> int:
@@ -223,7 +234,7 @@ def _apply(session, index: sqlite3.Connection, applied: int) -> int:
         index.executemany(_DELETE, removed)
     ids, written = sorted(first), 0
     for start in range(0, len(ids), READ_BATCH):
-        rows = session.execute(text("SELECT id, title, text, region_code, year FROM documents WHERE id IN "
+        rows = session.execute(text(f"SELECT {DOCUMENT_COLUMNS} FROM documents WHERE id IN "
                                     f"({','.join(map(str, ids[start:start + READ_BATCH]))})")).all()
         index.executemany(_INSERT, [index_row(*row) for row in rows])
         written += len(rows)
@@ -247,12 +258,11 @@ class IndexSnapshot:
             self.index.close()
 
 
-def open_for_search(session) -> IndexSnapshot:
-    """The index as a search on `session` (an SQLite archive at migration 0021 or later) reads it. The
-    archive's snapshot is taken first, then the index's, so every change the index applied is one the
-    archive's snapshot holds (unless the session read the archive before: then `ahead` may be true)."""
-    position = log_position(session)  # the archive's read snapshot starts here
-    assert position is not None, "an archive older than migration 0021 holds its index itself"
+def open_for_search(session, position: LogPosition) -> IndexSnapshot:
+    """The index as a search on `session` (an SQLite archive at migration 0021 or later, whose log is at
+    `position`: log_position) reads it. The archive's snapshot is taken first, by reading `position`,
+    then the index's, so every change the index applied is one the archive's snapshot holds (unless the
+    session read the archive before: then `ahead` may be true)."""
     archive_file = next((row[2] for row in session.execute(text("PRAGMA database_list")) if row[1] == "main"), "")
     path = search_index_path(Path(archive_file)) if archive_file else None
     if path is None or not path.exists():
