@@ -9,8 +9,9 @@ four-character queries (three bigrams), a two-character query within one prefect
 everything under it, and a four-character query within one province; then, on SQLite, export
 throughput (documents/s) in JSON Lines, CSV and Parquet. The documents are the farm's synthetic reports
 (about 2,500 characters each) for every non-province region of the registry in turn, one capture each.
-They go in with batched SQL inserts: on SQLite the search triggers index them as the archive's own
-writes do; on PostgreSQL `storage.search.index_all` writes their index rows, as migration 0018 does.
+They go in with batched SQL inserts: on SQLite the archive logs them and `Archive.catch_up_search`
+writes them into the search index's file, as the writers do after each commit; on PostgreSQL
+`storage.search.index_all` writes their index rows, as migration 0018 does.
 Peak memory (RSS) of this process is printed at the end."""
 from __future__ import annotations
 
@@ -68,6 +69,8 @@ def build(url: str, warc_dir: Path, size: int) -> Archive:
         with archive.engine.begin() as connection:
             connection.execute(_DOCUMENT, rows)
             connection.execute(_CAPTURE, rows)
+    # Otherwise every search would check every text (the documents the index has not applied yet).
+    archive.catch_up_search()
     if archive.engine.dialect.name == "postgresql":
         with archive.engine.begin() as connection:
             connection.execute(text("SELECT setval('documents_id_seq', :n)"), {"n": size})
