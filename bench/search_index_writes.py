@@ -49,7 +49,7 @@ VARIANTS = [
 
 @dataclass
 class Row:
-    """A text as the index's trigger inserts it."""
+    """A text as the index inserts it (storage.search_index.index_row)."""
     bigrams: str
     facets: str
 

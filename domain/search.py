@@ -33,8 +33,8 @@ RANK_LIMIT = 500
 
 
 def indexed_text(title: str | None, text: str | None) -> str:
-    """What the search index reads of a document: its title, a space, its text (as the SQLite triggers
-    join them, migration 0018: `title || ' ' || text`)."""
+    """What the search index reads of a document: its title, a space, its text (as SQLite's log of
+    changes keeps an old one, migration 0021: `title || ' ' || text`)."""
     return f"{title or ''} {text or ''}"
 
 

@@ -371,7 +371,7 @@ _UPSERT = text("INSERT INTO search_bigrams (document_id, bigrams) VALUES (:id, C
 
 
 def index_for_search(session, document) -> None:
-    """Write a document's row of the PostgreSQL index (nothing on SQLite, whose triggers do it): called
+    """Write a document's row of the PostgreSQL index (nothing on SQLite: storage.search_index): called
     wherever a document's title, text, region or year is placed (storage.grouping)."""
     if session.get_bind().dialect.name != "postgresql":
         return
