@@ -6,7 +6,7 @@ timed alone, with the texts' vocabulary beside it, since that is what the insert
 
 The texts are bench/bulk_import.py's corpus (`--live`: texts whose fingerprints are nearly all live;
 `--corpus FILE`: a JSON Lines corpus of its own, read when present, written when not), laid out as the
-index lays them out (storage.search_index.index_row) before the clock starts, and inserted into the
+index lays them out (storage.search_index.fts_row) before the clock starts, and inserted into the
 empty index of a fresh archive, ARCHIVE_BATCH_SIZE texts a commit, as an import's writers commit them. Printed: the bigrams of a text (all, distinct, distinct a character), the
 index as shipped in ms a text, and the same under FTS5 settings that change only how it writes
 (merges, the pending terms' flush, the page size; an in-memory database for the disk's share), each as a
@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from bench.bulk_import import write_corpus  # noqa: E402
 from crawler.settings import ARCHIVE_BATCH_SIZE  # noqa: E402
 from storage.db import Archive  # noqa: E402
-from storage.search_index import connect, index_row  # noqa: E402
+from storage.search_index import connect, fts_row  # noqa: E402
 
 REAL_REPORTS = ROOT.parent / "shared" / "corpora" / "provincial_2026"
 # FTS5 settings that change how the index writes, never what it holds (https://sqlite.org/fts5.html,
@@ -49,7 +49,7 @@ VARIANTS = [
 
 @dataclass
 class Row:
-    """A text as the index inserts it (storage.search_index.index_row)."""
+    """A text as the index inserts it (storage.search_index.fts_row)."""
     bigrams: str
     facets: str
 
@@ -61,7 +61,7 @@ def corpus_rows(path: Path, lines: int | None = None) -> tuple[list[Row], list[s
         record = json.loads(line)
         # bulk_import.py's URLs name the region and year: https://corpus.example.org/<code>/<year>.html
         found = re.search(r"/(\d{6})/(\d{4})\.html$", record["url"])
-        rows.append(Row(*index_row(0, record["title"], record["text"], found[1] if found else None,
+        rows.append(Row(*fts_row(0, record["title"], record["text"], found[1] if found else None,
                                    int(found[2]) if found else None)[1:]))
         texts.append(record["text"])
     return rows, texts
@@ -75,7 +75,7 @@ def real_reports() -> tuple[list[Row], list[str]]:
         with path.open(encoding="utf-8-sig", newline="") as stream:
             for record in csv.DictReader(stream):
                 year = int(record["year"]) if record["year"].isdigit() else None
-                rows.append(Row(*index_row(0, record["title"], record["full_text"], None, year)[1:]))
+                rows.append(Row(*fts_row(0, record["title"], record["full_text"], None, year)[1:]))
                 texts.append(record["full_text"])
     return rows, texts
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from datasketch import MinHash
 
 from domain.textclean import fingerprint_form
 from domain.vocabulary import VerdictKind
@@ -144,8 +143,18 @@ def winnow(hashes: np.ndarray, window: int) -> np.ndarray:
 
 @functools.cache
 def _permutations(scheme: Scheme) -> np.ndarray:
-    """The scheme's MinHash permutations, drawn once: datasketch draws them from the seed for every
-    MinHash it makes (0.12 ms of a report's 0.4)."""
+    """The scheme's MinHash permutations (rows a, b), drawn once: datasketch draws them from the seed
+    for every MinHash it makes (0.12 ms of a report's 0.4). `affine32` is drawn here as datasketch 2.0
+    defines it (numpy's RandomState of the seed: num_perm odd 32-bit multipliers, then num_perm 32-bit
+    offsets; tests/test_dedup.py checks they are the library's), so an archive writer never imports
+    datasketch, whose package pulls in scipy.integrate: 0.4 s of each writer process's start."""
+    if scheme.minhash_scheme == "affine32":
+        draw = np.random.RandomState(scheme.seed)
+        a = draw.randint(0, 1 << 31, scheme.num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = draw.randint(0, 1 << 32, scheme.num_perm, dtype=np.uint32)
+        return np.array([a, b])
+    from datasketch import MinHash
+
     return MinHash(num_perm=scheme.num_perm, seed=scheme.seed, hashfunc=int, scheme=scheme.minhash_scheme).permutations
 
 
@@ -184,6 +193,8 @@ class Signature:
         hashes = self.shingles & np.uint64(0xFFFFFFFF)
         if self.scheme.minhash_scheme == "affine32":
             return affine32_minhash(hashes, _permutations(self.scheme))
+        from datasketch import MinHash
+
         minhash = MinHash(num_perm=self.scheme.num_perm, seed=self.scheme.seed, hashfunc=int,  # another scheme
                           scheme=self.scheme.minhash_scheme, permutations=_permutations(self.scheme))
         minhash.update_batch(hashes.tolist())

@@ -3,6 +3,7 @@ names a report at all. Pure functions over strings, shared by page objects and p
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from domain.regions import Region, RegionRegistry, short_name
@@ -210,9 +211,15 @@ def infer_region(title: str, delivery: str | None, scope: Region | None,
 
 
 def _province_named(text: str, regions: RegionRegistry) -> Region | None:
-    found = {r.code: r for r in regions.by_code.values() if r.level == "province"
-             and (r.name in text or short_name(r.name) in text)}
-    return next(iter(found.values())) if len(found) == 1 else None
+    found = [province for province, short in _provinces(regions) if province.name in text or short in text]
+    return found[0] if len(found) == 1 else None
+
+
+@functools.lru_cache(maxsize=8)
+def _provinces(regions: RegionRegistry) -> tuple[tuple[Region, str], ...]:
+    """The registry's provinces with their short names: picked out of its 3,000-odd regions once, not
+    for every report named without a portal (an import's, a mirror's)."""
+    return tuple((region, short_name(region.name)) for region in regions.by_code.values() if region.level == "province")
 
 
 def _name_candidates(raw: str) -> list[str]:

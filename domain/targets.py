@@ -185,15 +185,22 @@ _GROWTH_CLAUSE = re.compile(r"^(?:比上年|同比)?(?:增长|增速|下降|上�
 
 
 def _read(paragraph: str, index: int, kind: str) -> list[Statement]:
+    # A statement needs an indicator's name in its clause, and a clause names one only if its paragraph
+    # does (no name spans the separators clauses are cut at): most paragraphs name none, and are not cut.
+    if _SUBJECTS.search(paragraph) is None:
+        return []
     found = []
     for sentence in _sentences(paragraph):
         clauses = _clauses(sentence)
         for position, clause in enumerate(clauses):
             subject = _SUBJECTS.search(clause)
-            if subject is not None and position + 1 < len(clauses) and _GROWTH_CLAUSE.match(clauses[position + 1]) \
+            if subject is None:
+                continue
+            if position + 1 < len(clauses) and _GROWTH_CLAUSE.match(clauses[position + 1]) \
                     and _VALUE.search(clause[subject.end():]) is None:
                 clause = clause + "，" + clauses[position + 1]  # 国内生产总值达到74.4万亿元，增长6.7%
-            statement = _statement(clause, sentence, index, kind)
+                subject = None  # looked for again in the clause joined
+            statement = _statement(clause, sentence, index, kind, subject)
             if statement is None:
                 continue
             if statement.modifier == "qualitative":
@@ -215,8 +222,9 @@ def _with_wording(statement: Statement, wording: str) -> Statement:
     return Statement(**{**asdict(statement), "wording": wording.strip()})
 
 
-def _statement(clause: str, sentence: str, index: int, kind: str) -> Statement | None:
-    subject = _SUBJECTS.search(clause)
+def _statement(clause: str, sentence: str, index: int, kind: str, subject: re.Match | None = None) -> Statement | None:
+    """The statement of one clause; `subject`, the indicator's name found in it already."""
+    subject = subject or _SUBJECTS.search(clause)
     if subject is None:
         return None
     other = _OTHER_SUBJECTS.search(clause)

@@ -216,6 +216,10 @@ def fingerprint_query(fingerprints: list[int]) -> str:
             f"GROUP BY document_id ORDER BY shared DESC, document_id LIMIT {CANDIDATES_PER_INDEX}")
 
 
+def postings_query(live: list[int]) -> str:
+    return f"SELECT hash, document_id FROM dedup_fingerprints WHERE hash IN ({_ints(live)})"
+
+
 def live_holders_query(live: list[int]) -> str:
     return f"SELECT hash, count(*) FROM dedup_fingerprints WHERE hash IN ({_ints(live)}) GROUP BY hash"
 
@@ -439,7 +443,19 @@ class RecordedReads(IndexReads):
         return _kept(self.record.stopped, hashes, super().stopped_holders(hashes))
 
     def shared_fingerprints(self, live):
-        return _kept(self.record.shared_fingerprints, live, super().shared_fingerprints(live))
+        """Read from the postings of `live` themselves, counted here both ways: by document (the
+        answer) and by fingerprint, kept as the answer to live_holders for the same fingerprints,
+        which count_live_holders asks next. A fingerprint not stopped has at most
+        SCHEME.stop_documents + 1 holders, so the rows are bounded; one read where two GROUP BYs read
+        the same postings took 1.7 ms a report of 9,000 characters against 1.0 (2,000 documents)."""
+        shared: Counter = Counter()
+        holders: Counter = Counter()
+        for value, document_id in _driver_rows(self.connection, postings_query(live)):
+            shared[document_id] += 1
+            holders[value] += 1
+        _kept_by_value(self.record.live_holders, live, dict(holders))
+        return _kept(self.record.shared_fingerprints, live, heapq.nsmallest(
+            CANDIDATES_PER_INDEX, shared.items(), key=lambda item: (-item[1], item[0])))
 
     def band_counts(self, values):
         return _kept(self.record.band_counts, values, super().band_counts(values))
@@ -452,6 +468,9 @@ class RecordedReads(IndexReads):
                               super().dedup_column(column, document_ids))
 
     def live_holders(self, live):
+        asked, known = self.record.live_holders
+        if asked.issuperset(live):  # counted by shared_fingerprints
+            return {value: known[value] for value in live if value in known}
         return _kept_by_value(self.record.live_holders, live, super().live_holders(live))
 
     def count_live_holders(self, fingerprints: list[int]) -> None:
@@ -460,7 +479,8 @@ class RecordedReads(IndexReads):
         SinceSnapshot answers that from this record and the documents added since. The stoplist update
         under the lock took 0.61-0.66 ms a report of the benchmark's corpus at 40,000 documents with the
         count, 0.21-0.44 without; for a real provincial report, whose ~800 fingerprints are nearly all
-        live, the count alone takes 2.8 ms."""
+        live, the count alone takes 2.8 ms. A lookup that read the postings of those fingerprints
+        (shared_fingerprints) counted them already: this reads nothing then."""
         stopped = self.record.stopped.get(tuple(fingerprints))
         if stopped is not None and (live := [value for value in fingerprints if value not in stopped]):
             self.live_holders(live)

@@ -64,7 +64,7 @@ class LogPosition:
     seq: int
 
 
-# What the index reads of a document, in index_row's order.
+# What the index reads of a document, in fts_row's order.
 DOCUMENT_COLUMNS = "id, title, text, region_code, year"
 
 
@@ -83,9 +83,10 @@ def search_index_path(archive_path: Path) -> Path:
     return archive_path.with_name(f"{archive_path.stem}.search{archive_path.suffix}")
 
 
-def index_row(document_id: int, title: str | None, body: str | None, region_code: str | None,
-              year: int | None) -> tuple[int, str, str]:
-    """A document's row of the index: (rowid, bigrams, facets)."""
+def fts_row(document_id: int, title: str | None, body: str | None, region_code: str | None,
+            year: int | None) -> tuple[int, str, str]:
+    """A document's row of the FTS5 index: (rowid, bigrams, facets). (PostgreSQL's row, a tsvector, is
+    storage.search.index_row.)"""
     return document_id, spaced_bigrams(indexed_text(title, body)), search_facets(region_code, year)
 
 
@@ -211,7 +212,7 @@ def _build(session, index: sqlite3.Connection, path: Path, fresh: bool) -> int:
                        "missing); searches check each document's text meanwhile", total)
     done = 0
     for rows in document_batches(session):
-        index.executemany(_INSERT, [index_row(*row) for row in rows])
+        index.executemany(_INSERT, [fts_row(*row) for row in rows])
         if (done + len(rows)) // BUILD_LOG_EVERY > done // BUILD_LOG_EVERY:
             logger.info("search index: %d of %d documents", done + len(rows), total)
         done += len(rows)
@@ -236,7 +237,7 @@ def _apply(session, index: sqlite3.Connection, applied: int) -> int:
     for start in range(0, len(ids), READ_BATCH):
         rows = session.execute(text(f"SELECT {DOCUMENT_COLUMNS} FROM documents WHERE id IN "
                                     f"({','.join(map(str, ids[start:start + READ_BATCH]))})")).all()
-        index.executemany(_INSERT, [index_row(*row) for row in rows])
+        index.executemany(_INSERT, [fts_row(*row) for row in rows])
         written += len(rows)
     return written
 

@@ -5,6 +5,8 @@ import hashlib
 import itertools
 import multiprocessing
 import random
+import subprocess
+import sys
 import types
 
 import numpy as np
@@ -20,7 +22,7 @@ from domain.textclean import exact_fingerprint_form, fingerprint_form
 from domain.textfold import fold
 from farm.texts import make_report
 from storage.db import Archive
-from storage.dedup_index import band_query, dedup_column_query, fingerprint_query
+from storage.dedup_index import band_query, dedup_column_query, fingerprint_query, postings_query
 from storage.export import iter_documents
 from storage.ingest import archive_fetch
 from tests.conftest import ROOT
@@ -229,6 +231,8 @@ def test_the_minhash_is_the_one_datasketch_gives_for_the_scheme():
     """Signatures compute datasketch's `affine32` MinHash themselves (domain.dedup.affine32_minhash): the
     archive stores the values, so they must stay the library's, for any text (an empty one too)."""
     from domain.dedup import _permutations
+    drawn = MinHash(num_perm=SCHEME.num_perm, seed=SCHEME.seed, hashfunc=int, scheme=SCHEME.minhash_scheme).permutations
+    assert _permutations(SCHEME).dtype == drawn.dtype and (_permutations(SCHEME) == drawn).all()
     rng = random.Random(23)
     for text_ in ["", "政府", _random_paragraph(rng, 30), _random_paragraph(rng, 3000), FULL]:
         sig = Signature(fingerprint_form(text_))
@@ -238,6 +242,16 @@ def test_the_minhash_is_the_one_datasketch_gives_for_the_scheme():
             reference.update_batch((sig.shingles & 0xFFFFFFFF).tolist())
         assert sig.minhash.dtype == reference.hashvalues.dtype
         assert sig.minhash.tobytes() == reference.hashvalues.tobytes()
+
+
+def test_an_archive_writer_does_not_import_datasketch():
+    """The permutations are drawn without the library (domain.dedup._permutations): its package imports
+    scipy.integrate, 0.4 s of every writer process's start."""
+    loaded = subprocess.run([sys.executable, "-c", "import sys, storage.ingest, storage.writers, domain.derive; "
+                             "from domain.dedup import prepare; prepare('政府工作报告' * 40); "
+                             "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))"],
+                            capture_output=True, text=True, check=True, cwd=ROOT)
+    assert loaded.stdout.strip() == "[]"
 
 
 def test_a_transaction_reads_the_stoplist_counts_of_its_own_placements_before_it_writes_them(archive):
@@ -333,8 +347,8 @@ def test_a_lookup_under_the_lock_answers_from_the_one_before_and_what_arrived_si
 def test_holders_for_the_stoplist_are_counted_before_the_lock_for_a_text_that_looks_new(archive):
     """Before the write lock a writer also counts how many documents hold each live fingerprint of a
     text, for the stoplist update its placement makes if the text becomes a document (SQLite, where the
-    lookup is recorded on a snapshot). A text judged the same report as a document already there joins
-    it, and is not counted."""
+    lookup is recorded on a snapshot). They are counted from the postings its candidates were read from,
+    so a text judged the same report as a document already there has them too, read once."""
     from domain.derive import derive
     from storage.ingest import prejudge_reports
     add(archive, "http://www.tl.gov.cn/a.html", FULL, official=True)
@@ -344,9 +358,9 @@ def test_holders_for_the_stoplist_are_counted_before_the_lock_for_a_text_that_lo
     if archive.engine.dialect.name != "sqlite":  # no snapshot: the lookup under the lock reads the index
         assert copy.lookup is None and new.lookup is None
         return
-    counted, _ = new.lookup.live_holders
-    assert copy.lookup.live_holders == (set(), {})
-    assert counted and counted <= set(new.signature.fingerprints)
+    for prejudged in (copy, new):
+        counted, _ = prejudged.lookup.live_holders
+        assert counted and counted <= set(prejudged.signature.fingerprints)
 
 
 def test_a_removal_since_the_lookup_sends_the_lookup_under_the_lock_to_the_whole_index(archive, monkeypatch):
@@ -414,8 +428,13 @@ def test_lookups_from_a_snapshot_are_the_lookups_of_the_whole_index(tmp_path):
             records = []
             for text_ in looked_up:
                 reads = RecordedReads(session)
-                candidates(session, signature(text_), reads)
-                reads.count_live_holders(signature(text_).fingerprints)
+                # Counted from the postings, the recorded lookup answers what the database's GROUP BYs do.
+                assert candidates(session, signature(text_), reads) == candidates(session, signature(text_))
+                fingerprints = signature(text_).fingerprints
+                live = [value for value in fingerprints if value not in stopped_holders(session, fingerprints)]
+                assert reads.shared_fingerprints(live) == IndexReads(session).shared_fingerprints(live)
+                reads.count_live_holders(fingerprints)
+                assert reads.live_holders(live) == IndexReads(session).live_holders(live)
                 records.append(reads.record)
         with archive.write_session() as session, session.begin():  # the other writer
             for _ in range(5):
@@ -591,6 +610,7 @@ def test_candidate_queries_use_their_indexes(tmp_path):
         for sql, table, index in ((band_query(sig.band_hashes), "dedup_bands", "COVERING INDEX ix_dedup_bands_lookup"),
                                   # the fingerprints' table is its (hash, document_id) key (migration 0019)
                                   (fingerprint_query(sig.fingerprints), "dedup_fingerprints", "PRIMARY KEY (hash=?)"),
+                                  (postings_query(sig.fingerprints), "dedup_fingerprints", "PRIMARY KEY (hash=?)"),
                                   # a document's MinHash and size, without reading its text first
                                   (dedup_column_query("minhash", [1, 2]), "documents", "COVERING INDEX ix_documents_dedup"),
                                   (dedup_column_query("fingerprint_count", [1]), "documents",

@@ -8,7 +8,7 @@ from bench.search_index_writes import corpus_rows, fresh_index, insert_seconds
 from domain.portals import load_registry
 from storage.db import Archive
 from storage.importer import import_lines
-from storage.search_index import index_row
+from storage.search_index import fts_row
 
 
 def test_the_rows_timed_are_the_rows_the_archive_indexes(tmp_path):
@@ -20,7 +20,7 @@ def test_the_rows_timed_are_the_rows_the_archive_indexes(tmp_path):
     with archive.engine.connect() as connection:
         documents = connection.exec_driver_sql("SELECT id, title, text, region_code, year FROM documents ORDER BY id").all()
     archive.close()
-    assert [(row.bigrams, row.facets) for row in rows] == [index_row(*document)[1:] for document in documents]
+    assert [(row.bigrams, row.facets) for row in rows] == [fts_row(*document)[1:] for document in documents]
     # And those are the rows in the archive's index: each document found by its own first bigram.
     index = sqlite3.connect(archive.search_file)
     for document, row in zip(documents, rows, strict=True):
