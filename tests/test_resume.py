@@ -97,7 +97,9 @@ def assert_whole(archive: Path, uninterrupted: Path) -> None:
     assert orphans(archive) == 0
     assert report_captures_per_url(archive) == 1  # no report fetched and archived twice
     assert whole_warc_records(archive.parent / "warcs") > 0
-    assert not list((archive.parent / "warcs").glob("*.open"))
+    # Each `.open` marker left, with what it says (pid@host): whose it was, should one ever stay.
+    markers = {marker.name: marker.read_text() for marker in (archive.parent / "warcs").glob("*.open")}
+    assert not markers, markers
     with sqlite3.connect(archive) as db:
         last = db.execute("select outcome from portal_crawls where crawl_id = (select crawl_id from portal_crawls "
                           "order by id desc limit 1)").fetchall()
