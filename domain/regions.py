@@ -71,6 +71,7 @@ def short_name(full_name: str) -> str:
 class RegionRegistry:
     def __init__(self, regions: list[Region]):
         self.by_code = {r.code: r for r in regions}
+        self.provinces = [r for r in regions if r.level == "province"]
         self._children: dict[str, list[Region]] = {}
         self._by_name: dict[str, list[Region]] = {}
         for region in regions:

@@ -3,7 +3,6 @@ names a report at all. Pure functions over strings, shared by page objects and p
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 
 from domain.regions import Region, RegionRegistry, short_name
@@ -211,15 +210,8 @@ def infer_region(title: str, delivery: str | None, scope: Region | None,
 
 
 def _province_named(text: str, regions: RegionRegistry) -> Region | None:
-    found = [province for province, short in _provinces(regions) if province.name in text or short in text]
+    found = [province for province in regions.provinces if province.name in text or short_name(province.name) in text]
     return found[0] if len(found) == 1 else None
-
-
-@functools.lru_cache(maxsize=8)
-def _provinces(regions: RegionRegistry) -> tuple[tuple[Region, str], ...]:
-    """The registry's provinces with their short names: picked out of its 3,000-odd regions once, not
-    for every report named without a portal (an import's, a mirror's)."""
-    return tuple((region, short_name(region.name)) for region in regions.by_code.values() if region.level == "province")
 
 
 def _name_candidates(raw: str) -> list[str]:

@@ -50,7 +50,7 @@ class MirrorsSpider(ReportSiteSpider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.sites = select_mirrors(crawler.settings, spider.mirror_name)
-        spider.province_names = {r.name for r in default_registry().by_code.values() if r.level == "province"}
+        spider.province_names = {r.name for r in default_registry().provinces}
         return spider
 
     def site_key(self, mirror: Mirror) -> str:
