@@ -112,3 +112,85 @@ def test_an_idle_worker_drops_its_stale_leases_waits_for_others_and_takes_back_a
     assert crawler.stats.get_value("frontier/requests_reclaimed") == 1
     server.delete(queue)
     worker.spider_idle(None)  # nothing held anywhere: the worker may end
+
+
+def test_a_worker_taken_for_dead_while_it_lived_has_its_later_leases_taken_back_when_it_dies(redis_url):
+    """A worker whose heartbeat lapsed while it lived (its reactor blocked past FRONTIER_WORKER_TIMEOUT)
+    had its leases taken back and left the workers set. The next request it takes puts it back in the set
+    with the lease, so when it really dies, that request comes back too, instead of being lost."""
+    from types import SimpleNamespace
+
+    import redis
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.frontier import alive_key
+    from crawler.frontier.queue import LeasedPriorityQueue
+    from crawler.frontier.worker import FrontierWorker
+    key = "unit-lapse:portals:requests"
+    crawler = get_crawler(settings_dict={"REDIS_URL": redis_url, "SCHEDULER_QUEUE_KEY": "unit-lapse:%(spider)s:requests"})
+    crawler.spider = SimpleNamespace(name="portals")
+    server = redis.Redis.from_url(redis_url)
+    slow = FrontierWorker(crawler, server, worker="slow:1")
+    other = FrontierWorker(crawler, server, worker="other:2")
+    slow_queue = LeasedPriorityQueue(server, crawler.spider, key, worker="slow:1")
+    for url in ("http://www.example.gov.cn/1.html", "http://www.example.gov.cn/2.html"):
+        slow_queue.push(Request(url))
+    slow.register()
+    slow_queue.pop()
+
+    server.delete(alive_key(key, "slow:1"))  # its reactor blocks: the heartbeat lapses, the worker lives on
+    assert other.reclaim() == 1  # the request it held is back in the queue, and it is out of the set
+    assert not server.sismember(f"{key}:workers", "slow:1")
+    slow_queue.pop()  # it goes on, and takes a request: back in the set with its lease
+    assert server.sismember(f"{key}:workers", "slow:1")
+    # It dies before its next beat: the request it took after the lapse comes back for the living.
+    assert other.reclaim() == 1
+    assert server.zcard(key) == 2
+    assert crawler.stats.get_value("frontier/requests_reclaimed") == 2
+
+    slow_queue.pop()
+    server.delete(alive_key(key, "slow:1"))
+    slow.beat()  # a worker whose reactor runs again after a lapse says so, and is alive again
+    assert crawler.stats.get_value("frontier/heartbeat_lapses") == 1
+    assert other.reclaim() == 0  # nothing of a living worker is taken
+    assert server.hlen(f"{key}:leases:slow:1") == 1
+    server.delete(key, f"{key}:leases:slow:1", f"{key}:workers", alive_key(key, "slow:1"))
+
+
+def test_a_request_is_marked_seen_only_as_it_is_queued(redis_url):
+    """The duplicate filter and the queue change in one Redis step (FrontierScheduler): a worker killed
+    between marking a request seen and queueing it would lose it for the whole crawl, every later request
+    for it being dropped as seen. A redirect of a leased request returns the lease as it is queued."""
+    from types import SimpleNamespace
+
+    import redis
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.frontier import LEASE, frontier_settings
+    from crawler.frontier.queue import FrontierScheduler
+    crawler = get_crawler(settings_dict={"REDIS_URL": redis_url, "FRONTIER_RUN": "unit-enqueue"})
+    crawler.settings.frozen = False
+    crawler.settings.setdict(frontier_settings(crawler.settings))
+    scheduler = FrontierScheduler.from_crawler(crawler)
+    spider = SimpleNamespace(name="portals", settings=crawler.settings, crawler=crawler, log=lambda *a, **k: None)
+    scheduler.open(spider)
+    server = redis.Redis.from_url(redis_url)
+    page = "http://www.example.gov.cn/zwgk/zfgzbg/"
+
+    assert scheduler.enqueue_request(Request(page))
+    assert server.scard(scheduler.df.key) == 1 and len(scheduler.queue) == 1
+    assert not scheduler.enqueue_request(Request(page))  # seen: neither queued nor marked again
+    assert len(scheduler.queue) == 1
+    assert scheduler.enqueue_request(Request(page, dont_filter=True))  # not filtered: queued, not marked
+    assert server.scard(scheduler.df.key) == 1 and len(scheduler.queue) == 2
+
+    leased = scheduler.next_request()
+    assert server.hlen(scheduler.queue.leases_key) == 1
+    redirected = leased.replace(url="https://www.example.gov.cn/zwgk/zfgzbg/")  # its meta, the lease in it
+    assert redirected.meta[LEASE]
+    assert scheduler.enqueue_request(redirected)  # the new entry stands for the leased request
+    assert server.hlen(scheduler.queue.leases_key) == 0
+    assert crawler.stats.get_value("scheduler/enqueued/redis") == 3
+    server.delete(scheduler.df.key, scheduler.queue.key, scheduler.queue.leases_key)

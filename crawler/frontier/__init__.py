@@ -16,10 +16,14 @@ and the archive has written its items (LeaseReturnMiddleware), or its download f
 (FailedLeaseReturnMiddleware), or a retry or redirect of it is back in the queue. Each worker keeps a
 heartbeat key alive (FrontierWorker); a worker whose heartbeat has lapsed (FRONTIER_WORKER_TIMEOUT) has
 its leases put back in the queue by any other, and no worker stops while leases are out, so the living
-finish a dead one's share. A request it had in flight may be fetched twice; nothing else is.
+finish a dead one's share. A request it had in flight may be fetched twice; nothing else is. The steps a
+kill must not split are each one Redis script, run whole by the server whatever befalls the worker: a
+request is marked seen in the duplicate filter as it is queued (FrontierScheduler), and a worker holding
+a lease is always in the workers set, even one whose heartbeat lapsed while it lived and whose leases
+another took back.
 
-The package: the frontier's settings, keys and Redis client here; the leasing queue (queue), the
-worker extension (worker), the middlewares (middlewares)."""
+The package: the frontier's settings, keys and Redis client here; the leasing queue and its scheduler
+(queue), the worker extension (worker), the middlewares (middlewares)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -41,7 +45,7 @@ def frontier_settings(settings) -> dict:
     """What a worker changes when REDIS_URL is set (applied by the portals spider in from_crawler)."""
     run = settings.get("FRONTIER_RUN") or dt.date.today().isoformat()
     return {
-        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "SCHEDULER": "crawler.frontier.queue.FrontierScheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "SCHEDULER_PERSIST": True,  # one worker's end must not empty the others' queue
         "SCHEDULER_QUEUE_CLASS": "crawler.frontier.queue.LeasedPriorityQueue",
@@ -56,6 +60,15 @@ def frontier_settings(settings) -> dict:
 
 def leases_key(queue_key: str, worker: str) -> str:
     return f"{queue_key}:leases:{worker}"
+
+
+def workers_key(queue_key: str) -> str:
+    """The set of workers whose leases another may take back: every worker that holds a lease is in it."""
+    return f"{queue_key}:workers"
+
+
+def alive_key(queue_key: str, worker: str) -> str:
+    return f"{queue_key}:alive:{worker}"
 
 
 def queue_key(crawler) -> str:
