@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 # instead of 2.1, in the crawl's own process, for 0.5 % more bytes (three portals' pages, measured).
 GZIP_LEVEL = 6
 OPEN_SUFFIX = ".open"  # beside a file being written: who writes it (pid@host); gone when it is closed
+MARKER_TEMPORARY_SUFFIX = ".tmp"  # `<file>.open.<pid>.tmp`: a marker being written, renamed to `<file>.open`
 # The body arrives de-chunked from Twisted: a Transfer-Encoding header would make readers dechunk it again.
 _HOP_BY_HOP = {"transfer-encoding"}
 
@@ -70,7 +71,7 @@ class WarcFiles:
             if not (self.directory / name).exists():
                 break
         self._name = name
-        (self.directory / (name + OPEN_SUFFIX)).write_text(f"{os.getpid()}@{socket.gethostname()}\n")
+        _write_marker(self.directory / (name + OPEN_SUFFIX))
         self._file = open(self.directory / name, "ab")
         self._writer = _GzipPerRecordWriter(self._file, warc_version="1.1")
         info = {"software": "govreports", "format": "WARC File Format 1.1",
@@ -235,6 +236,16 @@ def whole_records_end(path: str | Path, chunk: int = 1 << 20) -> int:
                 pending = b""
 
 
+def _write_marker(marker: Path) -> None:
+    """The `.open` marker, written whole or not at all (a temporary file renamed over it): a writer killed
+    while writing it in place would leave it empty, naming no process, and no repair would ever take it
+    for a dead writer's."""
+    pid = os.getpid()
+    temporary = marker.with_name(f"{marker.name}.{pid}{MARKER_TEMPORARY_SUFFIX}")
+    temporary.write_text(f"{pid}@{socket.gethostname()}\n")
+    os.replace(temporary, marker)
+
+
 def repair_abandoned(directory: str | Path) -> list[tuple[str, int]]:
     """Files whose writer died (their `.open` marker names a process no longer running on this host):
     the bytes after the last whole record are moved to `<file>.partial` (kept, never deleted) and the
@@ -261,6 +272,10 @@ def repair_abandoned(directory: str | Path) -> list[tuple[str, int]]:
                                path.name, size - end, path.name + ".partial")
                 repaired.append((path.name, size - end))
         marker.unlink()
+    for temporary in directory.glob("*" + OPEN_SUFFIX + ".*" + MARKER_TEMPORARY_SUFFIX):
+        pid = temporary.name.removesuffix(MARKER_TEMPORARY_SUFFIX).rpartition(".")[2]
+        if pid.isdigit() and not _running(int(pid)):
+            temporary.unlink(missing_ok=True)  # a marker its writer died writing: its file was not opened yet
     return repaired
 
 

@@ -230,6 +230,24 @@ def test_a_warc_file_cut_mid_record_is_repaired_by_the_next_writer(tmp_path):
     assert whole_warc_records(tmp_path) == 1 + 3 * 2
 
 
+def test_a_writer_killed_while_marking_its_new_file_leaves_no_marker_behind(tmp_path):
+    """The `.open` marker is written under a temporary name and renamed: a kill mid-write leaves the
+    temporary file (the WARC file is not opened yet), which the next writer removes, never an empty marker
+    that names no process and so would stay for ever."""
+    from storage.warc import OPEN_SUFFIX, WarcFiles
+
+    files = WarcFiles(tmp_path, prefix="t")
+    files.write_exchange("http://www.tl.gov.cn/0.html", 200, [("Content-Type", "text/html")], b"x" * 400)
+    marker = tmp_path / (files._name + OPEN_SUFFIX)
+    assert marker.read_text() == f"{os.getpid()}@{os.uname().nodename}\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([files._name, marker.name])
+    files.close()
+    assert not marker.exists()
+    (tmp_path / f"t-20261207000000-00001-999999999.warc.gz{OPEN_SUFFIX}.999999999.tmp").write_text("")
+    WarcFiles(tmp_path, prefix="t")
+    assert sorted(path.name for path in tmp_path.iterdir()) == [files._name]
+
+
 def test_an_import_killed_and_run_again_imports_each_line_once(tmp_path):
     lines = [json.dumps({"url": f"https://www.example-mirror.com/{n}.html", "title": f"{2010 + n}年铜陵市政府工作报告",
                          "text": make_report("铜陵市", 2010 + n, dt.date(2010 + n, 1, 9), "孙勇").text},
