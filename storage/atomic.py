@@ -20,12 +20,23 @@ def temporary_beside(target: Path) -> Path:
     return target.with_name(f".{target.name}.{os.getpid()}.partial")
 
 
+def written_in_place(target: Path) -> bool:
+    """A target that exists and is no regular file (/dev/null, /dev/stdout, a named pipe): written
+    straight to. Renaming a finished file over it would replace the device or the pipe itself with a
+    regular file (as root, /dev/null for the whole machine), and what it stands for has no previous
+    content to keep."""
+    return target.exists() and not target.is_file() and not target.is_dir()
+
+
 @contextlib.contextmanager
 def atomic_paths(*targets: Path) -> Iterator[list[Path]]:
     """Temporary paths for `targets`, renamed over them together when the block ends normally; removed
     when it raises (anything, KeyboardInterrupt included). Each target's directory must exist and be a
     directory: checked first, so a wrong path fails before any work (OutputPathError, which commands
-    report as a usage error)."""
+    report as a usage error). A symbolic link is followed (the file it names is replaced, the link stays);
+    a device or a pipe is written in place (written_in_place)."""
+    targets = tuple(Path(os.path.realpath(target)) if Path(target).is_symlink() else Path(target)
+                    for target in targets)
     for target in targets:
         parent = target.parent if str(target.parent) else Path(".")
         if not parent.exists():
@@ -34,16 +45,20 @@ def atomic_paths(*targets: Path) -> Iterator[list[Path]]:
             raise OutputPathError(f"cannot write {target}: {parent} is not a directory")
         if target.is_dir():
             raise OutputPathError(f"cannot write {target}: it is a directory")
-    temporaries = [temporary_beside(target) for target in targets]
+    renamed = [not written_in_place(target) for target in targets]
+    temporaries = [temporary_beside(target) if rename else target for target, rename in zip(targets, renamed,
+                                                                                             strict=True)]
     try:
         yield temporaries
-        for temporary in temporaries:
-            if temporary.exists():
+        for temporary, rename in zip(temporaries, renamed, strict=True):
+            if rename and temporary.exists():
                 with open(temporary, "rb+") as stream:
                     os.fsync(stream.fileno())  # on disk before the rename makes it the file
-        for temporary, target in zip(temporaries, targets, strict=True):
-            os.replace(temporary, target)
+        for temporary, target, rename in zip(temporaries, targets, renamed, strict=True):
+            if rename:
+                os.replace(temporary, target)
     finally:
-        for temporary in temporaries:
-            with contextlib.suppress(FileNotFoundError):
-                temporary.unlink()
+        for temporary, rename in zip(temporaries, renamed, strict=True):
+            if rename:
+                with contextlib.suppress(FileNotFoundError):
+                    temporary.unlink()

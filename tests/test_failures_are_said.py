@@ -278,3 +278,32 @@ def test_ctrl_c_while_scrapy_loads_the_project_is_one_line_and_exit_4():
     other = subprocess.run([sys.executable, "-c", "import crawler; raise KeyboardInterrupt"], cwd=ROOT,
                            capture_output=True, text=True)
     assert "Traceback" in other.stderr  # a program that imports the package keeps Python's own handling
+
+
+def test_an_export_to_a_device_or_a_pipe_writes_through_it_and_leaves_it_what_it_was(tmp_path):
+    """An atomic write renames a finished file over its target; over /dev/null (as root) that would
+    make the machine's /dev/null a regular file. A device or a pipe is written in place; a symbolic
+    link's file is replaced, the link kept."""
+    import stat
+    import threading
+
+    from storage.atomic import atomic_paths
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text()))
+    reader.start()
+    with atomic_paths(pipe) as (partial,):
+        assert partial == pipe
+        partial.write_text("through the pipe\n")
+    reader.join(timeout=10)
+    assert received == ["through the pipe\n"]
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+
+    real, link = tmp_path / "real.csv", tmp_path / "latest.csv"
+    real.write_text("old\n")
+    link.symlink_to(real)
+    with atomic_paths(link) as (partial,):
+        partial.write_text("new\n")
+    assert link.is_symlink() and real.read_text() == "new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.csv", "pipe", "real.csv"]
