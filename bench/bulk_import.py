@@ -26,6 +26,7 @@ import os
 import random
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -111,7 +112,13 @@ def run_import(project: Path, corpus: Path, folder: Path, writer: str) -> tuple[
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         sys.exit(f"scrapy import ({project}, {writer}) failed ({process.returncode}): {process.stderr.read()[-2000:]}")
-    return seconds, peak, _children_cpu() - used
+    cpu = _children_cpu() - used
+    # The archive goes once measured (its search index, WAL and WARC files too): at 100,000 texts it is
+    # 10 GB, which would sit on the disk and in the page cache through the next checkout's run.
+    for path in folder.glob(archive.stem + "*"):
+        path.unlink()
+    shutil.rmtree(folder / f"warcs-{writer}-{project.name}", ignore_errors=True)
+    return seconds, peak, cpu
 
 
 def _children_cpu() -> float:
