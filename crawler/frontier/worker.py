@@ -7,16 +7,23 @@ from scrapy.exceptions import DontCloseSpider
 from crawler.config import setting
 from crawler.frontier import WORKER, alive_key, leases_key, logger, queue_key, redis_client, workers_key
 
-# Puts a worker's leases back in the queue with their scores. KEYS: lease hash, queue.
-_REQUEUE = """
-local leases = redis.call('HVALS', KEYS[1])
+
+def _requeue_lua(leases: int, queue: int) -> str:
+    """Lua putting the leases of the hash KEYS[leases] back in the queue KEYS[queue] with their scores,
+    deleting the hash; it returns how many."""
+    return f"""
+local leases = redis.call('HVALS', KEYS[{leases}])
 for _, lease in ipairs(leases) do
   local space = string.find(lease, ' ', 1, true)
-  redis.call('ZADD', KEYS[2], tonumber(string.sub(lease, 1, space - 1)), string.sub(lease, space + 1))
+  redis.call('ZADD', KEYS[{queue}], tonumber(string.sub(lease, 1, space - 1)), string.sub(lease, space + 1))
 end
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[{leases}])
 return #leases
 """
+
+
+# Puts a worker's own leases back in the queue. KEYS: lease hash, queue.
+_REQUEUE = _requeue_lua(1, 2)
 
 # Takes a dead worker's leases back, in one step with the look at its heartbeat and its removal from the
 # workers set: a worker that beats or leases in between is either still alive here (nothing taken) or
@@ -25,14 +32,7 @@ return #leases
 _RECLAIM = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 if redis.call('SREM', KEYS[2], ARGV[1]) == 0 then return -1 end
-local leases = redis.call('HVALS', KEYS[3])
-for _, lease in ipairs(leases) do
-  local space = string.find(lease, ' ', 1, true)
-  redis.call('ZADD', KEYS[4], tonumber(string.sub(lease, 1, space - 1)), string.sub(lease, space + 1))
-end
-redis.call('DEL', KEYS[3])
-return #leases
-"""
+""" + _requeue_lua(3, 4)
 
 # A heartbeat: the worker's key renewed and the worker (again) in the workers set. Answers whether the
 # key was still there: 0 means it had lapsed, and others may have taken this worker's leases back.
