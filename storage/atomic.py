@@ -45,20 +45,17 @@ def atomic_paths(*targets: Path) -> Iterator[list[Path]]:
             raise OutputPathError(f"cannot write {target}: {parent} is not a directory")
         if target.is_dir():
             raise OutputPathError(f"cannot write {target}: it is a directory")
-    renamed = [not written_in_place(target) for target in targets]
-    temporaries = [temporary_beside(target) if rename else target for target, rename in zip(targets, renamed,
-                                                                                             strict=True)]
+    # target → its temporary; a device or a pipe has none and is written in place.
+    temporaries = {target: temporary_beside(target) for target in targets if not written_in_place(target)}
     try:
-        yield temporaries
-        for temporary, rename in zip(temporaries, renamed, strict=True):
-            if rename and temporary.exists():
+        yield [temporaries.get(target, target) for target in targets]
+        for temporary in temporaries.values():
+            if temporary.exists():
                 with open(temporary, "rb+") as stream:
                     os.fsync(stream.fileno())  # on disk before the rename makes it the file
-        for temporary, target, rename in zip(temporaries, targets, renamed, strict=True):
-            if rename:
-                os.replace(temporary, target)
+        for target, temporary in temporaries.items():
+            os.replace(temporary, target)
     finally:
-        for temporary, rename in zip(temporaries, renamed, strict=True):
-            if rename:
-                with contextlib.suppress(FileNotFoundError):
-                    temporary.unlink()
+        for temporary in temporaries.values():
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()

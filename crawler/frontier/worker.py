@@ -128,8 +128,9 @@ class FrontierWorker:
 
     def spider_idle(self, spider):
         # Idle: nothing of this worker is in flight or in its pipelines, so a lease it still holds is of a
-        # request that ended unseen (a redirect the duplicate filter dropped, say). Cleared, or two idle
-        # workers would each wait for the other's.
+        # request that ended without returning it (a safety net: a redirect the duplicate filter refuses
+        # returns its lease as it is refused, in FrontierScheduler's script). Cleared, or two idle workers
+        # would each wait for the other's.
         self.server.delete(self.own_leases_key)
         if self.reclaim() or self.leases_out():
             raise DontCloseSpider
