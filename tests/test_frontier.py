@@ -194,3 +194,35 @@ def test_a_request_is_marked_seen_only_as_it_is_queued(redis_url):
     assert server.hlen(scheduler.queue.leases_key) == 0
     assert crawler.stats.get_value("scheduler/enqueued/redis") == 3
     server.delete(scheduler.df.key, scheduler.queue.key, scheduler.queue.leases_key)
+
+
+def test_a_pages_lease_is_returned_only_once_the_links_it_yielded_are_in_the_queue(redis_url):
+    """Scrapy's scraper reads a callback's whole output into a queue of its own before it schedules the
+    requests in it: the end of the output is not the moment its links are safe. The lease of the page
+    that yielded them is returned when the last of them is queued (or refused as seen)."""
+    from types import SimpleNamespace
+
+    import redis
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.frontier import LEASE, WORKER, leases_key
+    from crawler.frontier.middlewares import LeaseReturnMiddleware
+    crawler = get_crawler(settings_dict={"REDIS_URL": redis_url, "SCHEDULER_QUEUE_KEY": "unit-out:%(spider)s:requests"})
+    crawler.spider = SimpleNamespace(name="portals")
+    server = redis.Redis.from_url(redis_url)
+    middleware = LeaseReturnMiddleware.from_crawler(crawler)
+    leases = leases_key("unit-out:portals:requests", WORKER)
+    listing = Request("http://www.fujian.gov.cn/xxgk/gzbg/index_1.htm", meta={LEASE: "page"})
+    server.hset(leases, "page", "0 the-listing")
+    links = [Request("http://www.fujian.gov.cn/xxgk/gzbg/202201/t20220118_8022.htm"),
+             Request("http://www.fujian.gov.cn/xxgk/gzbg/index.htm")]
+    response = HtmlResponse(listing.url, request=listing, body=b"<html></html>")
+
+    assert list(middleware.process_spider_output(response, iter(links))) == links  # the output read whole
+    assert server.hexists(leases, "page")  # its links are not in the queue yet
+    middleware.request_done(links[0])
+    assert server.hexists(leases, "page")
+    middleware.request_done(links[1])  # the last one queued (or refused as seen): the page is done
+    assert not server.hexists(leases, "page")

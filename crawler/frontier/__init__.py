@@ -11,9 +11,9 @@ request at a time and the next comes the delay after the answer, whichever worke
 
 Nothing a worker took is lost when it dies (`kill -9`, a machine gone): taking a request from the queue
 leases it (LeasedPriorityQueue: in one Redis script, off the queue and into the worker's lease hash),
-and the lease is returned only when the request is done: its response's callback has yielded everything
-and the archive has written its items (LeaseReturnMiddleware), or its download failed for good
-(FailedLeaseReturnMiddleware), or a retry or redirect of it is back in the queue. Each worker keeps a
+and the lease is returned only when the request is done: its response's callback has yielded everything,
+the requests it yielded are queued and the archive has written its items (LeaseReturnMiddleware), or
+its download failed for good (FailedLeaseReturnMiddleware), or a retry or redirect of it is back in the queue. Each worker keeps a
 heartbeat key alive (FrontierWorker); a worker whose heartbeat has lapsed (FRONTIER_WORKER_TIMEOUT) has
 its leases put back in the queue by any other, and no worker stops while leases are out, so the living
 finish a dead one's share. A request it had in flight may be fetched twice; nothing else is. The steps a
@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 LEASE = "frontier_lease"  # request.meta key: the lease a request was taken under
 HOLDS_HOST_SLOT = "holds_host_slot"  # request.meta key: this request is the one its host has in flight
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
+REQUEST_ENQUEUED = object()  # signal (request): FrontierScheduler has queued it, or refused it as seen
 
 
 def frontier_settings(settings) -> dict:

@@ -6,7 +6,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler.downloadermiddlewares.hostgap import AnswerHook, request_host
-from crawler.frontier import HOLDS_HOST_SLOT, WORKER, redis_client, return_lease
+from crawler.frontier import HOLDS_HOST_SLOT, REQUEST_ENQUEUED, WORKER, redis_client, return_lease
 
 
 class SharedHostSlotsMiddleware(AnswerHook):
@@ -55,13 +55,18 @@ class SharedHostSlotsMiddleware(AnswerHook):
 
 
 class LeaseReturnMiddleware:
-    """Spider middleware: a response's lease is returned once its callback has yielded everything and
-    the item pipelines (the archive) are through with its items."""
+    """Spider middleware: a response's lease is returned once its callback has yielded everything, the
+    requests it yielded are in the shared queue (FrontierScheduler's REQUEST_ENQUEUED, or refused as
+    seen) and the item pipelines (the archive) are through with its items. The end of the callback's
+    output is not enough: Scrapy's scraper reads the whole output into a queue of its own and handles
+    it afterwards, so a worker killed in between would have returned the lease of a page whose links
+    were never queued."""
 
     def __init__(self, crawler, server):
         self.crawler = crawler
         self.server = server
-        self.pending_items: dict = {}  # response -> items not through the pipelines yet
+        self.pending: dict = {}  # response -> its items and requests not through yet
+        self.parent_of: dict = {}  # a request yielded and not queued yet -> the response that yielded it
         self.outputs_done: set = set()  # responses whose callback output has been consumed
 
     @classmethod
@@ -69,43 +74,49 @@ class LeaseReturnMiddleware:
         middleware = cls(crawler, redis_client(crawler))
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(middleware.item_done, signal)
+        for signal in (REQUEST_ENQUEUED, signals.request_dropped):
+            crawler.signals.connect(middleware.request_done, signal)
         return middleware
 
-    @staticmethod
-    def _is_item(output) -> bool:
-        return not isinstance(output, Request)
+    def _counted(self, response, output):
+        self.pending[response] += 1
+        if isinstance(output, Request):
+            self.parent_of[output] = response
+        return output
 
     async def process_spider_output_async(self, response, result):
-        self.pending_items.setdefault(response, 0)
+        self.pending.setdefault(response, 0)
         try:
             async for output in result:
-                if self._is_item(output):
-                    self.pending_items[response] += 1
-                yield output
+                yield self._counted(response, output)
         finally:  # a callback that raised is done too: fetching it again would raise again
             self.outputs_done.add(response)
             self._maybe_done(response)
 
     def process_spider_output(self, response, result):
-        self.pending_items.setdefault(response, 0)
+        self.pending.setdefault(response, 0)
         try:
             for output in result:
-                if self._is_item(output):
-                    self.pending_items[response] += 1
-                yield output
+                yield self._counted(response, output)
         finally:
             self.outputs_done.add(response)
             self._maybe_done(response)
 
     def item_done(self, item, response, spider, **kwargs):
-        if response in self.pending_items:
-            self.pending_items[response] -= 1
+        if response in self.pending:
+            self.pending[response] -= 1
+            self._maybe_done(response)
+
+    def request_done(self, request, **kwargs):
+        response = self.parent_of.pop(request, None)  # None: a start request, a retry, or counted already
+        if response is not None and response in self.pending:
+            self.pending[response] -= 1
             self._maybe_done(response)
 
     def _maybe_done(self, response) -> None:
-        if response in self.outputs_done and self.pending_items.get(response, 0) <= 0:
+        if response in self.outputs_done and self.pending.get(response, 0) <= 0:
             self.outputs_done.discard(response)
-            self.pending_items.pop(response, None)
+            self.pending.pop(response, None)
             return_lease(self.server, self.crawler, response.request)
 
 

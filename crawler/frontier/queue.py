@@ -7,7 +7,7 @@ import uuid
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from crawler.frontier import LEASE, WORKER, leases_key, workers_key
+from crawler.frontier import LEASE, REQUEST_ENQUEUED, WORKER, leases_key, workers_key
 
 # Pops the best request and leases it to the worker, atomically: a worker killed between the two
 # steps cannot exist. The worker is (again) in the workers set with its lease: a worker whose heartbeat
@@ -52,6 +52,8 @@ class LeasedPriorityQueue(PriorityQueue):
         """Queue `request`; with a `fingerprint`, only if `seen_key`'s set does not hold it yet (marked
         there in the same step). Whether it was queued."""
         lease = request.meta.pop(LEASE, None) or ""
+        # Without a fingerprint the script never reads the filter; a key is named all the same, since a
+        # script declares every key it may touch.
         queued = self._push(keys=[self.key, self.leases_key, seen_key or self.key + ":seen"],
                             args=[-request.priority, self._encode_request(request), lease, fingerprint])
         return bool(queued)
@@ -71,9 +73,20 @@ class FrontierScheduler(Scheduler):
     (LeasedPriorityQueue.push), not in two calls a kill could fall between. (Its stats are counted
     without the `spider` argument Scrapy deprecates.)"""
 
+    signals = None  # the crawler's, set by from_crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        scheduler = super().from_crawler(crawler)
+        scheduler.signals = crawler.signals
+        return scheduler
+
     def enqueue_request(self, request):
         fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
-        if not self.queue.push(request, fingerprint=fingerprint, seen_key=self.df.key):
+        queued = self.queue.push(request, fingerprint=fingerprint, seen_key=self.df.key)
+        if self.signals is not None:  # in Redis now, or refused: the response that yielded it may be done
+            self.signals.send_catch_log(REQUEST_ENQUEUED, request=request)
+        if not queued:
             self.df.log(request, self.spider)
             return False
         if self.stats:
