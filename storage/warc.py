@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 # zlib's and gzip's default level, not warcio's 9: a government page of ~100 kB compresses in 1.3 ms
 # instead of 2.1, in the crawl's own process, for 0.5 % more bytes (three portals' pages, measured).
 GZIP_LEVEL = 6
-OPEN_SUFFIX = ".open"  # beside a file being written: who writes it (pid@host); gone when it is closed
+OPEN_SUFFIX = ".open"  # beside a file being written: who writes it (pid@host and its identity); gone when it is closed
 MARKER_TEMPORARY_SUFFIX = ".tmp"  # `<file>.open.<pid>.tmp`: a marker being written, renamed to `<file>.open`
 # The body arrives de-chunked from Twisted: a Transfer-Encoding header would make readers dechunk it again.
 _HOP_BY_HOP = {"transfer-encoding"}
@@ -242,20 +242,51 @@ def _write_marker(marker: Path) -> None:
     for a dead writer's."""
     pid = os.getpid()
     temporary = marker.with_name(f"{marker.name}.{pid}{MARKER_TEMPORARY_SUFFIX}")
-    temporary.write_text(f"{pid}@{socket.gethostname()}\n")
+    identity = process_identity(pid)
+    temporary.write_text(f"{pid}@{socket.gethostname()}" + (f" {identity}" if identity else "") + "\n")
     os.replace(temporary, marker)
 
 
+def process_identity(pid: int) -> str | None:
+    """What tells process `pid` from a later one given the same number: this boot's id and the process's
+    start time (Linux's /proc), `boot=<id> start=<clock ticks>`; None where /proc does not say. A pid
+    alone is reused: after a reboot (a scheduled crawl cut by one), and in a container, whose crawl gets the
+    same small pid on every run. A marker naming only the pid would then be taken for a live writer's,
+    and its file never repaired."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        # The fields after the command's name, which is in parentheses and may hold spaces: the state is
+        # field 3, the start time field 22.
+        start = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[19]
+    except (OSError, IndexError):
+        return None
+    return f"boot={boot} start={start}"
+
+
+def writer_alive(owner: str) -> bool | None:
+    """Whether the writer a marker names (`pid@host`, then its process_identity when it was known) still
+    runs: None when the marker is another host's (that host repairs its own). A marker of this host that
+    names no process is a dead writer's; so is one whose pid a later process was given (a live process
+    with that pid but another identity)."""
+    who, _, identity = owner.strip().partition(" ")
+    pid, _, host = who.partition("@")
+    if host != socket.gethostname():
+        return None
+    if not pid.isdigit() or not _running(int(pid)):
+        return False
+    current = process_identity(int(pid))
+    return not identity or current is None or current == identity
+
+
 def repair_abandoned(directory: str | Path) -> list[tuple[str, int]]:
-    """Files whose writer died (their `.open` marker names a process no longer running on this host):
-    the bytes after the last whole record are moved to `<file>.partial` (kept, never deleted) and the
-    file cut back, so every record in it is complete. Returns (file, bytes moved) for each file."""
+    """Files whose writer died (their `.open` marker names a process no longer running on this host, or
+    a later process given its pid: writer_alive): the bytes after the last whole record are moved to
+    `<file>.partial` (kept, never deleted) and the file cut back, so every record in it is complete.
+    Returns (file, bytes moved) for each file."""
     directory = Path(directory)
     repaired = []
     for marker in sorted(directory.glob("*" + OPEN_SUFFIX)):
-        owner = marker.read_text().strip()
-        pid, _, host = owner.partition("@")
-        if host != socket.gethostname() or (pid.isdigit() and _running(int(pid))):
+        if writer_alive(marker.read_text()) is not False:
             continue  # still being written by a live crawl (or by another machine, which repairs its own)
         path = directory / marker.name.removesuffix(OPEN_SUFFIX)
         if path.exists():
@@ -274,7 +305,16 @@ def repair_abandoned(directory: str | Path) -> list[tuple[str, int]]:
         marker.unlink()
     for temporary in directory.glob("*" + OPEN_SUFFIX + ".*" + MARKER_TEMPORARY_SUFFIX):
         pid = temporary.name.removesuffix(MARKER_TEMPORARY_SUFFIX).rpartition(".")[2]
-        if pid.isdigit() and not _running(int(pid)):
+        try:
+            written = temporary.read_text()
+        except OSError:
+            continue  # renamed meanwhile: its writer is alive
+        if not pid.isdigit():
+            continue
+        # Judged by its identity only when written whole (a live writer may be writing it right now);
+        # else by its pid, as the name says it.
+        whole = written.endswith("\n") and written.startswith(f"{pid}@")
+        if (writer_alive(written) if whole else _running(int(pid))) is False:
             temporary.unlink(missing_ok=True)  # a marker its writer died writing: its file was not opened yet
     return repaired
 

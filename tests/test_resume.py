@@ -234,18 +234,51 @@ def test_a_writer_killed_while_marking_its_new_file_leaves_no_marker_behind(tmp_
     """The `.open` marker is written under a temporary name and renamed: a kill mid-write leaves the
     temporary file (the WARC file is not opened yet), which the next writer removes, never an empty marker
     that names no process and so would stay for ever."""
-    from storage.warc import OPEN_SUFFIX, WarcFiles
+    from storage.warc import OPEN_SUFFIX, WarcFiles, process_identity
 
     files = WarcFiles(tmp_path, prefix="t")
     files.write_exchange("http://www.tl.gov.cn/0.html", 200, [("Content-Type", "text/html")], b"x" * 400)
     marker = tmp_path / (files._name + OPEN_SUFFIX)
-    assert marker.read_text() == f"{os.getpid()}@{os.uname().nodename}\n"
+    assert marker.read_text() == f"{os.getpid()}@{os.uname().nodename} {process_identity(os.getpid())}\n"
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted([files._name, marker.name])
     files.close()
     assert not marker.exists()
     (tmp_path / f"t-20261207000000-00001-999999999.warc.gz{OPEN_SUFFIX}.999999999.tmp").write_text("")
     WarcFiles(tmp_path, prefix="t")
     assert sorted(path.name for path in tmp_path.iterdir()) == [files._name]
+
+
+def test_a_marker_whose_pid_a_later_process_was_given_is_taken_for_a_dead_writers(tmp_path):
+    """A pid is reused: after a reboot that cut a scheduled crawl, and in a container, whose crawl has the
+    same small pid on every run. The marker says which process it was (this boot, its start time), so a
+    live process given that number later is not taken for the writer, and the file is repaired."""
+    from storage.warc import OPEN_SUFFIX, WarcFiles, process_identity
+
+    if process_identity(os.getpid()) is None:
+        pytest.skip("no /proc: markers name the pid alone")
+    host, live = os.uname().nodename, os.getpid()  # a pid that runs: this test's own
+    owners = {"reused": f"{live}@{host} boot=0f0f0f0f-0000-4000-8000-000000000000 start=1",  # rebooted since
+              "restarted": f"{live}@{host} {process_identity(live).split(' start=')[0]} start=1",  # same boot
+              "alive": f"{live}@{host} {process_identity(live)}",
+              "older-marker": f"{live}@{host}"}  # written before markers said which process: the pid alone
+    cut = {}
+    for name, owner in owners.items():
+        files = WarcFiles(tmp_path / name, prefix="t")
+        files.write_exchange("http://www.tl.gov.cn/0.html", 200, [("Content-Type", "text/html")], b"x" * 4000)
+        files._file.flush()
+        path = tmp_path / name / files._name
+        with open(path, "ab") as stream:
+            stream.write(path.read_bytes()[300:900])  # a record cut short, as a kill leaves it
+        (tmp_path / name / (files._name + OPEN_SUFFIX)).write_text(owner + "\n")
+        cut[name] = WarcFiles(tmp_path / name, prefix="t").repaired
+    assert cut == {"reused": [(files._name, 600)], "restarted": [(files._name, 600)], "alive": [], "older-marker": []}
+    # A temporary marker written whole says which process too; one its writer was cut off writing, only its pid.
+    temporary = tmp_path / "reused" / f"t-20261207000000-00009-{live}.warc.gz{OPEN_SUFFIX}.{live}.tmp"
+    temporary.write_text(owners["reused"] + "\n")
+    half = tmp_path / "reused" / f"t-20261207000000-00010-{live}.warc.gz{OPEN_SUFFIX}.{live}.tmp"
+    half.write_text(owners["reused"][:20])
+    WarcFiles(tmp_path / "reused", prefix="t")
+    assert not temporary.exists() and half.exists()
 
 
 def test_an_import_killed_and_run_again_imports_each_line_once(tmp_path):
