@@ -305,12 +305,12 @@ def repair_abandoned(directory: str | Path) -> list[tuple[str, int]]:
         marker.unlink()
     for temporary in directory.glob("*" + OPEN_SUFFIX + ".*" + MARKER_TEMPORARY_SUFFIX):
         pid = temporary.name.removesuffix(MARKER_TEMPORARY_SUFFIX).rpartition(".")[2]
+        if not pid.isdigit():
+            continue
         try:
             written = temporary.read_text()
         except OSError:
             continue  # renamed meanwhile: its writer is alive
-        if not pid.isdigit():
-            continue
         # Judged by its identity only when written whole (a live writer may be writing it right now);
         # else by its pid, as the name says it.
         whole = written.endswith("\n") and written.startswith(f"{pid}@")

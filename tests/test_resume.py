@@ -270,8 +270,10 @@ def test_a_marker_whose_pid_a_later_process_was_given_is_taken_for_a_dead_writer
         with open(path, "ab") as stream:
             stream.write(path.read_bytes()[300:900])  # a record cut short, as a kill leaves it
         (tmp_path / name / (files._name + OPEN_SUFFIX)).write_text(owner + "\n")
-        cut[name] = WarcFiles(tmp_path / name, prefix="t").repaired
-    assert cut == {"reused": [(files._name, 600)], "restarted": [(files._name, 600)], "alive": [], "older-marker": []}
+        # Whether this file was the one cut back, and by how much (each file's own name: the names carry
+        # the second each was opened in).
+        cut[name] = [(file == files._name, size) for file, size in WarcFiles(tmp_path / name, prefix="t").repaired]
+    assert cut == {"reused": [(True, 600)], "restarted": [(True, 600)], "alive": [], "older-marker": []}
     # A temporary marker written whole says which process too; one its writer was cut off writing, only its pid.
     temporary = tmp_path / "reused" / f"t-20261207000000-00009-{live}.warc.gz{OPEN_SUFFIX}.{live}.tmp"
     temporary.write_text(owners["reused"] + "\n")
