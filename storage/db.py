@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,7 +50,6 @@ DIALECTS = ("sqlite", "postgresql")
 # bound, filled only as pages are read; the WAL is folded into the file when the last connection closes.
 SQLITE_CACHE_KIB = 128 * 1024
 SQLITE_CHECKPOINT_PAGES = 100_000
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class ArchiveUnusable(Exception):
@@ -106,15 +106,37 @@ def check_archive_url(value: str | None, must_exist: bool = False) -> str:
                               + " (set ARCHIVE_DB to the archive to read)", usage=True)
     if not exists and not path.parent.is_dir():
         raise ArchiveUnusable(f"ARCHIVE_DB: directory {path.parent} does not exist", usage=True)
-    if not no_archive_yet(path):
-        try:
-            with path.open("rb") as stream:
-                header = stream.read(len(SQLITE_HEADER))
-        except OSError as exc:
-            raise ArchiveUnusable(f"ARCHIVE_DB: {path}: {exc.strerror}", usage=False) from None
-        if header != SQLITE_HEADER:
-            raise ArchiveUnusable(f"ARCHIVE_DB: {path} is not an SQLite database (not an archive)", usage=True)
+    if not no_archive_yet(path) and not is_sqlite_database(path):
+        raise ArchiveUnusable(f"ARCHIVE_DB: {path} is not an SQLite database (not an archive)", usage=True)
     return url
+
+
+def is_sqlite_database(path: Path) -> bool:
+    """Whether SQLite takes the file at `path` for a database; ArchiveUnusable when it cannot open it.
+
+    Asked of SQLite, never read with open(): POSIX locks belong to a process and a file, not to a
+    descriptor, so closing any descriptor of the archive file drops every lock this process holds on it.
+    That includes the SHARED lock by which each open connection of a WAL database tells other processes
+    it is there: the next process to close its last connection then took itself for the archive's last
+    user and deleted the WAL, with this process's later commits in it (a second `Archive.open` in one
+    process did that: a crawl with ARCHIVE_WRITER=thread or inline, `scrapy verify`; see "How To Corrupt
+    An SQLite Database File", https://www.sqlite.org/howtocorrupt.html, 2.2). SQLite defers closing its
+    own descriptors while its connections hold locks; the probe is read-only, so it never writes either."""
+    from urllib.parse import quote
+
+    try:
+        probe = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise ArchiveUnusable(f"ARCHIVE_DB: {path}: {exc}", usage=False) from None
+    try:
+        probe.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorname", None) == "SQLITE_NOTADB":
+            return False
+        raise ArchiveUnusable(f"ARCHIVE_DB: {path}: {exc}", usage=False) from None
+    finally:
+        probe.close()
+    return True
 
 
 def make_engine(url: str) -> Engine:

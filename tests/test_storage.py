@@ -237,6 +237,61 @@ def test_a_reader_sees_one_snapshot_while_a_writer_adds(archive_url, tmp_path):
     assert (before, during, after) == (1, 1, 2)
 
 
+def test_opening_the_archive_again_in_a_process_that_writes_to_it_loses_none_of_its_commits(tmp_path):
+    """A crawl with ARCHIVE_WRITER=thread or inline, and `scrapy verify`, open the archive twice in one
+    process. The second opening once read the file's header with open() and closed it, which dropped
+    every POSIX lock the process held on the file, among them the SHARED lock by which its connections
+    tell other processes they are there. A reader in another process (`scrapy search`, an export) then
+    took itself for the archive's last user when it closed, folded the WAL in and deleted it, and what
+    the first process committed afterwards went into the deleted file: gone, with exit 0."""
+    import subprocess
+    import sys
+
+    from sqlalchemy import text
+
+    from storage.db import check_archive_url
+
+    path = tmp_path / "archive.sqlite"
+    url = database_url(str(path))
+    archive = Archive.open(url, warc_dir=str(tmp_path / "warcs"))
+    with archive.write_session() as session, session.begin():
+        session.execute(text("CREATE TABLE probe (n INTEGER)"))
+    writer = archive.engine.connect()  # held open, as a crawl's pool holds its connections
+    writer.exec_driver_sql("SELECT count(*) FROM probe").fetchall()
+    writer.commit()
+    check_archive_url(url)  # what opening the archive again does first
+
+    def another_process(statement: str) -> str:
+        """A reader of the archive in a process of its own, opened and closed (its last connection)."""
+        return subprocess.run([sys.executable, "-c", f"import sqlite3; c = sqlite3.connect({str(path)!r}); "
+                               f"print(c.execute({statement!r}).fetchone()[0]); c.close()"],
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+    another_process("SELECT count(*) FROM probe")
+    assert (tmp_path / "archive.sqlite-wal").exists(), "another process took this one's WAL for abandoned"
+    writer.exec_driver_sql("INSERT INTO probe VALUES (1)")
+    writer.commit()
+    assert another_process("SELECT count(*) FROM probe") == "1"
+    writer.close()
+    archive.close()
+
+
+def test_an_archive_file_is_told_from_other_files_without_opening_it_outside_sqlite(tmp_path):
+    """check_archive_url still says which files are no SQLite database (a text, random bytes, a few
+    bytes), now by asking SQLite, read-only: the file is left as it was."""
+    from storage.db import check_archive_url
+
+    files = {"text.db": "政府工作报告\n".encode() * 40, "random.db": bytes(range(256)) * 8, "short.db": b"hello"}
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(ArchiveUnusable, match="is not an SQLite database"):
+            check_archive_url(str(tmp_path / name))
+        assert (tmp_path / name).read_bytes() == content
+        assert not (tmp_path / f"{name}-wal").exists() and not (tmp_path / f"{name}-shm").exists()
+    Archive.open(database_url(str(tmp_path / "archive.sqlite")), warc_dir=str(tmp_path / "warcs")).close()
+    assert check_archive_url(str(tmp_path / "archive.sqlite")) == database_url(str(tmp_path / "archive.sqlite"))
+
+
 def test_migrations_are_frozen_and_import_none_of_the_projects_code():
     """A migration runs on archives made years later, with the code of years later: what it needs it
     carries (or does in plain SQL). Signatures that need today's code are made by `scrapy reindex`."""
