@@ -125,7 +125,8 @@ def is_sqlite_database(path: Path) -> bool:
     from urllib.parse import quote
 
     try:
-        probe = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+        # The busy timeout of the archive's own connections: a reader waits out a writer's recovery.
+        probe = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=30)
     except sqlite3.Error as exc:
         raise ArchiveUnusable(f"ARCHIVE_DB: {path}: {exc}", usage=False) from None
     try:
@@ -262,7 +263,10 @@ class Archive:
         self.read_session = sessionmaker(reading, expire_on_commit=False)
         # The search index's file (storage.search_index), for an SQLite archive in a file; None otherwise
         # (PostgreSQL's index is a table of the archive; an in-memory archive's searches read the texts).
-        path = sqlite_path(str(engine.url)) if engine.dialect.name == "sqlite" else None
+        # The URL's database as given, not str(engine.url): that escapes a `#` or `%` of the folder's name
+        # (`reports#2` → `reports%232`), and the index went to a folder that does not exist.
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        path = Path(database) if database and database != ":memory:" else None
         self.search_index = IndexConnection(search_index_path(path)) if path is not None else None
         self.search_applied: LogPosition | None = None  # the last change this process saw the index apply
         self.search_pruned: LogPosition | None = None  # the last change it deleted from the archive's log

@@ -29,6 +29,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import text
 
@@ -122,7 +123,8 @@ def connect(path: Path, timeout: float = CATCH_UP_TIMEOUT) -> sqlite3.Connection
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=CATCH_UP_TIMEOUT, isolation_level=None)
+    # Quoted: in a URI, a `?` or `#` of the path (a folder named `reports#2`) would end the file's name.
+    return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=CATCH_UP_TIMEOUT, isolation_level=None)
 
 
 class IndexConnection:

@@ -15,7 +15,7 @@ from domain.portals import load_registry
 from storage.db import Archive
 from storage.importer import import_lines
 from storage.search import search
-from storage.search_index import catch_up, connect, log_position
+from storage.search_index import catch_up, connect, log_position, open_for_search
 from tests.test_search import QUERIES, RARE, corpus_lines
 
 
@@ -84,6 +84,24 @@ def test_the_index_is_a_file_beside_the_archive_that_the_writers_keep_current(tm
     assert indexed(archive) == documents(archive) == len(corpus_lines())
     # Each writer forgets the changes applied before its batch: at most the last batch's are left.
     assert archive.search_applied == position and pending(archive) <= 5
+    assert_exact(archive)
+    archive.close()
+
+
+def test_an_archive_in_a_folder_whose_name_a_url_would_escape_or_cut_is_searched_through_its_index(tmp_path):
+    """A `#` or `%` in the archive's folder: the index's file is made beside the archive (the folder was
+    taken from the URL SQLAlchemy renders, `reports%232`, which does not exist, so no index was ever
+    built), and a search reads it (through an SQLite URI, where an unquoted `#` ends the file's name:
+    SQLite then opened an empty database instead, and every search read every text)."""
+    folder = tmp_path / "reports#2 100%"
+    folder.mkdir()
+    archive = imported(folder)
+    assert archive.search_file == folder / "archive.search.sqlite"
+    assert indexed(archive) == documents(archive) == len(corpus_lines())
+    with archive.session() as session:
+        snapshot = open_for_search(session, log_position(session))
+    assert snapshot.index is not None and snapshot.pending == set()  # the index, not every text
+    snapshot.close()
     assert_exact(archive)
     archive.close()
 
