@@ -15,7 +15,7 @@ from domain.resources import package_path
 from domain.search import search_facets, spaced_bigrams, spaced_chars
 from storage.models import Region
 from storage.readers import refresh_unstated
-from storage.search_index import IndexConnection, LogPosition, catch_up, search_index_path
+from storage.search_index import IndexConnection, LogPosition, catch_up, read_only_uri, search_index_path
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -50,6 +50,7 @@ DIALECTS = ("sqlite", "postgresql")
 # bound, filled only as pages are read; the WAL is folded into the file when the last connection closes.
 SQLITE_CACHE_KIB = 128 * 1024
 SQLITE_CHECKPOINT_PAGES = 100_000
+SQLITE_BUSY_TIMEOUT = 30  # seconds a connection waits for a lock another process holds
 
 
 class ArchiveUnusable(Exception):
@@ -122,11 +123,9 @@ def is_sqlite_database(path: Path) -> bool:
     process did that: a crawl with ARCHIVE_WRITER=thread or inline, `scrapy verify`; see "How To Corrupt
     An SQLite Database File", https://www.sqlite.org/howtocorrupt.html, 2.2). SQLite defers closing its
     own descriptors while its connections hold locks; the probe is read-only, so it never writes either."""
-    from urllib.parse import quote
-
     try:
         # The busy timeout of the archive's own connections: a reader waits out a writer's recovery.
-        probe = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=30)
+        probe = sqlite3.connect(read_only_uri(path), uri=True, timeout=SQLITE_BUSY_TIMEOUT)
     except sqlite3.Error as exc:
         raise ArchiveUnusable(f"ARCHIVE_DB: {path}: {exc}", usage=False) from None
     try:
@@ -154,7 +153,7 @@ def make_engine(url: str) -> Engine:
             # nothing committed; only a power cut may lose the last transactions (never consistency).
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT * 1000}")
             cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")
             cursor.close()

@@ -122,9 +122,14 @@ def connect(path: Path, timeout: float = CATCH_UP_TIMEOUT) -> sqlite3.Connection
     return index
 
 
+def read_only_uri(path: Path) -> str:
+    """An SQLite URI that opens `path` read-only (`sqlite3.connect(..., uri=True)`). Quoted: in a URI, a
+    `?` or `#` of the path (a folder named `reports#2`) would end the file's name."""
+    return f"file:{quote(str(path.resolve()))}?mode=ro"
+
+
 def _read_only(path: Path) -> sqlite3.Connection:
-    # Quoted: in a URI, a `?` or `#` of the path (a folder named `reports#2`) would end the file's name.
-    return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=CATCH_UP_TIMEOUT, isolation_level=None)
+    return sqlite3.connect(read_only_uri(path), uri=True, timeout=CATCH_UP_TIMEOUT, isolation_level=None)
 
 
 class IndexConnection:
